@@ -1,0 +1,41 @@
+//! Sample weights summed per stack: the input of every view.
+
+use profview_model::{Profile, StackId, WeightKindId};
+
+/// The weight of one kind summed per distinct stack (indexed by [`StackId::index`]).
+///
+/// Every view works on these sums instead of on samples: a profile has far fewer distinct
+/// stacks than samples.
+#[derive(Debug, Clone)]
+pub struct StackWeights {
+    weights: Vec<f64>,
+    total: f64,
+}
+
+impl StackWeights {
+    /// Sum the samples of weight kind `kind`.
+    pub fn new(profile: &Profile, kind: WeightKindId) -> Self {
+        let weights = profile.weights_per_stack(kind);
+        let total = weights.iter().sum();
+        Self { weights, total }
+    }
+
+    /// The weight of samples whose stack is exactly `stack`.
+    pub fn get(&self, stack: StackId) -> f64 {
+        self.weights[stack.index()]
+    }
+
+    /// Sum over all stacks.
+    pub fn total(&self) -> f64 {
+        self.total
+    }
+
+    /// Stacks with a non-zero weight, with that weight.
+    pub fn nonzero(&self) -> impl Iterator<Item = (StackId, f64)> + '_ {
+        self.weights
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w != 0.0)
+            .map(|(i, w)| (StackId::from_index(i), *w))
+    }
+}

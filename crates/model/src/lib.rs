@@ -1,0 +1,27 @@
+//! profview's profile model: what every reader produces and every analysis consumes.
+//!
+//! A [`Profile`] holds interned strings, modules, functions, frames and a prefix tree of
+//! stacks, plus columns of samples `(thread, time, stack, weight kind, weight)`. Every reference
+//! is a `u32` id ([`StringId`], [`FrameId`], [`StackId`], ...), so a profile with millions of
+//! samples and hundreds of thousands of distinct stacks stays small.
+//!
+//! Frames are either [`Frame::Unresolved`] (module + address, instruction pointer and return
+//! address kept apart) or [`Frame::Resolved`] (function, file, line, inline depth). Readers
+//! produce whatever the format gives; the symbolizer turns unresolved frames into resolved ones.
+//!
+//! This crate does no I/O.
+
+mod frame;
+mod ids;
+mod intern;
+mod metadata;
+mod profile;
+mod strings;
+
+pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, UnresolvedFrame};
+pub use ids::{FrameId, FunctionId, ModuleId, ProcessId, StackId, StringId, ThreadId, WeightKindId};
+pub use metadata::{Metadata, SourceFormat, Warning, WarningKind, Warnings};
+pub use profile::{
+    Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit,
+};
+pub use strings::StringTable;

@@ -1,0 +1,138 @@
+//! Facts about the recording, and what went wrong while reading it.
+
+use serde::Serialize;
+
+/// The file format a profile was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceFormat {
+    /// Built in code.
+    #[default]
+    Unknown,
+    /// Folded / collapsed stacks (inferno, FlameGraph).
+    Folded,
+    /// Linux `perf.data`.
+    PerfData,
+    /// Firefox Profiler processed format (samply).
+    FirefoxProcessed,
+    /// Firefox Gecko format.
+    Gecko,
+}
+
+impl SourceFormat {
+    /// Human-readable name.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Folded => "folded stacks",
+            Self::PerfData => "perf.data",
+            Self::FirefoxProcessed => "Firefox processed profile",
+            Self::Gecko => "Firefox Gecko profile",
+        }
+    }
+}
+
+/// A category of problem met while reading or symbolizing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// An input line could not be parsed and was skipped.
+    MalformedLine,
+    /// A record could not be parsed and was skipped.
+    DamagedRecord,
+    /// The input ended in the middle of a record.
+    Truncated,
+    /// Samples were lost by the recorder.
+    LostSamples,
+    /// A stack could not be unwound completely.
+    UnwindFailed,
+    /// Frames could not be symbolized.
+    UnresolvedFrames,
+    /// A file on disk does not match what the recording expects.
+    Mismatch,
+    /// Anything else.
+    Other,
+}
+
+/// A counted warning: how often a kind of problem happened, with the first example.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    /// What went wrong.
+    pub kind: WarningKind,
+    /// How many times.
+    pub count: u64,
+    /// The first occurrence, with its location (`line 17: ...`).
+    pub message: String,
+}
+
+/// Warnings grouped by kind, so a file with a million bad lines gives one line of output.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Warnings {
+    items: Vec<Warning>,
+}
+
+impl Warnings {
+    /// Count one occurrence of `kind`; `message` is kept if it is the first.
+    pub fn add(&mut self, kind: WarningKind, message: impl FnOnce() -> String) {
+        self.add_many(kind, 1, message);
+    }
+
+    /// Count `count` occurrences of `kind` at once.
+    pub fn add_many(&mut self, kind: WarningKind, count: u64, message: impl FnOnce() -> String) {
+        if let Some(w) = self.items.iter_mut().find(|w| w.kind == kind) {
+            w.count += count;
+        } else {
+            self.items.push(Warning {
+                kind,
+                count,
+                message: message(),
+            });
+        }
+    }
+
+    /// All warnings, in the order their kind first occurred.
+    pub fn iter(&self) -> impl Iterator<Item = &Warning> {
+        self.items.iter()
+    }
+
+    /// Total occurrences of `kind`.
+    pub fn count(&self, kind: WarningKind) -> u64 {
+        self.items
+            .iter()
+            .filter(|w| w.kind == kind)
+            .map(|w| w.count)
+            .sum()
+    }
+
+    /// True if nothing was reported.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// What the recording says about itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Metadata {
+    /// The format the profile was read from.
+    pub source_format: SourceFormat,
+    /// The file it was read from (`-` for stdin).
+    pub source_name: Option<String>,
+    /// The command line that was profiled (or that recorded it).
+    pub command_line: Option<String>,
+    /// Host name of the recording machine.
+    pub host: Option<String>,
+    /// Kernel / OS release of the recording machine.
+    pub os_release: Option<String>,
+    /// Version of the recorder (`perf 6.1`).
+    pub recorder_version: Option<String>,
+    /// Sampling frequency in Hz, when the recorder used one.
+    pub sample_rate_hz: Option<f64>,
+    /// Samples the recorder reported as lost.
+    pub lost_samples: u64,
+    /// Whether every stack's root frame names the process or thread (inferno's folded stacks
+    /// start with the command name), so writers must not add it again.
+    pub root_frame_is_thread: bool,
+    /// Problems met while reading and symbolizing.
+    pub warnings: Warnings,
+}

@@ -1,0 +1,504 @@
+//! The profile: tables of strings, modules, functions, frames, stacks, threads and samples.
+
+use serde::Serialize;
+
+use crate::intern::Interner;
+use crate::{
+    Frame, FrameId, FrameKind, Function, FunctionId, Metadata, Module, ModuleId, ProcessId, StackId,
+    StringId, StringTable, ThreadId, WeightKindId,
+};
+
+/// A node of the stack prefix tree: `frame` called from `parent` (`None` at the root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StackNode {
+    /// The caller's stack, `None` for a root frame.
+    pub parent: Option<StackId>,
+    /// The innermost frame of this stack.
+    pub frame: FrameId,
+}
+
+/// A process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    /// OS process id, when known.
+    pub pid: Option<u32>,
+    /// Command name.
+    pub name: Option<StringId>,
+}
+
+/// A thread of a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    /// The process it belongs to, when known.
+    pub process: Option<ProcessId>,
+    /// OS thread id, when known.
+    pub tid: Option<u32>,
+    /// Thread name (comm).
+    pub name: Option<StringId>,
+}
+
+/// What a weight counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightUnit {
+    /// Number of samples (folded stack counts, samply sample counts).
+    Samples,
+    /// Time in nanoseconds (perf's period for `cpu-clock` / `task-clock`, off-CPU time).
+    Nanoseconds,
+    /// Hardware or software event counts (perf's period for `cycles`, `instructions`, ...).
+    Events,
+    /// Bytes (allocation profiles).
+    Bytes,
+}
+
+impl WeightUnit {
+    /// The name used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Samples => "samples",
+            Self::Nanoseconds => "nanoseconds",
+            Self::Events => "events",
+            Self::Bytes => "bytes",
+        }
+    }
+}
+
+/// One kind of weight in a profile: a perf event, or the sample count of a folded file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightKind {
+    /// Event or weight name (`cpu-clock:pppH`, `samples`).
+    pub name: StringId,
+    /// What the numbers count.
+    pub unit: WeightUnit,
+    /// The weight of every sample, when it is constant (perf's `-c PERIOD`, or a folded file
+    /// whose counts are all multiples of one period). Lets a sample count be derived from
+    /// summed weights.
+    pub period: Option<f64>,
+}
+
+/// One sample: a stack seen on a thread, with a weight of one kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// The thread the sample was taken on.
+    pub thread: ThreadId,
+    /// Timestamp in nanoseconds, when the format has one.
+    pub time: Option<u64>,
+    /// The sampled call stack.
+    pub stack: StackId,
+    /// Which weight kind `weight` is in.
+    pub kind: WeightKindId,
+    /// The sample's weight (1 per sample, a period, a byte count...).
+    pub weight: f64,
+}
+
+/// Samples as columns: a few bytes per sample, no allocation per sample.
+#[derive(Debug, Clone, Default)]
+pub struct SampleTable {
+    thread: Vec<ThreadId>,
+    time: Vec<u64>,
+    stack: Vec<StackId>,
+    kind: Vec<WeightKindId>,
+    weight: Vec<f64>,
+}
+
+/// `time` column value for "no timestamp".
+const NO_TIME: u64 = u64::MAX;
+
+impl SampleTable {
+    fn push(&mut self, s: Sample) {
+        self.thread.push(s.thread);
+        self.time.push(s.time.unwrap_or(NO_TIME));
+        self.stack.push(s.stack);
+        self.kind.push(s.kind);
+        self.weight.push(s.weight);
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// True if there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+
+    /// Sample `i`.
+    pub fn get(&self, i: usize) -> Sample {
+        let time = self.time[i];
+        Sample {
+            thread: self.thread[i],
+            time: (time != NO_TIME).then_some(time),
+            stack: self.stack[i],
+            kind: self.kind[i],
+            weight: self.weight[i],
+        }
+    }
+
+    /// All samples in recording order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Sample> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The stack column.
+    pub fn stacks(&self) -> &[StackId] {
+        &self.stack
+    }
+
+    /// The weight column.
+    pub fn weights(&self) -> &[f64] {
+        &self.weight
+    }
+
+    /// The weight-kind column.
+    pub fn kinds(&self) -> &[WeightKindId] {
+        &self.kind
+    }
+
+    /// The thread column.
+    pub fn threads(&self) -> &[ThreadId] {
+        &self.thread
+    }
+}
+
+/// A whole profile.
+///
+/// Build one by interning strings, functions, frames and stacks and adding samples; the
+/// parsers do this, and tests can too. Everything is referenced by `u32` ids; no string is
+/// stored per frame or per sample.
+///
+/// ```
+/// use profview_model::*;
+///
+/// let mut p = Profile::new();
+/// let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+/// let thread = p.add_thread(None, None, Some("main"));
+/// let main = p.resolved_frame("main", None, FrameKind::User);
+/// let work = p.resolved_frame("work", None, FrameKind::User);
+/// let stack = p.intern_stack_path(&[main, work]);
+/// p.add_sample(Sample { thread, time: None, stack, kind, weight: 3.0 });
+/// assert_eq!(p.total_weight(kind), 3.0);
+/// assert_eq!(p.frame_label(p.stack(stack).frame), "work");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// Facts about the recording and the warnings met while reading it.
+    pub meta: Metadata,
+    strings: StringTable,
+    modules: Interner<Module>,
+    functions: Interner<Function>,
+    frames: Interner<Frame>,
+    stacks: Interner<StackNode>,
+    processes: Vec<Process>,
+    threads: Vec<Thread>,
+    weight_kinds: Vec<WeightKind>,
+    samples: SampleTable,
+}
+
+impl Profile {
+    /// An empty profile.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // ---- strings -------------------------------------------------------------------------
+
+    /// Intern a string.
+    pub fn intern_string(&mut self, s: &str) -> StringId {
+        self.strings.intern(s)
+    }
+
+    /// The string table.
+    pub fn strings(&self) -> &StringTable {
+        &self.strings
+    }
+
+    /// The string behind `id`.
+    pub fn string(&self, id: StringId) -> &str {
+        self.strings.get(id)
+    }
+
+    // ---- modules, functions, frames --------------------------------------------------------
+
+    /// Intern a module (same path and build-id give the same id).
+    pub fn intern_module(&mut self, module: Module) -> ModuleId {
+        ModuleId::from_index(self.modules.intern(module))
+    }
+
+    /// Module `id`.
+    pub fn module(&self, id: ModuleId) -> &Module {
+        &self.modules.values()[id.index()]
+    }
+
+    /// All modules.
+    pub fn modules(&self) -> &[Module] {
+        self.modules.values()
+    }
+
+    /// The file name of a module's path (`libc.so.6` for `/usr/lib/.../libc.so.6`).
+    pub fn module_name(&self, id: ModuleId) -> &str {
+        let path = self.string(self.module(id).path);
+        path.rsplit('/').next().unwrap_or(path)
+    }
+
+    /// Intern a function.
+    pub fn intern_function(&mut self, function: Function) -> FunctionId {
+        FunctionId::from_index(self.functions.intern(function))
+    }
+
+    /// Function `id`.
+    pub fn function(&self, id: FunctionId) -> &Function {
+        &self.functions.values()[id.index()]
+    }
+
+    /// All functions.
+    pub fn functions(&self) -> &[Function] {
+        self.functions.values()
+    }
+
+    /// Intern a frame.
+    pub fn intern_frame(&mut self, frame: Frame) -> FrameId {
+        FrameId::from_index(self.frames.intern(frame))
+    }
+
+    /// Frame `id`.
+    pub fn frame(&self, id: FrameId) -> &Frame {
+        &self.frames.values()[id.index()]
+    }
+
+    /// All frames.
+    pub fn frames(&self) -> &[Frame] {
+        self.frames.values()
+    }
+
+    /// Shorthand: intern a resolved, non-inlined frame of function `name`.
+    pub fn resolved_frame(
+        &mut self,
+        name: &str,
+        module: Option<ModuleId>,
+        kind: FrameKind,
+    ) -> FrameId {
+        let name = self.intern_string(name);
+        let function = self.intern_function(Function { name, module });
+        self.intern_frame(Frame::Resolved(crate::ResolvedFrame {
+            function,
+            file: None,
+            line: None,
+            inline_depth: 0,
+            kind,
+            address: None,
+        }))
+    }
+
+    /// The display name of a frame: the function name, or `module+0xaddr` when unresolved.
+    pub fn frame_label(&self, id: FrameId) -> String {
+        match self.frame(id) {
+            Frame::Resolved(f) => self.string(self.function(f.function).name).to_owned(),
+            Frame::Unresolved(f) => match f.module {
+                Some(m) => format!("{}+{:#x}", self.module_name(m), f.address.raw()),
+                None => format!("{:#x}", f.address.raw()),
+            },
+        }
+    }
+
+    /// The module of a frame, when known.
+    pub fn frame_module(&self, id: FrameId) -> Option<ModuleId> {
+        match self.frame(id) {
+            Frame::Resolved(f) => self.function(f.function).module,
+            Frame::Unresolved(f) => f.module,
+        }
+    }
+
+    // ---- stacks ------------------------------------------------------------------------------
+
+    /// Intern the stack `frame` called from `parent`.
+    pub fn intern_stack(&mut self, parent: Option<StackId>, frame: FrameId) -> StackId {
+        StackId::from_index(self.stacks.intern(StackNode { parent, frame }))
+    }
+
+    /// Intern a whole stack given root first, leaf last.
+    ///
+    /// # Panics
+    /// If `frames` is empty: a sample always has at least one frame.
+    pub fn intern_stack_path(&mut self, frames: &[FrameId]) -> StackId {
+        let mut parent = None;
+        for &frame in frames {
+            parent = Some(self.intern_stack(parent, frame));
+        }
+        parent.expect("a stack needs at least one frame")
+    }
+
+    /// The stack `frame` called from `parent`, if it exists.
+    pub fn find_stack(&self, parent: Option<StackId>, frame: FrameId) -> Option<StackId> {
+        self.stacks
+            .get(&StackNode { parent, frame })
+            .map(StackId::from_index)
+    }
+
+    /// Stack node `id`.
+    pub fn stack(&self, id: StackId) -> StackNode {
+        self.stacks.values()[id.index()]
+    }
+
+    /// All stack nodes. A node's parent always has a smaller index (parents are interned
+    /// first), so one forward pass visits callers before callees.
+    pub fn stacks(&self) -> &[StackNode] {
+        self.stacks.values()
+    }
+
+    /// The frames of a stack, leaf first.
+    pub fn stack_frames(&self, id: StackId) -> impl Iterator<Item = FrameId> + '_ {
+        let mut next = Some(id);
+        std::iter::from_fn(move || {
+            let node = self.stack(next?);
+            next = node.parent;
+            Some(node.frame)
+        })
+    }
+
+    // ---- processes, threads ------------------------------------------------------------------
+
+    /// Add a process.
+    pub fn add_process(&mut self, pid: Option<u32>, name: Option<&str>) -> ProcessId {
+        let name = name.map(|n| self.intern_string(n));
+        self.processes.push(Process { pid, name });
+        ProcessId::from_index(self.processes.len() - 1)
+    }
+
+    /// Add a thread.
+    pub fn add_thread(
+        &mut self,
+        process: Option<ProcessId>,
+        tid: Option<u32>,
+        name: Option<&str>,
+    ) -> ThreadId {
+        let name = name.map(|n| self.intern_string(n));
+        self.threads.push(Thread { process, tid, name });
+        ThreadId::from_index(self.threads.len() - 1)
+    }
+
+    /// Process `id`.
+    pub fn process(&self, id: ProcessId) -> &Process {
+        &self.processes[id.index()]
+    }
+
+    /// All processes.
+    pub fn processes(&self) -> &[Process] {
+        &self.processes
+    }
+
+    /// Thread `id`.
+    pub fn thread(&self, id: ThreadId) -> &Thread {
+        &self.threads[id.index()]
+    }
+
+    /// Mutable access to thread `id` (threads get renamed by `exec` and `prctl`).
+    pub fn thread_mut(&mut self, id: ThreadId) -> &mut Thread {
+        &mut self.threads[id.index()]
+    }
+
+    /// All threads.
+    pub fn threads(&self) -> &[Thread] {
+        &self.threads
+    }
+
+    // ---- weights and samples ---------------------------------------------------------------
+
+    /// Add a weight kind (an event, or the sample count of a folded file).
+    pub fn add_weight_kind(&mut self, name: &str, unit: WeightUnit) -> WeightKindId {
+        let name = self.intern_string(name);
+        self.weight_kinds.push(WeightKind {
+            name,
+            unit,
+            period: None,
+        });
+        WeightKindId::from_index(self.weight_kinds.len() - 1)
+    }
+
+    /// All weight kinds.
+    pub fn weight_kinds(&self) -> &[WeightKind] {
+        &self.weight_kinds
+    }
+
+    /// Weight kind `id`.
+    pub fn weight_kind(&self, id: WeightKindId) -> &WeightKind {
+        &self.weight_kinds[id.index()]
+    }
+
+    /// Mutable access to weight kind `id` (readers learn the period after the fact).
+    pub fn weight_kind_mut(&mut self, id: WeightKindId) -> &mut WeightKind {
+        &mut self.weight_kinds[id.index()]
+    }
+
+    /// The weight kind named `name`: an exact match, or else the only one whose name starts
+    /// with `name` followed by `:` (perf's `cpu-clock:pppH` matches `cpu-clock`).
+    pub fn find_weight_kind(&self, name: &str) -> Option<WeightKindId> {
+        let names = || {
+            self.weight_kinds
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (WeightKindId::from_index(i), self.string(k.name)))
+        };
+        if let Some((id, _)) = names().find(|(_, n)| *n == name) {
+            return Some(id);
+        }
+        let mut prefixed = names().filter(|(_, n)| {
+            n.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(':'))
+        });
+        match (prefixed.next(), prefixed.next()) {
+            (Some((id, _)), None) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Add a sample.
+    pub fn add_sample(&mut self, sample: Sample) {
+        self.samples.push(sample);
+    }
+
+    /// The samples.
+    pub fn samples(&self) -> &SampleTable {
+        &self.samples
+    }
+
+    /// Sum of the weights of kind `kind`.
+    pub fn total_weight(&self, kind: WeightKindId) -> f64 {
+        self.samples
+            .kinds()
+            .iter()
+            .zip(self.samples.weights())
+            .filter(|(k, _)| **k == kind)
+            .map(|(_, w)| *w)
+            .sum()
+    }
+
+    /// The weights of kind `kind` summed per stack, indexed by [`StackId::index`].
+    pub fn weights_per_stack(&self, kind: WeightKindId) -> Vec<f64> {
+        let mut sums = vec![0.0; self.stacks.values().len()];
+        let s = &self.samples;
+        for ((stack, k), w) in s.stack.iter().zip(&s.kind).zip(&s.weight) {
+            if *k == kind {
+                sums[stack.index()] += *w;
+            }
+        }
+        sums
+    }
+
+    /// Number of samples of kind `kind`. For a kind measured in samples this is the summed
+    /// weight (a folded line `a;b 7` is 7 samples); for a kind with a constant period, the
+    /// summed weight over the period; otherwise the number of sample records.
+    pub fn sample_count(&self, kind: WeightKindId) -> u64 {
+        let k = self.weight_kind(kind);
+        // Counts can be fractional in folded files; a sample count is whole.
+        if k.unit == WeightUnit::Samples {
+            return self.total_weight(kind).round() as u64;
+        }
+        if let Some(period) = k.period.filter(|p| *p > 0.0) {
+            return (self.total_weight(kind) / period).round() as u64;
+        }
+        self.samples.kinds().iter().filter(|k| **k == kind).count() as u64
+    }
+}
+
+

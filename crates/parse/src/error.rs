@@ -1,0 +1,56 @@
+//! The parse crate's error type: every variant names the input and where in it things failed.
+
+use std::io;
+
+/// An input that could not be read as a profile.
+///
+/// Problems that leave most of the input usable (one malformed line, one damaged record) are
+/// not errors: they are counted as [`profview_model::Warning`]s in the profile's metadata.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The file or stdin could not be read.
+    #[error("{name}: cannot read: {source}")]
+    Io {
+        /// The input's name (a path, or `-` for stdin).
+        name: String,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The input starts like gzip but does not decompress.
+    #[error("{name}: looks gzip-compressed but does not decompress: {source}")]
+    Gzip {
+        /// The input's name.
+        name: String,
+        /// The decompressor's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The input is empty (or only blank lines).
+    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, or Firefox/samply JSON)")]
+    Empty {
+        /// The input's name.
+        name: String,
+    },
+    /// No line of a folded file could be parsed.
+    #[error("{name}: no valid folded-stack line (expected `frame;frame;... count`); {skipped} line(s) skipped, the first at line {first_line}: {first_problem}")]
+    NoValidFoldedLines {
+        /// The input's name.
+        name: String,
+        /// How many non-blank lines were skipped.
+        skipped: u64,
+        /// 1-based number of the first bad line.
+        first_line: u64,
+        /// What was wrong with it.
+        first_problem: String,
+    },
+    /// The format is recognized but this build cannot read it.
+    #[error("{name}: {format} input is not supported by this version of profview")]
+    UnsupportedFormat {
+        /// The input's name.
+        name: String,
+        /// What the input looked like.
+        format: &'static str,
+    },
+}

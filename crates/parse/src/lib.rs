@@ -1,0 +1,117 @@
+//! profview's readers. One module per input format; each turns bytes into a
+//! [`profview_model::Profile`].
+//!
+//! [`read_path`] reads a file (or stdin for `-`), gunzips it when the bytes say gzip, detects
+//! the format from the content (or takes the one given), and parses it.
+//!
+//! Readers never print: problems that leave the rest of the input usable are counted in the
+//! profile's [`profview_model::Warnings`]; the others are a [`ParseError`] that names the input
+//! and the place.
+
+mod error;
+pub mod folded;
+mod folded_write;
+mod input;
+
+use std::path::Path;
+
+use profview_model::Profile;
+
+pub use error::ParseError;
+pub use folded::FoldedProfiles;
+pub use folded_write::{folded_lines, format_weight, write_folded};
+pub use input::{gunzip_if_needed, is_gzip, read_input, STDIN_NAME};
+
+/// The input formats profview knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum InputFormat {
+    /// Detect from the content.
+    #[default]
+    Auto,
+    /// Folded / collapsed stacks.
+    Folded,
+    /// Linux `perf.data`.
+    PerfData,
+    /// Firefox Profiler JSON (processed or Gecko), as samply writes it.
+    Firefox,
+}
+
+/// How to read an input.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Which format to expect. Default: detect from the content.
+    pub format: InputFormat,
+}
+
+/// What an input turned out to hold.
+#[derive(Debug)]
+pub enum Parsed {
+    /// One profile.
+    Single(Profile),
+    /// Two profiles from one file (a differential folded file).
+    Differential {
+        /// The first side.
+        before: Profile,
+        /// The second side.
+        after: Profile,
+    },
+}
+
+/// Read the profile(s) in `path` (`-` for stdin).
+pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Parsed, ParseError> {
+    let name = path.display().to_string();
+    let bytes = read_input(path)?;
+    read_bytes(&name, bytes, options)
+}
+
+/// Read the profile(s) in `bytes`; `name` is used in messages and metadata.
+pub fn read_bytes(name: &str, bytes: Vec<u8>, options: &ReadOptions) -> Result<Parsed, ParseError> {
+    let bytes = gunzip_if_needed(name, bytes)?;
+    let format = match options.format {
+        InputFormat::Auto => detect_format(name, &bytes)?,
+        given => given,
+    };
+    match format {
+        InputFormat::Folded | InputFormat::Auto => {
+            let text = String::from_utf8_lossy(&bytes);
+            Ok(match folded::parse_folded(name, &text)? {
+                FoldedProfiles::Single(p) => Parsed::Single(p),
+                FoldedProfiles::Differential { before, after } => {
+                    Parsed::Differential { before, after }
+                }
+            })
+        }
+        InputFormat::PerfData => Err(ParseError::UnsupportedFormat {
+            name: name.to_owned(),
+            format: "perf.data",
+        }),
+        InputFormat::Firefox => Err(ParseError::UnsupportedFormat {
+            name: name.to_owned(),
+            format: "Firefox / samply JSON",
+        }),
+    }
+}
+
+/// The perf.data magic, in the byte order of the machine that wrote it.
+const PERF_MAGIC: &[u8] = b"PERFILE2";
+const PERF_MAGIC_SWAPPED: &[u8] = b"2ELIFREP";
+
+/// Detect the format of (already decompressed) `bytes`.
+pub fn detect_format(name: &str, bytes: &[u8]) -> Result<InputFormat, ParseError> {
+    if bytes.starts_with(PERF_MAGIC) || bytes.starts_with(PERF_MAGIC_SWAPPED) {
+        return Ok(InputFormat::PerfData);
+    }
+    let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = text_start else {
+        return Err(ParseError::Empty {
+            name: name.to_owned(),
+        });
+    };
+    if bytes[start] == b'{' {
+        return Ok(InputFormat::Firefox);
+    }
+    // Anything else is read as folded stacks, which reports the first bad line if it is not.
+    Ok(InputFormat::Folded)
+}

@@ -1,0 +1,169 @@
+//! Command-line arguments (clap derive). Library code never sees these types: `to_open_options`
+//! and friends map them to the library's options in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  profview perf.data                         open a profile (prints the report when not on a terminal)
+  profview report stacks.folded --top 20     top 20 functions by self time
+  profview report stacks.folded --children   by total (inclusive) time
+  profview collapse perf.data | inferno-flamegraph > flame.svg
+  profview flamegraph stacks.folded -o flame.svg";
+
+/// profview: read CPU profiles, say what shape they have, browse the call tree.
+#[derive(Debug, Parser)]
+#[command(name = "profview", version, about, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do; without a command, profview shows the profile.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The profile to show when no command is given.
+    #[command(flatten)]
+    pub input: Option<InputArgs>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Table of the top functions by self (default) or total weight, like `perf report --stdio`.
+    #[command(after_help = "\
+Examples:
+  profview report perf.data
+  profview report stacks.folded --children --top 30
+  profview report stacks.folded --format json | jq '.functions[0]'
+  cat stacks.folded | profview report -")]
+    Report(ReportArgs),
+    /// Write folded stacks (one line per distinct stack), ready for `inferno-flamegraph`.
+    #[command(after_help = "\
+Examples:
+  profview collapse perf.data > stacks.folded
+  profview collapse perf.data | inferno-flamegraph > flame.svg
+  profview collapse profile.json.gz -o stacks.folded")]
+    Collapse(CollapseArgs),
+    /// Write an SVG flame graph (drawn with the inferno library).
+    #[command(after_help = "\
+Examples:
+  profview flamegraph perf.data -o flame.svg
+  profview flamegraph stacks.folded --inverted -o icicle.svg")]
+    Flamegraph(FlamegraphArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  profview completions bash > /etc/bash_completion.d/profview")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Which profile to read and how.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Profile file: perf.data, folded stacks or Firefox/samply JSON, optionally gzipped;
+    /// `-` reads stdin.
+    #[arg(value_name = "PROFILE")]
+    pub profile: PathBuf,
+    /// Input format; by default it is detected from the content.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub input_format: InputFormatArg,
+    /// Which event (weight kind) to analyze; default: the first one with samples.
+    #[arg(long, value_name = "NAME")]
+    pub event: Option<String>,
+    /// For a differential folded file (`stack BEFORE AFTER`): which count column to read.
+    #[arg(long, value_enum)]
+    pub side: Option<SideArg>,
+}
+
+/// `--input-format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// Detect from the content.
+    Auto,
+    /// Folded / collapsed stacks (inferno, FlameGraph).
+    Folded,
+    /// Linux perf.data.
+    Perf,
+    /// Firefox Profiler / samply JSON.
+    Firefox,
+}
+
+/// `--side` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SideArg {
+    /// The first count column.
+    Before,
+    /// The second count column.
+    After,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// A table for people.
+    #[default]
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+/// `profview report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Sort by total (inclusive) weight and show it, like `perf report --children`.
+    #[arg(long)]
+    pub children: bool,
+    /// Show only the first N functions.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `profview collapse`.
+#[derive(Debug, Args)]
+pub struct CollapseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `profview flamegraph`.
+#[derive(Debug, Args)]
+pub struct FlamegraphArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the SVG to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Draw an icicle graph: roots at the top, growing down.
+    #[arg(long)]
+    pub inverted: bool,
+    /// Title of the graph; default: the input's file name.
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+impl InputArgs {
+    /// The library options these arguments ask for.
+    pub fn to_open_options(&self) -> profview::OpenOptions {
+        let mut o = profview::OpenOptions::default();
+        o.input_format = match self.input_format {
+            InputFormatArg::Auto => profview::InputFormat::Auto,
+            InputFormatArg::Folded => profview::InputFormat::Folded,
+            InputFormatArg::Perf => profview::InputFormat::PerfData,
+            InputFormatArg::Firefox => profview::InputFormat::Firefox,
+        };
+        o.side = match self.side {
+            None => profview::Side::Refuse,
+            Some(SideArg::Before) => profview::Side::Before,
+            Some(SideArg::After) => profview::Side::After,
+        };
+        o
+    }
+}

@@ -1,0 +1,94 @@
+//! The `profview` command line: argument parsing, one module per command, exit codes.
+
+pub mod args;
+mod collapse;
+mod flamegraph;
+mod output;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use args::{Cli, Command, InputArgs, OutputFormat, ReportArgs};
+use profview::model::{Profile, WeightKindId};
+
+/// Exit status for an input that could not be read as a profile.
+const EXIT_BAD_INPUT: u8 = 1;
+/// Exit status for a usage error (clap uses it too).
+const EXIT_USAGE: u8 = 2;
+
+/// Parse the arguments, run the command, and map the outcome to an exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(command) => run(command),
+        None => match cli.input {
+            Some(input) => show(input),
+            None => {
+                let _ = Cli::command().print_help();
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("profview: {}", one_line(&err));
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Report(args) => report::run(&args),
+        Command::Collapse(args) => collapse::run(&args),
+        Command::Flamegraph(args) => flamegraph::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "profview", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}
+
+/// `profview PROFILE`: the interactive browser will open here; for now, the report.
+fn show(input: InputArgs) -> anyhow::Result<()> {
+    report::run(&ReportArgs {
+        input,
+        children: false,
+        top: None,
+        format: OutputFormat::Text,
+    })
+}
+
+/// Read the profile and pick the weight kind; warnings go to stderr.
+fn load(input: &InputArgs) -> anyhow::Result<(Profile, WeightKindId)> {
+    let profile = profview::open_with(&input.profile, &input.to_open_options())?;
+    for w in profile.meta.warnings.iter() {
+        eprintln!(
+            "profview: warning: {}: {} ({} occurrence{})",
+            input.profile.display(),
+            w.message,
+            w.count,
+            if w.count == 1 { "" } else { "s" }
+        );
+    }
+    let kind = profview::weight_kind(&profile, input.event.as_deref())?;
+    Ok((profile, kind))
+}
+
+/// An error and its causes on one line.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text.replace('\n', " ")
+}

@@ -1,0 +1,191 @@
+//! `profview report`: the top-functions table as text or JSON.
+
+use std::io::Write;
+
+use profview::analyze::{FunctionStats, SortBy, TopFunctions};
+use profview::model::{Profile, Warning, WeightKindId};
+use serde::Serialize;
+
+use super::args::{OutputFormat, ReportArgs};
+use super::{load, output};
+
+/// Run `profview report`.
+pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
+    let (profile, kind) = load(&args.input)?;
+    let sort = if args.children {
+        SortBy::Total
+    } else {
+        SortBy::SelfWeight
+    };
+    let top = profview::top_functions(&profile, kind, sort);
+    let report = Report::new(&profile, kind, &top, sort, args.top);
+    let mut out = output::open_output(None)?;
+    match args.format {
+        OutputFormat::Text => report.write_text(&mut out)?,
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Everything the report shows; serialized as the JSON output.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    source: String,
+    format: &'static str,
+    event: String,
+    weight_unit: &'static str,
+    total_weight: f64,
+    sample_count: u64,
+    sort: &'static str,
+    function_count: usize,
+    functions: Vec<FunctionRow<'a>>,
+    warnings: Vec<&'a Warning>,
+}
+
+/// One JSON row.
+#[derive(Debug, Serialize)]
+struct FunctionRow<'a> {
+    name: &'a str,
+    module: Option<&'a str>,
+    self_weight: f64,
+    self_percent: f64,
+    total_weight: f64,
+    total_percent: f64,
+}
+
+/// Round a percentage to 4 decimals, so JSON output is stable and readable.
+fn round_percent(p: f64) -> f64 {
+    (p * 10_000.0).round() / 10_000.0
+}
+
+impl<'a> Report<'a> {
+    fn new(
+        profile: &'a Profile,
+        kind: WeightKindId,
+        top: &'a TopFunctions,
+        sort: SortBy,
+        limit: Option<usize>,
+    ) -> Self {
+        let weight_kind = profile.weight_kind(kind);
+        let shown = limit.unwrap_or(usize::MAX).min(top.functions.len());
+        let row = |f: &'a FunctionStats| FunctionRow {
+            name: &f.name,
+            module: f.module.as_deref(),
+            self_weight: f.self_weight,
+            self_percent: round_percent(top.percent(f.self_weight)),
+            total_weight: f.total_weight,
+            total_percent: round_percent(top.percent(f.total_weight)),
+        };
+        Self {
+            source: profile.meta.source_name.clone().unwrap_or_default(),
+            format: profile.meta.source_format.describe(),
+            event: profile.string(weight_kind.name).to_owned(),
+            weight_unit: weight_kind.unit.name(),
+            total_weight: top.total_weight,
+            sample_count: profile.sample_count(kind),
+            sort: match sort {
+                SortBy::SelfWeight => "self",
+                SortBy::Total => "total",
+            },
+            function_count: top.functions.len(),
+            functions: top.functions[..shown].iter().map(row).collect(),
+            warnings: profile.meta.warnings.iter().collect(),
+        }
+    }
+
+    fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let children = self.sort == "total";
+        writeln!(out, "# profview report: {} ({})", self.source, self.format)?;
+        writeln!(out, "#")?;
+        writeln!(
+            out,
+            "# Samples: {} of event '{}'",
+            self.sample_count, self.event
+        )?;
+        writeln!(
+            out,
+            "# Total weight: {} ({})",
+            profview::parse::format_weight(self.total_weight),
+            self.weight_unit
+        )?;
+        writeln!(out, "#")?;
+        let module_width = self
+            .functions
+            .iter()
+            .filter_map(|f| f.module.map(str::len))
+            .max()
+            .map(|w| w.clamp("Module".len(), 40));
+        let weight_width = self
+            .functions
+            .iter()
+            .map(|f| profview::parse::format_weight(self.weight_of(f)).len())
+            .max()
+            .unwrap_or(0)
+            .max("Weight".len());
+        let mut header = String::from("#");
+        let mut rule = String::from("#");
+        if children {
+            header.push_str(" Children      Self");
+            rule.push_str(" ........  ........");
+        } else {
+            header.push_str(" Overhead");
+            rule.push_str(" ........");
+        }
+        header.push_str(&format!("  {:>weight_width$}", "Weight"));
+        rule.push_str(&format!("  {}", ".".repeat(weight_width)));
+        if let Some(w) = module_width {
+            header.push_str(&format!("  {:<w$}", "Module"));
+            rule.push_str(&format!("  {}", ".".repeat(w)));
+        }
+        header.push_str("  Symbol");
+        rule.push_str("  ......");
+        writeln!(out, "{header}")?;
+        writeln!(out, "{rule}")?;
+        writeln!(out, "#")?;
+        for f in &self.functions {
+            // Like perf report --no-children: a function that is never the leaf has no row.
+            if !children && f.self_weight == 0.0 {
+                continue;
+            }
+            let mut line = String::new();
+            if children {
+                line.push_str(&format!("{:>9.2}%{:>9.2}%", f.total_percent, f.self_percent));
+            } else {
+                line.push_str(&format!("{:>9.2}%", f.self_percent));
+            }
+            let weight = profview::parse::format_weight(self.weight_of(f));
+            line.push_str(&format!("  {weight:>weight_width$}"));
+            if let Some(w) = module_width {
+                line.push_str(&format!("  {:<w$}", f.module.unwrap_or("[unknown]")));
+            }
+            line.push_str("  ");
+            line.push_str(f.name);
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        writeln!(out)?;
+        if self.functions.len() < self.function_count {
+            writeln!(
+                out,
+                "# {} of {} functions shown (--top)",
+                self.functions.len(),
+                self.function_count
+            )?;
+        }
+        for w in &self.warnings {
+            writeln!(out, "# warning ({}x): {}", w.count, w.message)?;
+        }
+        Ok(())
+    }
+
+    fn weight_of(&self, f: &FunctionRow<'_>) -> f64 {
+        if self.sort == "total" {
+            f.total_weight
+        } else {
+            f.self_weight
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! profview as a library: open a profile, pick what to weigh, analyze it.
+//!
+//! This crate is the one obvious entry point for custom reports. It re-exports the stage
+//! crates ([`model`], [`parse`], [`analyze`]) and adds the few calls that tie them together.
+//!
+//! ```
+//! use profview::{analyze::SortBy, open};
+//!
+//! # fn main() -> Result<(), profview::Error> {
+//! let profile = open("testdata/hotspot/fp.folded")?;
+//! let kind = profview::weight_kind(&profile, None)?;
+//! let top = profview::top_functions(&profile, kind, SortBy::SelfWeight);
+//! let hottest = &top.functions[0];
+//! println!("{} {:.1}%", hottest.name, top.percent(hottest.self_weight));
+//! assert_eq!(hottest.name, "hot_loop");
+//! # Ok(())
+//! # }
+//! ```
+
+use std::path::Path;
+
+pub use profview_analyze as analyze;
+pub use profview_model as model;
+pub use profview_parse as parse;
+
+pub use profview_model::{Profile, WeightKindId};
+pub use profview_parse::{InputFormat, Parsed};
+
+use profview_analyze::{SortBy, TopFunctions};
+
+/// Why a profile could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input could not be read as a profile.
+    #[error(transparent)]
+    Parse(#[from] profview_parse::ParseError),
+    /// A single profile was wanted but the input holds two.
+    #[error("{name}: this is a differential folded file (`stack BEFORE AFTER` per line, as inferno-diff-folded writes); it holds two profiles, so pass --side before or --side after to read one of them")]
+    Differential {
+        /// The input's name.
+        name: String,
+    },
+    /// `--event` names no weight kind of the profile.
+    #[error("{name}: no event named {wanted:?}; the profile has: {available}")]
+    UnknownEvent {
+        /// The input's name.
+        name: String,
+        /// What was asked for.
+        wanted: String,
+        /// The events the profile has, comma-separated.
+        available: String,
+    },
+    /// The profile has no weight at all.
+    #[error("{name}: the profile has no samples")]
+    NoSamples {
+        /// The input's name.
+        name: String,
+    },
+}
+
+/// Which side of a differential input to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Side {
+    /// Refuse differential input.
+    #[default]
+    Refuse,
+    /// The first count column.
+    Before,
+    /// The second count column.
+    After,
+}
+
+/// How to open a profile.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// The input format; default: detect from the content.
+    pub input_format: InputFormat,
+    /// Which side of a differential folded file to read.
+    pub side: Side,
+}
+
+/// Open the profile at `path` (`-` for stdin), detecting its format.
+pub fn open(path: impl AsRef<Path>) -> Result<Profile, Error> {
+    open_with(path, &OpenOptions::default())
+}
+
+/// Open the profile at `path` with `options`.
+pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profile, Error> {
+    let path = path.as_ref();
+    let mut read = profview_parse::ReadOptions::default();
+    read.format = options.input_format;
+    match (profview_parse::read_path(path, &read)?, options.side) {
+        (Parsed::Single(p), _) => Ok(p),
+        (Parsed::Differential { before, .. }, Side::Before) => Ok(before),
+        (Parsed::Differential { after, .. }, Side::After) => Ok(after),
+        (Parsed::Differential { .. }, Side::Refuse) => Err(Error::Differential {
+            name: path.display().to_string(),
+        }),
+    }
+}
+
+/// The weight kind to analyze: the one named `event` (exactly, or up to perf's `:modifiers`),
+/// or else the first kind that has samples.
+pub fn weight_kind(profile: &Profile, event: Option<&str>) -> Result<WeightKindId, Error> {
+    let name = || profile.meta.source_name.clone().unwrap_or_default();
+    if let Some(wanted) = event {
+        return profile.find_weight_kind(wanted).ok_or_else(|| Error::UnknownEvent {
+            name: name(),
+            wanted: wanted.to_owned(),
+            available: profile
+                .weight_kinds()
+                .iter()
+                .map(|k| profile.string(k.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let kinds = profile.samples().kinds();
+    (0..profile.weight_kinds().len())
+        .map(WeightKindId::from_index)
+        .find(|k| kinds.contains(k))
+        .ok_or_else(|| Error::NoSamples { name: name() })
+}
+
+/// Self and total weight per function, heaviest first.
+pub fn top_functions(profile: &Profile, kind: WeightKindId, sort: SortBy) -> TopFunctions {
+    TopFunctions::new(profile, kind, sort)
+}
