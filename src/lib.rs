@@ -106,16 +106,18 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
 pub fn weight_kind(profile: &Profile, event: Option<&str>) -> Result<WeightKindId, Error> {
     let name = || profile.meta.source_name.clone().unwrap_or_default();
     if let Some(wanted) = event {
-        return profile.find_weight_kind(wanted).ok_or_else(|| Error::UnknownEvent {
-            name: name(),
-            wanted: wanted.to_owned(),
-            available: profile
-                .weight_kinds()
-                .iter()
-                .map(|k| profile.string(k.name))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
+        return profile
+            .find_weight_kind(wanted)
+            .ok_or_else(|| Error::UnknownEvent {
+                name: name(),
+                wanted: wanted.to_owned(),
+                available: profile
+                    .weight_kinds()
+                    .iter()
+                    .map(|k| profile.string(k.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
     }
     let kinds = profile.samples().kinds();
     (0..profile.weight_kinds().len())

@@ -50,7 +50,9 @@ Examples:
   profview flamegraph stacks.folded --inverted -o icicle.svg")]
     Flamegraph(FlamegraphArgs),
     /// Print a shell completion script.
-    #[command(after_help = "Example:\n  profview completions bash > /etc/bash_completion.d/profview")]
+    #[command(
+        after_help = "Example:\n  profview completions bash > /etc/bash_completion.d/profview"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,

@@ -26,8 +26,10 @@ pub fn run(args: &FlamegraphArgs) -> anyhow::Result<()> {
     let mut options = flamegraph::Options::default();
     options.title = args.title.clone().unwrap_or_else(|| {
         let path = &args.input.profile;
-        path.file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     });
     options.count_name = profile.weight_kind(kind).unit.name().to_owned();
     options.factor = 1.0 / scale;

@@ -10,7 +10,8 @@ use anyhow::Context;
 pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
         Some(p) if p != Path::new("-") => {
-            let file = File::create(p).with_context(|| format!("{}: cannot create", p.display()))?;
+            let file =
+                File::create(p).with_context(|| format!("{}: cannot create", p.display()))?;
             Box::new(BufWriter::new(file))
         }
         _ => Box::new(BufWriter::new(io::stdout().lock())),

@@ -153,7 +153,10 @@ impl<'a> Report<'a> {
             }
             let mut line = String::new();
             if children {
-                line.push_str(&format!("{:>9.2}%{:>9.2}%", f.total_percent, f.self_percent));
+                line.push_str(&format!(
+                    "{:>9.2}%{:>9.2}%",
+                    f.total_percent, f.self_percent
+                ));
             } else {
                 line.push_str(&format!("{:>9.2}%", f.self_percent));
             }

@@ -205,7 +205,11 @@ mod tests {
 
     #[test]
     fn self_and_total() {
-        let (p, k) = profile(&[(&["main", "a", "b"], 3.0), (&["main", "a"], 1.0), (&["main", "c"], 6.0)]);
+        let (p, k) = profile(&[
+            (&["main", "a", "b"], 3.0),
+            (&["main", "a"], 1.0),
+            (&["main", "c"], 6.0),
+        ]);
         let t = TopFunctions::new(&p, k, SortBy::SelfWeight);
         assert_eq!(t.total_weight, 10.0);
         let names: Vec<&str> = t.functions.iter().map(|f| f.name.as_str()).collect();
@@ -219,7 +223,10 @@ mod tests {
 
     #[test]
     fn recursion_counts_total_once() {
-        let (p, k) = profile(&[(&["main", "fib", "fib", "fib"], 5.0), (&["main", "other"], 5.0)]);
+        let (p, k) = profile(&[
+            (&["main", "fib", "fib", "fib"], 5.0),
+            (&["main", "other"], 5.0),
+        ]);
         let t = TopFunctions::new(&p, k, SortBy::Total);
         assert_eq!(row(&t, "fib").total_weight, 5.0);
         assert_eq!(row(&t, "fib").self_weight, 5.0);
@@ -233,10 +240,19 @@ mod tests {
         let other = p.add_weight_kind("bytes", WeightUnit::Bytes);
         let stack = p.samples().get(0).stack;
         let thread = p.samples().get(0).thread;
-        p.add_sample(Sample { thread, time: None, stack, kind: other, weight: 100.0 });
+        p.add_sample(Sample {
+            thread,
+            time: None,
+            stack,
+            kind: other,
+            weight: 100.0,
+        });
         let t = TopFunctions::new(&p, k, SortBy::SelfWeight);
         assert_eq!(t.total_weight, 2.0);
-        assert_eq!(TopFunctions::new(&p, other, SortBy::SelfWeight).total_weight, 100.0);
+        assert_eq!(
+            TopFunctions::new(&p, other, SortBy::SelfWeight).total_weight,
+            100.0
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ mod profile;
 mod strings;
 
 pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, UnresolvedFrame};
-pub use ids::{FrameId, FunctionId, ModuleId, ProcessId, StackId, StringId, ThreadId, WeightKindId};
+pub use ids::{
+    FrameId, FunctionId, ModuleId, ProcessId, StackId, StringId, ThreadId, WeightKindId,
+};
 pub use metadata::{Metadata, SourceFormat, Warning, WarningKind, Warnings};
 pub use profile::{
     Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit,

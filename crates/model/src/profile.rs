@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::intern::Interner;
 use crate::{
-    Frame, FrameId, FrameKind, Function, FunctionId, Metadata, Module, ModuleId, ProcessId, StackId,
-    StringId, StringTable, ThreadId, WeightKindId,
+    Frame, FrameId, FrameKind, Function, FunctionId, Metadata, Module, ModuleId, ProcessId,
+    StackId, StringId, StringTable, ThreadId, WeightKindId,
 };
 
 /// A node of the stack prefix tree: `frame` called from `parent` (`None` at the root).
@@ -500,5 +500,3 @@ impl Profile {
         self.samples.kinds().iter().filter(|k| **k == kind).count() as u64
     }
 }
-
-

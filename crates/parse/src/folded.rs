@@ -32,6 +32,8 @@ pub const FOLDED_PERIOD_WEIGHT_NAME: &str = "period";
 pub const MIN_DETECTED_PERIOD: u64 = 1000;
 
 /// A folded file: one profile, or two for a differential file.
+// Made once per input and unpacked at once: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum FoldedProfiles {
     /// An ordinary folded file.
@@ -141,8 +143,8 @@ fn scan_lines(text: &str) -> ScannedLines<'_> {
 }
 
 fn parse_line(line: &str) -> Result<FoldedLine<'_>, String> {
-    let (stack, count) = split_count(line)
-        .ok_or_else(|| format!("no count at the end of {:?}", shorten(line)))?;
+    let (stack, count) =
+        split_count(line).ok_or_else(|| format!("no count at the end of {:?}", shorten(line)))?;
     if stack.is_empty() {
         return Err("a count without a stack".to_owned());
     }
@@ -161,7 +163,7 @@ fn parse_line(line: &str) -> Result<FoldedLine<'_>, String> {
 /// Split `text` into the part before its last whitespace-separated token and that token read
 /// as a non-negative count.
 fn split_count(text: &str) -> Option<(&str, f64)> {
-    let (head, tail) = text.rsplit_once(|c: char| c == ' ' || c == '\t')?;
+    let (head, tail) = text.rsplit_once([' ', '\t'])?;
     let count = parse_count(tail)?;
     Some((head.trim_end(), count))
 }
@@ -257,7 +259,9 @@ impl FoldedBuilder {
         }
         let (name, kind, inlined) = frame_kind(text);
         let name = self.profile.intern_string(name);
-        let function = self.profile.intern_function(Function { name, module: None });
+        let function = self
+            .profile
+            .intern_function(Function { name, module: None });
         let id = self.profile.intern_frame(Frame::Resolved(ResolvedFrame {
             function,
             file: None,
@@ -396,7 +400,9 @@ mod tests {
 
     #[test]
     fn frame_names_may_contain_spaces() {
-        let p = single("app;operator new(unsigned long);std::vector<int, std::allocator<int> >::push_back 4\n");
+        let p = single(
+            "app;operator new(unsigned long);std::vector<int, std::allocator<int> >::push_back 4\n",
+        );
         assert_eq!(
             stacks(&p)[0].0[2],
             "std::vector<int, std::allocator<int> >::push_back"
@@ -437,7 +443,9 @@ mod tests {
 
     #[test]
     fn rejects_counts_that_are_not_plain_numbers() {
-        for bad in ["a -1", "a 1e5", "a inf", "a NaN", "a 1.2.3", "a .", "a;;b 1", " 5"] {
+        for bad in [
+            "a -1", "a 1e5", "a inf", "a NaN", "a 1.2.3", "a .", "a;;b 1", " 5",
+        ] {
             let err = parse_folded("t", bad).unwrap_err();
             assert!(
                 matches!(err, ParseError::NoValidFoldedLines { first_line: 1, .. }),

@@ -50,9 +50,7 @@ pub fn folded_lines(profile: &Profile, kind: WeightKindId) -> Vec<(String, f64)>
 
 fn thread_label(profile: &Profile, thread: ThreadId) -> String {
     let t = profile.thread(thread);
-    let process_name = t
-        .process
-        .and_then(|p| profile.process(p).name);
+    let process_name = t.process.and_then(|p| profile.process(p).name);
     t.name
         .or(process_name)
         .map_or_else(|| "[unknown]".to_owned(), |n| profile.string(n).to_owned())
@@ -87,7 +85,11 @@ pub fn format_weight(w: f64) -> String {
 }
 
 /// Write [`folded_lines`] to `out`.
-pub fn write_folded<W: Write>(profile: &Profile, kind: WeightKindId, out: &mut W) -> io::Result<()> {
+pub fn write_folded<W: Write>(
+    profile: &Profile,
+    kind: WeightKindId,
+    out: &mut W,
+) -> io::Result<()> {
     for (stack, weight) in folded_lines(profile, kind) {
         writeln!(out, "{stack} {}", format_weight(weight))?;
     }

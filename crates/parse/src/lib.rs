@@ -46,6 +46,8 @@ pub struct ReadOptions {
 }
 
 /// What an input turned out to hold.
+// Made once per input and unpacked at once: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Parsed {
     /// One profile.
