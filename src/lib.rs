@@ -18,10 +18,14 @@
 //! ```
 
 use std::path::Path;
+use std::sync::Arc;
+
+use profview_symbolize::{KernelSymbols, SymbolPaths, SymbolizeOptions};
 
 pub use profview_analyze as analyze;
 pub use profview_model as model;
 pub use profview_parse as parse;
+pub use profview_symbolize as symbolize;
 
 pub use profview_model::{Profile, WeightKindId};
 pub use profview_parse::{InputFormat, Parsed};
@@ -51,6 +55,9 @@ pub enum Error {
         /// The events the profile has, comma-separated.
         available: String,
     },
+    /// A symbolization input named by the user cannot be used.
+    #[error(transparent)]
+    Symbolize(#[from] profview_symbolize::SymbolizeError),
     /// The profile has no weight at all.
     #[error("{name}: the profile has no samples")]
     NoSamples {
@@ -79,6 +86,15 @@ pub struct OpenOptions {
     pub input_format: InputFormat,
     /// Which side of a differential folded file to read.
     pub side: Side,
+    /// Directories to search for binaries and debug files (`--symbol-path`), before the
+    /// system places (`~/.debug`, `/usr/lib/debug`) and the recorded paths.
+    pub symbol_paths: Vec<std::path::PathBuf>,
+    /// Search only `symbol_paths` and the recorded paths, not `~/.debug` or `/usr/lib/debug`.
+    pub no_system_symbol_dirs: bool,
+    /// A copy of `/proc/kallsyms` from the recording machine (plain or gzipped).
+    pub kallsyms: Option<std::path::PathBuf>,
+    /// Only outer functions, no inlined frames: what perf report's Symbol column shows.
+    pub no_inline: bool,
 }
 
 /// Open the profile at `path` (`-` for stdin), detecting its format.
@@ -87,18 +103,57 @@ pub fn open(path: impl AsRef<Path>) -> Result<Profile, Error> {
 }
 
 /// Open the profile at `path` with `options`.
+///
+/// Frames the format leaves unnamed (perf.data, samply) are symbolized: binaries and debug
+/// files are found by build-id in `options.symbol_paths` and the system places.
 pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profile, Error> {
     let path = path.as_ref();
+    let symbol_paths = Arc::new(if options.no_system_symbol_dirs {
+        SymbolPaths::only(options.symbol_paths.clone())
+    } else {
+        SymbolPaths::new(options.symbol_paths.clone())
+    });
     let mut read = profview_parse::ReadOptions::default();
     read.format = options.input_format;
-    match (profview_parse::read_path(path, &read)?, options.side) {
-        (Parsed::Single(p), _) => Ok(p),
-        (Parsed::Differential { before, .. }, Side::Before) => Ok(before),
-        (Parsed::Differential { after, .. }, Side::After) => Ok(after),
-        (Parsed::Differential { .. }, Side::Refuse) => Err(Error::Differential {
-            name: path.display().to_string(),
-        }),
+    read.symbol_paths = Some(Arc::clone(&symbol_paths));
+    let mut profile = match (profview_parse::read_path(path, &read)?, options.side) {
+        (Parsed::Single(p), _) => p,
+        (Parsed::Differential { before, .. }, Side::Before) => before,
+        (Parsed::Differential { after, .. }, Side::After) => after,
+        (Parsed::Differential { .. }, Side::Refuse) => {
+            return Err(Error::Differential {
+                name: path.display().to_string(),
+            })
+        }
+    };
+    if profview_symbolize::unresolved_frame_count(&profile) > 0 {
+        let mut sym = SymbolizeOptions::new(symbol_paths);
+        sym.inline = !options.no_inline;
+        sym.kernel = match &options.kallsyms {
+            Some(file) => Some(KernelSymbols::from_path(file)?),
+            None => running_kernel_symbols(&profile),
+        };
+        profview_symbolize::symbolize(&mut profile, &sym);
     }
+    Ok(profile)
+}
+
+/// `/proc/kallsyms`, when the running kernel is the one the profile was recorded on (same
+/// build-id, and readable addresses).
+fn running_kernel_symbols(profile: &Profile) -> Option<KernelSymbols> {
+    let recorded = profile
+        .modules()
+        .iter()
+        .find(|m| profile.string(m.path) == "[kernel.kallsyms]")?
+        .build_id
+        .clone()?;
+    let running = profview_symbolize::running_kernel_build_id()?;
+    if recorded != running {
+        return None;
+    }
+    let text = std::fs::read_to_string("/proc/kallsyms").ok()?;
+    let symbols = KernelSymbols::parse(&text);
+    (!symbols.is_empty()).then_some(symbols)
 }
 
 /// The weight kind to analyze: the one named `event` (exactly, or up to perf's `:modifiers`),

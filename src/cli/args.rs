@@ -75,6 +75,17 @@ pub struct InputArgs {
     /// For a differential folded file (`stack BEFORE AFTER`): which count column to read.
     #[arg(long, value_enum)]
     pub side: Option<SideArg>,
+    /// Directory to search for the recorded binaries and their debug files, by build-id and by
+    /// file name (repeatable). Searched before ~/.debug, /usr/lib/debug and the recorded paths.
+    #[arg(long = "symbol-path", value_name = "DIR")]
+    pub symbol_paths: Vec<PathBuf>,
+    /// Kernel symbols: a copy of /proc/kallsyms from the recording machine, same boot (plain or
+    /// gzipped). Default: /proc/kallsyms when the running kernel is the recorded one.
+    #[arg(long, value_name = "FILE")]
+    pub kallsyms: Option<PathBuf>,
+    /// Show only outer functions, no inlined frames (what perf report's Symbol column shows).
+    #[arg(long)]
+    pub no_inline: bool,
 }
 
 /// `--input-format` values.
@@ -161,6 +172,9 @@ impl InputArgs {
             InputFormatArg::Perf => profview::InputFormat::PerfData,
             InputFormatArg::Firefox => profview::InputFormat::Firefox,
         };
+        o.symbol_paths = self.symbol_paths.clone();
+        o.kallsyms = self.kallsyms.clone();
+        o.no_inline = self.no_inline;
         o.side = match self.side {
             None => profview::Side::Refuse,
             Some(SideArg::Before) => profview::Side::Before,

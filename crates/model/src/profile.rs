@@ -356,6 +356,35 @@ impl Profile {
         })
     }
 
+    /// Replace frames by sequences of frames and rebuild the stack tree.
+    ///
+    /// `replace(frame)` returns `None` to keep a frame, or the frames that stand for it, caller
+    /// first (one resolved frame per inline level, say). An empty list drops the frame; a root
+    /// frame is kept rather than leave a stack empty. Samples are moved to the new stacks.
+    pub fn expand_frames(&mut self, mut replace: impl FnMut(FrameId) -> Option<Vec<FrameId>>) {
+        let old = std::mem::take(&mut self.stacks);
+        let mut new_of_old: Vec<StackId> = Vec::with_capacity(old.values().len());
+        let mut cache: Vec<Option<Option<Vec<FrameId>>>> = vec![None; self.frames.values().len()];
+        for node in old.values() {
+            let replacement = cache[node.frame.index()]
+                .get_or_insert_with(|| replace(node.frame))
+                .clone();
+            let mut parent = node.parent.map(|p| new_of_old[p.index()]);
+            match replacement {
+                Some(frames) if !frames.is_empty() || parent.is_some() => {
+                    for frame in frames {
+                        parent = Some(self.intern_stack(parent, frame));
+                    }
+                }
+                _ => parent = Some(self.intern_stack(parent, node.frame)),
+            }
+            new_of_old.push(parent.expect("set above"));
+        }
+        for stack in &mut self.samples.stack {
+            *stack = new_of_old[stack.index()];
+        }
+    }
+
     // ---- processes, threads ------------------------------------------------------------------
 
     /// Add a process.
@@ -380,6 +409,11 @@ impl Profile {
     /// Process `id`.
     pub fn process(&self, id: ProcessId) -> &Process {
         &self.processes[id.index()]
+    }
+
+    /// Mutable access to process `id` (processes get their name from COMM records).
+    pub fn process_mut(&mut self, id: ProcessId) -> &mut Process {
+        &mut self.processes[id.index()]
     }
 
     /// All processes.

@@ -45,6 +45,14 @@ pub enum ParseError {
         /// What was wrong with it.
         first_problem: String,
     },
+    /// A perf.data file whose header or attributes cannot be read.
+    #[error("{name}: not a readable perf.data file: {problem}")]
+    PerfData {
+        /// The input's name.
+        name: String,
+        /// What failed, and where.
+        problem: String,
+    },
     /// The format is recognized but this build cannot read it.
     #[error("{name}: {format} input is not supported by this version of profview")]
     UnsupportedFormat {

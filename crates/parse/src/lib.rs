@@ -12,6 +12,7 @@ mod error;
 pub mod folded;
 mod folded_write;
 mod input;
+pub mod perf;
 
 use std::path::Path;
 
@@ -43,6 +44,8 @@ pub enum InputFormat {
 pub struct ReadOptions {
     /// Which format to expect. Default: detect from the content.
     pub format: InputFormat,
+    /// Where to find binaries (for unwinding DWARF call graphs).
+    pub symbol_paths: Option<std::sync::Arc<profview_symbolize::SymbolPaths>>,
 }
 
 /// What an input turned out to hold.
@@ -85,10 +88,12 @@ pub fn read_bytes(name: &str, bytes: Vec<u8>, options: &ReadOptions) -> Result<P
                 }
             })
         }
-        InputFormat::PerfData => Err(ParseError::UnsupportedFormat {
-            name: name.to_owned(),
-            format: "perf.data",
-        }),
+        InputFormat::PerfData => {
+            let perf_options = perf::PerfOptions {
+                symbol_paths: options.symbol_paths.clone(),
+            };
+            perf::read_perf_data(name, &bytes, &perf_options).map(Parsed::Single)
+        }
         InputFormat::Firefox => Err(ParseError::UnsupportedFormat {
             name: name.to_owned(),
             format: "Firefox / samply JSON",

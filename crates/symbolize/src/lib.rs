@@ -1,13 +1,268 @@
-//! profview's symbolizer: resolves [`profview_model::Frame::Unresolved`] frames (module +
-//! address) into functions with file and line, from DWARF, ELF symbol tables and kallsyms.
+//! profview's symbolizer: resolves [`profview_model::Frame::Unresolved`] frames (module + file
+//! offset) into functions with file and line, and kernel addresses into kernel symbols.
 //!
-//! Skeleton: folded stacks arrive already named, so nothing needs resolving yet. perf.data and
-//! samply input will fill this crate (build-id lookup, `--symbol-path`, inlined frames,
-//! demangling, rayon over unique addresses).
+//! - Files are found by build-id first ([`SymbolPaths`]: `--symbol-path` directories, perf's
+//!   `~/.debug` cache, `/usr/lib/debug/.build-id`), then by the recorded path when its build-id
+//!   matches, then by `.gnu_debuglink`. A file whose build-id differs is never used, and is
+//!   reported.
+//! - Names come from the ELF symbol table (the name `perf report` shows), inlined frames and
+//!   file:line from DWARF (addr2line), demangled without hashes or parameter lists.
+//! - Only unique (module, address) pairs are looked up, each module's files are opened once and
+//!   only when the module has samples, and modules are spread over threads with rayon.
+//!
+//! The crate never prints: what could not be resolved is counted in the profile's warnings.
 
-use profview_model::{Frame, Profile};
+mod demangle;
+mod kallsyms;
+mod locate;
+mod mapped;
+mod resolve;
+mod symtab;
 
-/// How many frames of `profile` still need symbolizing.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use profview_model::{
+    CodeAddress, Frame, FrameId, FrameKind, Function, ModuleId, Profile, ResolvedFrame, WarningKind,
+};
+use rayon::prelude::*;
+
+pub use demangle::demangle;
+pub use kallsyms::{running_kernel_build_id, KernelSymbols};
+pub use locate::{hex, ModuleFiles, Rejected, SymbolPaths};
+pub use mapped::map_file;
+pub use resolve::{resolve_module, ModuleJob, ModuleOutcome, SymFrame};
+pub use symtab::{file_offset_to_svma, SymbolTable};
+
+/// A symbolization input that cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SymbolizeError {
+    /// A file named by the user cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `--kallsyms` file holds no text symbol.
+    #[error("{}: no kernel text symbols found (expected /proc/kallsyms lines: `ffffffff81000000 T _text`)", path.display())]
+    BadKallsyms {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// How to symbolize.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SymbolizeOptions {
+    /// Where to look for binaries and debug files.
+    pub symbol_paths: std::sync::Arc<SymbolPaths>,
+    /// Kernel symbols, when available.
+    pub kernel: Option<KernelSymbols>,
+    /// Expand inlined frames (default). Off: only the outer function, as perf report's Symbol
+    /// column shows.
+    pub inline: bool,
+}
+
+impl SymbolizeOptions {
+    /// Symbolize with `symbol_paths`, no kernel symbols, inlined frames on.
+    pub fn new(symbol_paths: std::sync::Arc<SymbolPaths>) -> Self {
+        Self {
+            symbol_paths,
+            kernel: None,
+            inline: true,
+        }
+    }
+}
+
+/// Counts of what was resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SymbolizeStats {
+    /// Unique (module, address) pairs looked up.
+    pub unique_addresses: usize,
+    /// Of those, how many got a name.
+    pub resolved_addresses: usize,
+}
+
+/// Resolve every unresolved frame of `profile` that can be resolved, and rebuild its stacks
+/// with one frame per inline level. Frames that stay unresolved keep module and offset and are
+/// counted in a warning per module.
+pub fn symbolize(profile: &mut Profile, options: &SymbolizeOptions) -> SymbolizeStats {
+    let (user_jobs, kernel_frames) = collect_jobs(profile);
+    let outcomes: Vec<(ModuleId, ModuleOutcome)> = user_jobs
+        .into_par_iter()
+        .map(|(module, job)| {
+            (
+                module,
+                resolve_module(&job, &options.symbol_paths, options.inline),
+            )
+        })
+        .collect();
+    let mut stats = SymbolizeStats::default();
+    let mut replacement: Vec<Option<Vec<FrameId>>> = vec![None; profile.frames().len()];
+    for (module, outcome) in &outcomes {
+        apply_module(profile, *module, outcome, &mut replacement, &mut stats);
+    }
+    apply_kernel(
+        profile,
+        &kernel_frames,
+        options.kernel.as_ref(),
+        &mut replacement,
+        &mut stats,
+    );
+    profile.expand_frames(|f| replacement.get(f.index()).cloned().flatten());
+    stats
+}
+
+type UserJobs = Vec<(ModuleId, ModuleJob)>;
+
+/// Unique offsets per user module, and the kernel frames.
+fn collect_jobs(profile: &Profile) -> (UserJobs, Vec<FrameId>) {
+    let mut offsets: BTreeMap<ModuleId, Vec<u64>> = BTreeMap::new();
+    let mut kernel = Vec::new();
+    for (i, frame) in profile.frames().iter().enumerate() {
+        let Frame::Unresolved(f) = frame else {
+            continue;
+        };
+        if f.kind == FrameKind::Kernel {
+            kernel.push(FrameId::from_index(i));
+        } else if let Some(m) = f.module {
+            offsets
+                .entry(m)
+                .or_default()
+                .push(f.address.lookup_address());
+        }
+    }
+    let jobs = offsets
+        .into_iter()
+        .map(|(m, mut offs)| {
+            offs.sort_unstable();
+            offs.dedup();
+            let module = profile.module(m);
+            let job = ModuleJob {
+                path: profile.string(module.path).to_owned(),
+                build_id: module.build_id.clone(),
+                offsets: offs,
+            };
+            (m, job)
+        })
+        .collect();
+    (jobs, kernel)
+}
+
+fn apply_module(
+    profile: &mut Profile,
+    module: ModuleId,
+    outcome: &ModuleOutcome,
+    replacement: &mut [Option<Vec<FrameId>>],
+    stats: &mut SymbolizeStats,
+) {
+    let name = profile.module_name(module).to_owned();
+    for r in &outcome.files.rejected {
+        let id = r.build_id.clone().unwrap_or_else(|| "none".to_owned());
+        profile.meta.warnings.add(WarningKind::Mismatch, || {
+            format!(
+                "{name}: ignored {} because its build-id ({id}) differs from the recorded one",
+                r.path.display()
+            )
+        });
+    }
+    stats.unique_addresses += outcome.looked_up;
+    stats.resolved_addresses += outcome.frames.len();
+    let unresolved = (outcome.looked_up - outcome.frames.len()) as u64;
+    for i in 0..profile.frames().len() {
+        let Frame::Unresolved(f) = *profile.frame(FrameId::from_index(i)) else {
+            continue;
+        };
+        if f.module != Some(module) || f.kind == FrameKind::Kernel {
+            continue;
+        }
+        if let Some(frames) = outcome.frames.get(&f.address.lookup_address()) {
+            replacement[i] = Some(intern_frames(
+                profile,
+                Some(module),
+                f.kind,
+                f.address,
+                frames,
+            ));
+        }
+    }
+    if unresolved > 0 {
+        let why = outcome
+            .problem
+            .clone()
+            .unwrap_or_else(|| "no symbol covers them".to_owned());
+        profile.meta.warnings.add_many(WarningKind::UnresolvedFrames, unresolved, || {
+            format!("{name}: addresses could not be symbolized ({why}); install the module's debug package or pass --symbol-path DIR with the binary")
+        });
+    }
+}
+
+fn apply_kernel(
+    profile: &mut Profile,
+    frames: &[FrameId],
+    kernel: Option<&KernelSymbols>,
+    replacement: &mut [Option<Vec<FrameId>>],
+    stats: &mut SymbolizeStats,
+) {
+    let mut unresolved = 0u64;
+    for &id in frames {
+        let Frame::Unresolved(f) = *profile.frame(id) else {
+            continue;
+        };
+        stats.unique_addresses += 1;
+        match kernel.and_then(|k| k.lookup(f.address.lookup_address())) {
+            Some(name) => {
+                stats.resolved_addresses += 1;
+                let frame = SymFrame {
+                    name: name.to_owned(),
+                    file: None,
+                    line: None,
+                };
+                let ids = intern_frames(profile, f.module, FrameKind::Kernel, f.address, &[frame]);
+                replacement[id.index()] = Some(ids);
+            }
+            None => unresolved += 1,
+        }
+    }
+    if unresolved > 0 {
+        profile.meta.warnings.add_many(WarningKind::UnresolvedFrames, unresolved, || {
+            "kernel addresses could not be symbolized; pass --kallsyms FILE with a copy of /proc/kallsyms from the recording machine (same boot)".to_owned()
+        });
+    }
+}
+
+fn intern_frames(
+    profile: &mut Profile,
+    module: Option<ModuleId>,
+    kind: FrameKind,
+    address: CodeAddress,
+    frames: &[SymFrame],
+) -> Vec<FrameId> {
+    frames
+        .iter()
+        .enumerate()
+        .map(|(depth, f)| {
+            let name = profile.intern_string(&f.name);
+            let function = profile.intern_function(Function { name, module });
+            let file = f.file.as_deref().map(|p| profile.intern_string(p));
+            profile.intern_frame(Frame::Resolved(ResolvedFrame {
+                function,
+                file,
+                line: f.line,
+                inline_depth: u16::try_from(depth).unwrap_or(u16::MAX),
+                kind,
+                address: Some(address),
+            }))
+        })
+        .collect()
+}
+
+/// How many frames of `profile` are still unresolved.
 pub fn unresolved_frame_count(profile: &Profile) -> usize {
     profile
         .frames()

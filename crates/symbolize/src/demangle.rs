@@ -1,0 +1,62 @@
+//! Demangling, in the form `perf report` prints names.
+
+use cpp_demangle::DemangleOptions;
+
+/// Demangle a symbol the way perf shows it: Rust names without the hash (legacy `::h0123...`)
+/// or crate disambiguators (v0), C++ names without parameter lists or return type. Anything
+/// else is returned as it is.
+pub fn demangle(name: &str) -> String {
+    if let Ok(d) = rustc_demangle::try_demangle(name) {
+        return format!("{d:#}");
+    }
+    if name.starts_with("_Z") {
+        if let Some(d) = demangle_cpp(name) {
+            return d;
+        }
+    }
+    name.to_owned()
+}
+
+fn demangle_cpp(name: &str) -> Option<String> {
+    // Versioned or suffixed names (`_ZN3foo3barEv.cold`, `..@@GLIBCXX_3.4`) keep their suffix.
+    let (mangled, suffix) = match name.find(['@', '.']) {
+        Some(i) => name.split_at(i),
+        None => (name, ""),
+    };
+    let symbol = cpp_demangle::Symbol::new(mangled).ok()?;
+    let options = DemangleOptions::new().no_params().no_return_type();
+    let mut out = symbol.demangle_with_options(&options).ok()?;
+    out.push_str(suffix);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_legacy_loses_its_hash() {
+        assert_eq!(
+            demangle("_ZN15crossbeam_deque5deque16Stealer$LT$T$GT$5steal17h0123456789abcdefE"),
+            "crossbeam_deque::deque::Stealer<T>::steal"
+        );
+    }
+
+    #[test]
+    fn cpp_loses_parameters() {
+        assert_eq!(
+            demangle("_ZN4geom3dotIdLm64EEET_RKNS_3VecIS1_XT0_EEES5_"),
+            "geom::dot<double, 64ul>"
+        );
+    }
+
+    #[test]
+    fn c_names_and_garbage_are_kept() {
+        assert_eq!(demangle("hot_loop"), "hot_loop");
+        assert_eq!(demangle("_Zgarbage"), "_Zgarbage");
+        assert_eq!(
+            demangle("pthread_mutex_lock@@GLIBC_2.2.5"),
+            "pthread_mutex_lock@@GLIBC_2.2.5"
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! Resolving the addresses of one module: file offsets → SVMAs → symbol names, inlined
+//! frames and source lines.
+
+use std::collections::HashMap;
+
+use object::Object;
+
+use crate::demangle::demangle;
+use crate::locate::{ModuleFiles, SymbolPaths};
+use crate::mapped::map_file;
+use crate::symtab::{file_offset_to_svma, SymbolTable};
+
+/// One level of a resolved address: a function, with the source position inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymFrame {
+    /// Demangled function name.
+    pub name: String,
+    /// Source file, when DWARF has one.
+    pub file: Option<String>,
+    /// Source line, when DWARF has one.
+    pub line: Option<u32>,
+}
+
+/// What to resolve in one module.
+#[derive(Debug, Clone)]
+pub struct ModuleJob {
+    /// Path recorded for the module.
+    pub path: String,
+    /// Build-id recorded for the module.
+    pub build_id: Option<Vec<u8>>,
+    /// Sorted, unique file offsets to look up (return addresses already minus one).
+    pub offsets: Vec<u64>,
+}
+
+/// The result for one module.
+#[derive(Debug, Default)]
+pub struct ModuleOutcome {
+    /// Frames per file offset, outermost (the real function) first, innermost inlined last.
+    pub frames: HashMap<u64, Vec<SymFrame>>,
+    /// The files used and rejected.
+    pub files: ModuleFiles,
+    /// Why nothing could be resolved, when that is the case.
+    pub problem: Option<String>,
+    /// How many unique offsets were looked up.
+    pub looked_up: usize,
+}
+
+/// Resolve every offset of `job`.
+pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> ModuleOutcome {
+    let files = paths.locate(&job.path, job.build_id.as_deref());
+    let mut outcome = ModuleOutcome {
+        looked_up: job.offsets.len(),
+        ..ModuleOutcome::default()
+    };
+    let Some(symbol_path) = files.symbol_file().map(ToOwned::to_owned) else {
+        outcome.problem = Some("no binary or debug file found".to_owned());
+        outcome.files = files;
+        return outcome;
+    };
+    // Offsets are translated through the binary's program headers (a debug file has the same
+    // layout, so it serves when the binary is missing).
+    let layout_path = files.binary.clone().unwrap_or_else(|| symbol_path.clone());
+    outcome.files = files;
+    let (Ok(layout_data), Ok(symbol_data)) = (map_file(&layout_path), map_file(&symbol_path))
+    else {
+        outcome.problem = Some(format!("cannot read {}", symbol_path.display()));
+        return outcome;
+    };
+    let (Ok(layout), Ok(symbols_file)) = (
+        object::File::parse(&layout_data[..]),
+        object::File::parse(&symbol_data[..]),
+    ) else {
+        outcome.problem = Some(format!("{} is not a valid ELF file", symbol_path.display()));
+        return outcome;
+    };
+    let symtab = SymbolTable::from_object(&symbols_file);
+    let has_dwarf = symbols_file.section_by_name(".debug_info").is_some();
+    let dwarf = if has_dwarf {
+        addr2line::Loader::new(&symbol_path).ok()
+    } else {
+        None
+    };
+    for &offset in &job.offsets {
+        let Some(svma) = file_offset_to_svma(&layout, offset) else {
+            continue;
+        };
+        let frames = lookup(svma, &symtab, dwarf.as_ref(), inline);
+        if !frames.is_empty() {
+            outcome.frames.insert(offset, frames);
+        }
+    }
+    if outcome.frames.is_empty() && !job.offsets.is_empty() {
+        outcome.problem = Some(format!(
+            "{} has no symbol for these addresses",
+            symbol_path.display()
+        ));
+    }
+    outcome
+}
+
+/// The frames at `svma`, outermost first. The outermost frame is named from the symbol table
+/// when it has the address (that is the name `perf report` shows); inlined frames and lines
+/// come from DWARF.
+fn lookup(
+    svma: u64,
+    symtab: &SymbolTable,
+    dwarf: Option<&addr2line::Loader>,
+    inline: bool,
+) -> Vec<SymFrame> {
+    let mut frames = dwarf.map(|d| dwarf_frames(d, svma)).unwrap_or_default();
+    if let Some(name) = symtab.lookup(svma) {
+        match frames.first_mut() {
+            Some(outer) => outer.name = demangle(name),
+            None => frames.push(SymFrame {
+                name: demangle(name),
+                file: None,
+                line: None,
+            }),
+        }
+    }
+    if !inline && frames.len() > 1 {
+        // The outer function, at the source position of the innermost code.
+        let innermost = frames.pop().expect("len > 1");
+        frames.truncate(1);
+        frames[0].file = innermost.file;
+        frames[0].line = innermost.line;
+    }
+    frames
+}
+
+/// DWARF frames at `svma`, outermost first. Each frame's file:line is where execution is
+/// inside that function: the innermost frame's own location, and for outer frames the call
+/// site of the next inner one.
+fn dwarf_frames(dwarf: &addr2line::Loader, svma: u64) -> Vec<SymFrame> {
+    let mut out = Vec::new();
+    let Ok(mut iter) = dwarf.find_frames(svma) else {
+        return out;
+    };
+    while let Ok(Some(frame)) = iter.next() {
+        let Some(function) = frame.function.as_ref() else {
+            continue;
+        };
+        let Ok(raw) = function.raw_name() else {
+            continue;
+        };
+        let location = frame.location.as_ref();
+        out.push(SymFrame {
+            name: demangle(&raw),
+            file: location.and_then(|l| l.file).map(str::to_owned),
+            line: location.and_then(|l| l.line),
+        });
+    }
+    out.reverse();
+    out
+}

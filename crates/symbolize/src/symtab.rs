@@ -1,0 +1,125 @@
+//! ELF symbol tables, with perf's rules for picking one name among aliases, and the
+//! program-header translation from file offsets to addresses.
+
+use object::{Object, ObjectSegment, ObjectSymbol, SymbolKind};
+
+/// One function symbol.
+#[derive(Debug, Clone)]
+struct Symbol {
+    start: u64,
+    end: u64,
+    name: String,
+    weak: bool,
+    global: bool,
+}
+
+/// The function symbols of one ELF file, sorted, one name per address.
+#[derive(Debug, Clone, Default)]
+pub struct SymbolTable {
+    symbols: Vec<Symbol>,
+}
+
+impl SymbolTable {
+    /// Read `.symtab`, or `.dynsym` when there is no `.symtab` (stripped binaries).
+    pub fn from_object(file: &object::File<'_>) -> Self {
+        let mut symbols: Vec<Symbol> = collect(file.symbols());
+        if symbols.is_empty() {
+            symbols = collect(file.dynamic_symbols());
+        }
+        symbols.sort_by_key(|s| s.start);
+        let symbols = dedup_aliases(symbols);
+        Self {
+            symbols: fix_up_ends(symbols),
+        }
+    }
+
+    /// The symbol containing `svma`.
+    pub fn lookup(&self, svma: u64) -> Option<&str> {
+        let i = self.symbols.partition_point(|s| s.start <= svma);
+        let s = self.symbols.get(i.checked_sub(1)?)?;
+        (svma < s.end).then_some(s.name.as_str())
+    }
+
+    /// Number of symbols.
+    pub fn len(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// True if the file had no function symbols.
+    pub fn is_empty(&self) -> bool {
+        self.symbols.is_empty()
+    }
+}
+
+fn collect<'a>(symbols: impl Iterator<Item = object::Symbol<'a, 'a>>) -> Vec<Symbol> {
+    symbols
+        .filter(|s| s.kind() == SymbolKind::Text && s.is_definition() && s.address() != 0)
+        .filter_map(|s| {
+            let name = s.name().ok()?;
+            (!name.is_empty()).then(|| Symbol {
+                start: s.address(),
+                end: s.address() + s.size(),
+                name: name.to_owned(),
+                weak: s.is_weak(),
+                global: s.is_global(),
+            })
+        })
+        .collect()
+}
+
+/// Keep one symbol per start address, chosen as perf's `choose_best_symbol` does.
+fn dedup_aliases(sorted: Vec<Symbol>) -> Vec<Symbol> {
+    let mut out: Vec<Symbol> = Vec::with_capacity(sorted.len());
+    for s in sorted {
+        match out.last_mut() {
+            Some(prev) if prev.start == s.start => {
+                if prefer_second(prev, &s) {
+                    *prev = s;
+                }
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+/// perf (util/symbol.c): prefer a non-empty symbol, then non-weak, then global, then fewer
+/// leading underscores, then the longer name; on a full tie keep the first.
+fn prefer_second(a: &Symbol, b: &Symbol) -> bool {
+    let (a_len, b_len) = (a.end - a.start, b.end - b.start);
+    if (a_len == 0) != (b_len == 0) {
+        return a_len == 0;
+    }
+    if a.weak != b.weak {
+        return a.weak;
+    }
+    if a.global != b.global {
+        return b.global;
+    }
+    let underscores = |s: &Symbol| s.name.bytes().take_while(|&c| c == b'_').count();
+    if underscores(a) != underscores(b) {
+        return underscores(b) < underscores(a);
+    }
+    b.name.len() > a.name.len()
+}
+
+/// Zero-sized symbols reach to the next symbol, as perf's `symbols__fixup_end` does.
+fn fix_up_ends(mut symbols: Vec<Symbol>) -> Vec<Symbol> {
+    for i in 0..symbols.len() {
+        if symbols[i].end == symbols[i].start {
+            symbols[i].end = symbols.get(i + 1).map_or(u64::MAX, |n| n.start);
+        }
+    }
+    symbols
+}
+
+/// Translate a file offset in the mapped file to a static virtual address (SVMA) through the
+/// ELF program headers: the address the linker gave that byte. For most C binaries the two are
+/// equal; Rust binaries here have `p_vaddr = p_offset + 0x1000` in the executable segment.
+pub fn file_offset_to_svma(file: &object::File<'_>, offset: u64) -> Option<u64> {
+    file.segments().find_map(|seg| {
+        let (start, size) = seg.file_range();
+        (offset >= start && offset < start + size.max(seg.size()))
+            .then(|| offset - start + seg.address())
+    })
+}
