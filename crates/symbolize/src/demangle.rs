@@ -25,9 +25,53 @@ fn demangle_cpp(name: &str) -> Option<String> {
     };
     let symbol = cpp_demangle::Symbol::new(mangled).ok()?;
     let options = DemangleOptions::new().no_params().no_return_type();
-    let mut out = symbol.demangle_with_options(&options).ok()?;
+    let mut out = literals_like_cxxfilt(&symbol.demangle_with_options(&options).ok()?);
     out.push_str(suffix);
     Some(out)
+}
+
+/// cpp_demangle writes template value arguments as casts (`(unsigned long)64`); binutils and
+/// perf write literal suffixes (`64ul`). Names must match perf's to be compared and diffed.
+fn literals_like_cxxfilt(name: &str) -> String {
+    const SUFFIXES: &[(&str, &str)] = &[
+        ("(unsigned long long)", "ull"),
+        ("(long long)", "ll"),
+        ("(unsigned long)", "ul"),
+        ("(long)", "l"),
+        ("(unsigned int)", "u"),
+        ("(int)", ""),
+    ];
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    'scan: while let Some(open) = rest.find('(') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        for (cast, suffix) in SUFFIXES {
+            if let Some(after) = tail.strip_prefix(cast) {
+                let digits = after
+                    .bytes()
+                    .take_while(|b| b.is_ascii_digit() || *b == b'-')
+                    .count();
+                if digits > 0 {
+                    out.push_str(&after[..digits]);
+                    out.push_str(suffix);
+                    rest = &after[digits..];
+                    continue 'scan;
+                }
+            }
+        }
+        for (cast, value) in [("(bool)0", "false"), ("(bool)1", "true")] {
+            if let Some(after) = tail.strip_prefix(cast) {
+                out.push_str(value);
+                rest = after;
+                continue 'scan;
+            }
+        }
+        out.push('(');
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -47,6 +91,14 @@ mod tests {
         assert_eq!(
             demangle("_ZN4geom3dotIdLm64EEET_RKNS_3VecIS1_XT0_EEES5_"),
             "geom::dot<double, 64ul>"
+        );
+    }
+
+    #[test]
+    fn template_literals_are_written_as_cxxfilt_does() {
+        assert_eq!(
+            literals_like_cxxfilt("f<(unsigned long)64, (int)-3, (bool)1, (long)7>(int (*)(char))"),
+            "f<64ul, -3, true, 7l>(int (*)(char))"
         );
     }
 

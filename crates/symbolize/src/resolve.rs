@@ -98,9 +98,13 @@ pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> Mod
     outcome
 }
 
-/// The frames at `svma`, outermost first. The outermost frame is named from the symbol table
-/// when it has the address (that is the name `perf report` shows); inlined frames and lines
-/// come from DWARF.
+/// The frames at `svma`, outermost first.
+///
+/// Without inlining, the one frame is named from the symbol table when it has the address:
+/// that is the name `perf report` shows (`unlink_chunk.constprop.0`,
+/// `__libc_start_main@@GLIBC_2.34`). With inlining, every frame is named from DWARF, as
+/// `perf script` does for DWARF call graphs (`unlink_chunk`, `__libc_start_main_impl`); the
+/// symbol table names frames DWARF does not cover.
 fn lookup(
     svma: u64,
     symtab: &SymbolTable,
@@ -110,7 +114,8 @@ fn lookup(
     let mut frames = dwarf.map(|d| dwarf_frames(d, svma)).unwrap_or_default();
     if let Some(name) = symtab.lookup(svma) {
         match frames.first_mut() {
-            Some(outer) => outer.name = demangle(name),
+            Some(outer) if !inline => outer.name = demangle(name),
+            Some(_) => {}
             None => frames.push(SymFrame {
                 name: demangle(name),
                 file: None,

@@ -1,7 +1,7 @@
 //! ELF symbol tables, with perf's rules for picking one name among aliases, and the
 //! program-header translation from file offsets to addresses.
 
-use object::{Object, ObjectSegment, ObjectSymbol, SymbolKind};
+use object::{Object, ObjectSegment, ObjectSymbol, ObjectSymbolTable, SymbolKind};
 
 /// One function symbol.
 #[derive(Debug, Clone)]
@@ -26,6 +26,7 @@ impl SymbolTable {
         if symbols.is_empty() {
             symbols = collect(file.dynamic_symbols());
         }
+        symbols.extend(plt_symbols(file));
         symbols.sort_by_key(|s| s.start);
         let symbols = dedup_aliases(symbols);
         Self {
@@ -62,6 +63,53 @@ fn collect<'a>(symbols: impl Iterator<Item = object::Symbol<'a, 'a>>) -> Vec<Sym
                 name: name.to_owned(),
                 weak: s.is_weak(),
                 global: s.is_global(),
+            })
+        })
+        .collect()
+}
+
+/// Size of one x86_64 PLT entry.
+const PLT_ENTRY_SIZE: u64 = 16;
+/// Size of one `Elf64_Rela`.
+const RELA_SIZE: usize = 24;
+
+/// `name@plt` symbols for the PLT stubs, as perf synthesizes them: the n-th `.rela.plt`
+/// relocation's stub is the n-th entry of `.plt.sec` when there is one, else the (n+1)-th of
+/// `.plt` (the first `.plt` entry is the resolver stub).
+fn plt_symbols(file: &object::File<'_>) -> Vec<Symbol> {
+    use object::ObjectSection;
+    if !file.is_little_endian() || !file.is_64() {
+        return Vec::new();
+    }
+    let (Some(rela), Some(dynsym)) = (
+        file.section_by_name(".rela.plt"),
+        file.dynamic_symbol_table(),
+    ) else {
+        return Vec::new();
+    };
+    let (base, first) = match file.section_by_name(".plt.sec") {
+        Some(sec) => (sec.address(), 0),
+        None => match file.section_by_name(".plt") {
+            Some(plt) => (plt.address(), 1),
+            None => return Vec::new(),
+        },
+    };
+    let Ok(data) = rela.data() else {
+        return Vec::new();
+    };
+    data.chunks_exact(RELA_SIZE)
+        .enumerate()
+        .filter_map(|(i, entry)| {
+            let info = u64::from_le_bytes(entry[8..16].try_into().ok()?);
+            let index = object::SymbolIndex(usize::try_from(info >> 32).ok()?);
+            let name = dynsym.symbol_by_index(index).ok()?.name().ok()?;
+            let start = base + PLT_ENTRY_SIZE * (i as u64 + first);
+            (!name.is_empty()).then(|| Symbol {
+                start,
+                end: start + PLT_ENTRY_SIZE,
+                name: format!("{name}@plt"),
+                weak: false,
+                global: false,
             })
         })
         .collect()
