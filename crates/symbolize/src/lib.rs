@@ -32,7 +32,7 @@ pub use kallsyms::{running_kernel_build_id, KernelSymbols};
 pub use locate::{hex, ModuleFiles, Rejected, SymbolPaths};
 pub use mapped::map_file;
 pub use resolve::{resolve_module, ModuleJob, ModuleOutcome, SymFrame};
-pub use symtab::{file_offset_to_svma, SymbolTable};
+pub use symtab::{file_offset_to_svma, is_executable, SymbolTable};
 
 /// A symbolization input that cannot be used at all.
 #[derive(Debug, thiserror::Error)]

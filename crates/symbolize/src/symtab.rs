@@ -164,10 +164,22 @@ fn fix_up_ends(mut symbols: Vec<Symbol>) -> Vec<Symbol> {
 /// Translate a file offset in the mapped file to a static virtual address (SVMA) through the
 /// ELF program headers: the address the linker gave that byte. For most C binaries the two are
 /// equal; Rust binaries here have `p_vaddr = p_offset + 0x1000` in the executable segment.
+///
+/// Code offsets are looked up in executable segments first: a page can hold the end of one
+/// segment and the start of the next.
 pub fn file_offset_to_svma(file: &object::File<'_>, offset: u64) -> Option<u64> {
-    file.segments().find_map(|seg| {
-        let (start, size) = seg.file_range();
-        (offset >= start && offset < start + size.max(seg.size()))
-            .then(|| offset - start + seg.address())
-    })
+    let translate = |want_exec: bool| {
+        file.segments().find_map(|seg| {
+            let exec = is_executable(seg.flags());
+            let (start, size) = seg.file_range();
+            (exec == want_exec && offset >= start && offset < start + size.max(seg.size()))
+                .then(|| offset - start + seg.address())
+        })
+    };
+    translate(true).or_else(|| translate(false))
+}
+
+/// True for an ELF segment with `PF_X`.
+pub fn is_executable(flags: object::SegmentFlags) -> bool {
+    matches!(flags, object::SegmentFlags::Elf { p_flags, .. } if p_flags.0 & object::elf::PF_X.0 != 0)
 }

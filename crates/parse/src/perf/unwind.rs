@@ -40,8 +40,8 @@ struct ModuleTables {
     eh_frame_hdr: Option<SectionData>,
     debug_frame: Option<SectionData>,
     got_svma: Option<Range<u64>>,
-    /// The binary's program headers: (file offset range, vaddr) of each segment.
-    segments: Vec<(Range<u64>, u64)>,
+    /// The binary's loadable segments: (file offset range, vaddr, executable).
+    segments: Vec<(Range<u64>, u64, bool)>,
 }
 
 /// Per-process unwinders and the shared caches.
@@ -99,13 +99,7 @@ impl Unwinding {
         let Some(tables) = tables else {
             return false;
         };
-        // The segment holding `pgoff` says which address the mapping start has in the file.
-        let Some(svma_at_start) = tables
-            .segments
-            .iter()
-            .find(|(file, _)| file.contains(&pgoff))
-            .map(|(file, vaddr)| vaddr + (pgoff - file.start))
-        else {
+        let Some(svma_at_start) = svma_at_mapping_start(&tables.segments, pgoff) else {
             return false;
         };
         let bias = range.start.wrapping_sub(svma_at_start);
@@ -162,6 +156,38 @@ impl Unwinding {
     }
 }
 
+/// The address (SVMA) that an executable mapping starting at file offset `pgoff` starts at.
+///
+/// The kernel maps whole pages, so `pgoff` is the segment's offset rounded down to a page, and
+/// that page may also hold the end of the previous segment (Rust binaries here: the read-only
+/// segment ends at 0x1462c, the code segment starts at offset 0x14630, vaddr 0x15630, and is
+/// mapped from pgoff 0x14000). The executable segment whose page-rounded range holds `pgoff`
+/// is the one mapped.
+fn svma_at_mapping_start(segments: &[(Range<u64>, u64, bool)], pgoff: u64) -> Option<u64> {
+    const PAGE: u64 = 4096;
+    let holds = |file: &Range<u64>| (file.start & !(PAGE - 1)) <= pgoff && pgoff < file.end;
+    segments
+        .iter()
+        .find(|(file, _, exec)| *exec && holds(file))
+        .or_else(|| segments.iter().find(|(file, _, _)| holds(file)))
+        .map(|(file, vaddr, _)| (vaddr + pgoff).wrapping_sub(file.start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_start_uses_the_executable_segment_sharing_the_page() {
+        // inline_generics: R segment [0, 0x1462c) at 0; R E segment at offset 0x14630, vaddr 0x15630.
+        let segments = vec![(0..0x1462c, 0, false), (0x14630..0x57c10, 0x15630, true)];
+        assert_eq!(svma_at_mapping_start(&segments, 0x14000), Some(0x15000));
+        // C binaries: offsets equal addresses.
+        let segments = vec![(0..0x600, 0, false), (0x1000..0x2000, 0x1000, true)];
+        assert_eq!(svma_at_mapping_start(&segments, 0x1000), Some(0x1000));
+    }
+}
+
 /// Deepest user stack walked.
 const MAX_UNWIND_FRAMES: usize = 4096;
 
@@ -190,7 +216,8 @@ fn load_tables(path: &str, build_id: Option<&[u8]>, paths: &SymbolPaths) -> Opti
         .segments()
         .map(|s| {
             let (offset, size) = s.file_range();
-            (offset..offset + size.max(1), s.address())
+            let exec = profview_symbolize::is_executable(s.flags());
+            (offset..offset + size.max(1), s.address(), exec)
         })
         .collect();
     let info_base_svma = file.segments().map(|s| s.address()).min().unwrap_or(0);
