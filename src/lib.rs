@@ -95,6 +95,8 @@ pub struct OpenOptions {
     pub kallsyms: Option<std::path::PathBuf>,
     /// Only outer functions, no inlined frames: what perf report's Symbol column shows.
     pub no_inline: bool,
+    /// Keep frames as module + file offset (what `perf script` prints as addresses).
+    pub no_symbolize: bool,
 }
 
 /// Open the profile at `path` (`-` for stdin), detecting its format.
@@ -126,7 +128,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
             })
         }
     };
-    if profview_symbolize::unresolved_frame_count(&profile) > 0 {
+    if !options.no_symbolize && profview_symbolize::unresolved_frame_count(&profile) > 0 {
         let mut sym = SymbolizeOptions::new(symbol_paths);
         sym.inline = !options.no_inline;
         sym.kernel = match &options.kallsyms {

@@ -86,6 +86,10 @@ pub struct InputArgs {
     /// Show only outer functions, no inlined frames (what perf report's Symbol column shows).
     #[arg(long)]
     pub no_inline: bool,
+    /// Do not look up names: frames show as module+0xOFFSET (file offsets, as perf script
+    /// prints them).
+    #[arg(long)]
+    pub no_symbolize: bool,
 }
 
 /// `--input-format` values.
@@ -175,6 +179,7 @@ impl InputArgs {
         o.symbol_paths = self.symbol_paths.clone();
         o.kallsyms = self.kallsyms.clone();
         o.no_inline = self.no_inline;
+        o.no_symbolize = self.no_symbolize;
         o.side = match self.side {
             None => profview::Side::Refuse,
             Some(SideArg::Before) => profview::Side::Before,
