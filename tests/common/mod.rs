@@ -110,3 +110,85 @@ pub fn parse_perf_report(path: &Path) -> Vec<PerfRow> {
         })
         .collect()
 }
+
+/// The shared recordings (`../shared/fixtures`, or `$PROFVIEW_FIXTURES`): perf.data files, the
+/// binaries they sampled, and what perf, inferno and samply said about them. They sit beside
+/// the repository on every development machine and in CI.
+pub fn shared_fixtures() -> PathBuf {
+    let dir = std::env::var_os("PROFVIEW_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/fixtures"));
+    assert!(
+        dir.join("kallsyms.txt.gz").is_file(),
+        "{}: the shared fixtures are missing; set PROFVIEW_FIXTURES to their folder",
+        dir.display()
+    );
+    dir
+}
+
+/// Every perf.data recording in the shared fixtures: (case folder, recording name).
+pub fn perf_recordings() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for case in std::fs::read_dir(shared_fixtures()).unwrap().flatten() {
+        if !case.path().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(case.path()).unwrap().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if let Some(rec) = name.strip_suffix(".perf.data") {
+                out.push((case.path(), rec.to_owned()));
+            }
+        }
+    }
+    out.sort();
+    assert!(
+        out.len() >= 20,
+        "expected the shared perf.data recordings, found {}",
+        out.len()
+    );
+    out
+}
+
+/// `profview <command> <case>/<rec>.perf.data --symbol-path <case> --kallsyms ...` + `extra`.
+pub fn profview_on_recording(command: &str, case: &Path, rec: &str, extra: &[&str]) -> String {
+    let data = case.join(format!("{rec}.perf.data"));
+    let kallsyms = shared_fixtures().join("kallsyms.txt.gz");
+    let mut args = vec![
+        command.to_owned(),
+        data.display().to_string(),
+        "--symbol-path".to_owned(),
+        case.display().to_string(),
+        "--kallsyms".to_owned(),
+        kallsyms.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    stdout_of(&refs)
+}
+
+/// Weighted folded stacks, keyed by the stack text after `normalize`.
+pub fn folded_map(
+    text: &str,
+    normalize: impl Fn(&str) -> String,
+) -> std::collections::HashMap<String, f64> {
+    let mut map = std::collections::HashMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (stack, count) = line.rsplit_once(' ').expect("folded line");
+        *map.entry(normalize(stack)).or_insert(0.0) += count.parse::<f64>().unwrap();
+    }
+    map
+}
+
+/// The share (0-1) of `expected`'s weight that `actual` does not match stack for stack.
+pub fn differing_share(
+    actual: &std::collections::HashMap<String, f64>,
+    expected: &std::collections::HashMap<String, f64>,
+) -> f64 {
+    let total: f64 = expected.values().sum();
+    let keys: std::collections::HashSet<&String> = actual.keys().chain(expected.keys()).collect();
+    let diff: f64 = keys
+        .into_iter()
+        .map(|k| (actual.get(k).unwrap_or(&0.0) - expected.get(k).unwrap_or(&0.0)).abs())
+        .sum();
+    diff / 2.0 / total
+}
