@@ -42,6 +42,8 @@ pub enum WarningKind {
     DamagedRecord,
     /// The input ended in the middle of a record.
     Truncated,
+    /// Parts of a file header could not be read; the rest of the file was.
+    DamagedHeader,
     /// Samples were lost by the recorder.
     LostSamples,
     /// A stack could not be unwound completely.

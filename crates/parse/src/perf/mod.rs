@@ -51,10 +51,31 @@ pub fn read_perf_data(
     options: &PerfOptions,
 ) -> Result<Profile, ParseError> {
     let pipe_mode = data.get(8..16).is_some_and(|s| s == 16u64.to_le_bytes());
+    let mut repaired: Option<(Vec<u8>, String)> = None;
     let reader = if pipe_mode {
         PerfFileReader::parse_pipe(Cursor::new(data))
     } else {
-        PerfFileReader::parse_file(Cursor::new(data))
+        let parsed = if let Err(problem) = check_header_bounds(data) {
+            Err(linux_perf_data::Error::IoError(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                problem,
+            )))
+        } else {
+            PerfFileReader::parse_file(Cursor::new(data))
+        };
+        match parsed {
+            Ok(r) => Ok(r),
+            Err(e) => match without_feature_sections(data) {
+                // The feature sections sit after the samples, so a file cut short (perf killed
+                // mid-write) or damaged there still has readable records.
+                Some(fixed) => {
+                    repaired = Some((fixed, e.to_string()));
+                    let fixed = &repaired.as_ref().expect("just set").0;
+                    PerfFileReader::parse_file(Cursor::new(fixed.as_slice())).map_err(|_| e)
+                }
+                None => Err(e),
+            },
+        }
     };
     let PerfFileReader {
         mut perf_file,
@@ -65,6 +86,11 @@ pub fn read_perf_data(
     })?;
 
     let mut profile = Profile::new();
+    if let Some((_, why)) = &repaired {
+        profile.meta.warnings.add(WarningKind::DamagedHeader, || {
+            format!("the header's feature sections (build-ids, event names, host) are unreadable ({why}): the file was cut short or damaged after its records; the records that remain are analyzed")
+        });
+    }
     profile.meta.source_format = SourceFormat::PerfData;
     profile.meta.source_name = Some(name.to_owned());
     read_header(&perf_file, &mut profile);
@@ -122,6 +148,93 @@ pub fn read_perf_data(
     }
     reader.finish(&mut profile);
     Ok(profile)
+}
+
+/// perf.data file header layout (perf's `struct perf_file_header`).
+const HEADER_SIZE: usize = 104;
+const DATA_SECTION_AT: usize = 40;
+const FEATURE_BITS_AT: usize = 72;
+
+/// Check that every section the header points to lies inside the file, before the reader
+/// allocates buffers of the sizes it claims.
+fn check_header_bounds(data: &[u8]) -> Result<(), String> {
+    if data.len() < HEADER_SIZE {
+        return Ok(()); // the reader reports the short header itself
+    }
+    let word = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?))
+    };
+    let len = data.len() as u64;
+    let fits = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
+    let section = |at: usize| {
+        (
+            word(at).unwrap_or(u64::MAX),
+            word(at + 8).unwrap_or(u64::MAX),
+        )
+    };
+    let (attrs_offset, attrs_size) = section(24);
+    if !fits(attrs_offset, attrs_size) {
+        return Err(format!(
+            "the attribute section ({attrs_size} bytes at byte {attrs_offset}) lies outside the {len}-byte file"
+        ));
+    }
+    let (data_offset, data_size) = section(DATA_SECTION_AT);
+    let features = data[FEATURE_BITS_AT..HEADER_SIZE]
+        .iter()
+        .map(|b| b.count_ones() as u64)
+        .sum::<u64>();
+    let table = data_offset.saturating_add(data_size);
+    for i in 0..features {
+        let at = table.saturating_add(i * 16);
+        let entry = usize::try_from(at)
+            .ok()
+            .and_then(|at| Some((word(at)?, word(at + 8)?)));
+        match entry {
+            Some((offset, size)) if fits(offset, size) => {}
+            _ => {
+                return Err(format!(
+                    "feature section {i} (table at byte {at}) lies outside the {len}-byte file"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A copy of `data` whose header claims no feature sections and a data section that ends at the
+/// end of the file, or `None` if even that header is not there.
+fn without_feature_sections(data: &[u8]) -> Option<Vec<u8>> {
+    if data.len() < HEADER_SIZE || &data[..8] != b"PERFILE2" {
+        return None;
+    }
+    let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes"));
+    let attrs_end = word(24).checked_add(word(32))?;
+    if attrs_end > data.len() as u64 {
+        return None;
+    }
+    let mut fixed = data.to_vec();
+    let data_offset = word(DATA_SECTION_AT);
+    let available = (data.len() as u64).checked_sub(data_offset)?;
+    let size = word(DATA_SECTION_AT + 8).min(available);
+    let start = usize::try_from(data_offset).ok()?;
+    let size = complete_records_len(data.get(start..start + usize::try_from(size).ok()?)?);
+    fixed[DATA_SECTION_AT + 8..DATA_SECTION_AT + 16].copy_from_slice(&(size as u64).to_le_bytes());
+    fixed[FEATURE_BITS_AT..HEADER_SIZE].fill(0);
+    Some(fixed)
+}
+
+/// The length of the complete records at the start of `records` (each starts with a `u32`
+/// type, a `u16` misc and a `u16` size that includes the 8-byte header).
+fn complete_records_len(records: &[u8]) -> usize {
+    let mut at = 0usize;
+    while let Some(header) = records.get(at..at + 8) {
+        let size = usize::from(u16::from_le_bytes([header[6], header[7]]));
+        if size < 8 || at + size > records.len() {
+            break;
+        }
+        at += size;
+    }
+    at
 }
 
 fn read_header(perf_file: &linux_perf_data::PerfFile, profile: &mut Profile) {
