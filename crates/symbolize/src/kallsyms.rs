@@ -78,24 +78,6 @@ impl KernelSymbols {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn looks_up_the_enclosing_symbol() {
-        let k = KernelSymbols::parse(
-            "ffffffff81000000 T _text\nffffffff81000100 t do_work\nffffffff81000200 D some_data\n\
-             ffffffff81000300 T next_fn [mod]\n0000000000000000 T hidden\n",
-        );
-        assert_eq!(k.len(), 3);
-        assert_eq!(k.lookup(0xffffffff81000150), Some("do_work"));
-        assert_eq!(k.lookup(0xffffffff81000250), Some("do_work"));
-        assert_eq!(k.lookup(0xffffffff81000300), Some("next_fn"));
-        assert_eq!(k.lookup(0x1000), None);
-    }
-}
-
 /// The build-id of the running kernel, from the ELF notes in `/sys/kernel/notes`.
 pub fn running_kernel_build_id() -> Option<Vec<u8>> {
     let notes = std::fs::read("/sys/kernel/notes").ok()?;
@@ -123,4 +105,22 @@ fn gnu_build_id_note(mut notes: &[u8]) -> Option<Vec<u8>> {
         notes = notes.get(desc_end..)?;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_up_the_enclosing_symbol() {
+        let k = KernelSymbols::parse(
+            "ffffffff81000000 T _text\nffffffff81000100 t do_work\nffffffff81000200 D some_data\n\
+             ffffffff81000300 T next_fn [mod]\n0000000000000000 T hidden\n",
+        );
+        assert_eq!(k.len(), 3);
+        assert_eq!(k.lookup(0xffffffff81000150), Some("do_work"));
+        assert_eq!(k.lookup(0xffffffff81000250), Some("do_work"));
+        assert_eq!(k.lookup(0xffffffff81000300), Some("next_fn"));
+        assert_eq!(k.lookup(0x1000), None);
+    }
 }

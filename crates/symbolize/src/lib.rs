@@ -19,7 +19,7 @@ mod mapped;
 mod resolve;
 mod symtab;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use profview_model::{
@@ -103,9 +103,32 @@ pub fn symbolize(profile: &mut Profile, options: &SymbolizeOptions) -> Symbolize
         })
         .collect();
     let mut stats = SymbolizeStats::default();
-    let mut replacement: Vec<Option<Vec<FrameId>>> = vec![None; profile.frames().len()];
     for (module, outcome) in &outcomes {
-        apply_module(profile, *module, outcome, &mut replacement, &mut stats);
+        report_module(profile, *module, outcome, &mut stats);
+    }
+    let by_module: HashMap<ModuleId, &ModuleOutcome> =
+        outcomes.iter().map(|(m, o)| (*m, o)).collect();
+    let original_frames = profile.frames().len();
+    let mut replacement: Vec<Option<Vec<FrameId>>> = vec![None; original_frames];
+    for (i, slot) in replacement.iter_mut().enumerate() {
+        let Frame::Unresolved(f) = *profile.frame(FrameId::from_index(i)) else {
+            continue;
+        };
+        let Some(module) = f.module.filter(|_| f.kind != FrameKind::Kernel) else {
+            continue;
+        };
+        let found = by_module
+            .get(&module)
+            .and_then(|o| o.frames.get(&f.address.lookup_address()));
+        if let Some(frames) = found {
+            *slot = Some(intern_frames(
+                profile,
+                Some(module),
+                f.kind,
+                f.address,
+                frames,
+            ));
+        }
     }
     apply_kernel(
         profile,
@@ -154,11 +177,11 @@ fn collect_jobs(profile: &Profile) -> (UserJobs, Vec<FrameId>) {
     (jobs, kernel)
 }
 
-fn apply_module(
+/// Count what was resolved in `module` and warn about what was not.
+fn report_module(
     profile: &mut Profile,
     module: ModuleId,
     outcome: &ModuleOutcome,
-    replacement: &mut [Option<Vec<FrameId>>],
     stats: &mut SymbolizeStats,
 ) {
     let name = profile.module_name(module).to_owned();
@@ -174,23 +197,6 @@ fn apply_module(
     stats.unique_addresses += outcome.looked_up;
     stats.resolved_addresses += outcome.frames.len();
     let unresolved = (outcome.looked_up - outcome.frames.len()) as u64;
-    for i in 0..profile.frames().len() {
-        let Frame::Unresolved(f) = *profile.frame(FrameId::from_index(i)) else {
-            continue;
-        };
-        if f.module != Some(module) || f.kind == FrameKind::Kernel {
-            continue;
-        }
-        if let Some(frames) = outcome.frames.get(&f.address.lookup_address()) {
-            replacement[i] = Some(intern_frames(
-                profile,
-                Some(module),
-                f.kind,
-                f.address,
-                frames,
-            ));
-        }
-    }
     if unresolved > 0 {
         let why = outcome
             .problem

@@ -173,21 +173,6 @@ fn svma_at_mapping_start(segments: &[(Range<u64>, u64, bool)], pgoff: u64) -> Op
         .map(|(file, vaddr, _)| (vaddr + pgoff).wrapping_sub(file.start))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mapping_start_uses_the_executable_segment_sharing_the_page() {
-        // inline_generics: R segment [0, 0x1462c) at 0; R E segment at offset 0x14630, vaddr 0x15630.
-        let segments = vec![(0..0x1462c, 0, false), (0x14630..0x57c10, 0x15630, true)];
-        assert_eq!(svma_at_mapping_start(&segments, 0x14000), Some(0x15000));
-        // C binaries: offsets equal addresses.
-        let segments = vec![(0..0x600, 0, false), (0x1000..0x2000, 0x1000, true)];
-        assert_eq!(svma_at_mapping_start(&segments, 0x1000), Some(0x1000));
-    }
-}
-
 /// Deepest user stack walked.
 const MAX_UNWIND_FRAMES: usize = 4096;
 
@@ -233,4 +218,19 @@ fn load_tables(path: &str, build_id: Option<&[u8]>, paths: &SymbolPaths) -> Opti
         got_svma,
         segments,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_start_uses_the_executable_segment_sharing_the_page() {
+        // inline_generics: R segment [0, 0x1462c) at 0; R E segment at offset 0x14630, vaddr 0x15630.
+        let segments = vec![(0..0x1462c, 0, false), (0x14630..0x57c10, 0x15630, true)];
+        assert_eq!(svma_at_mapping_start(&segments, 0x14000), Some(0x15000));
+        // C binaries: offsets equal addresses.
+        let segments = vec![(0..0x600, 0, false), (0x1000..0x2000, 0x1000, true)];
+        assert_eq!(svma_at_mapping_start(&segments, 0x1000), Some(0x1000));
+    }
 }
