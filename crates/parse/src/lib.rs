@@ -65,22 +65,38 @@ pub enum Parsed {
 }
 
 /// Read the profile(s) in `path` (`-` for stdin).
+///
+/// Files are memory-mapped, not copied: a perf.data file of hundreds of megabytes costs no heap.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Parsed, ParseError> {
     let name = path.display().to_string();
-    let bytes = read_input(path)?;
-    read_bytes(&name, bytes, options)
+    if name == STDIN_NAME {
+        return read_bytes(&name, read_input(path)?, options);
+    }
+    let mapped = profview_symbolize::map_file(path).map_err(|source| ParseError::Io {
+        name: name.clone(),
+        source,
+    })?;
+    if is_gzip(&mapped) {
+        return read_bytes(&name, mapped.to_vec(), options);
+    }
+    parse_plain(&name, &mapped, options)
 }
 
 /// Read the profile(s) in `bytes`; `name` is used in messages and metadata.
 pub fn read_bytes(name: &str, bytes: Vec<u8>, options: &ReadOptions) -> Result<Parsed, ParseError> {
     let bytes = gunzip_if_needed(name, bytes)?;
+    parse_plain(name, &bytes, options)
+}
+
+/// Parse bytes that are not compressed.
+fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed, ParseError> {
     let format = match options.format {
-        InputFormat::Auto => detect_format(name, &bytes)?,
+        InputFormat::Auto => detect_format(name, bytes)?,
         given => given,
     };
     match format {
         InputFormat::Folded | InputFormat::Auto => {
-            let text = String::from_utf8_lossy(&bytes);
+            let text = String::from_utf8_lossy(bytes);
             Ok(match folded::parse_folded(name, &text)? {
                 FoldedProfiles::Single(p) => Parsed::Single(p),
                 FoldedProfiles::Differential { before, after } => {
@@ -92,7 +108,7 @@ pub fn read_bytes(name: &str, bytes: Vec<u8>, options: &ReadOptions) -> Result<P
             let perf_options = perf::PerfOptions {
                 symbol_paths: options.symbol_paths.clone(),
             };
-            perf::read_perf_data(name, &bytes, &perf_options).map(Parsed::Single)
+            perf::read_perf_data(name, bytes, &perf_options).map(Parsed::Single)
         }
         InputFormat::Firefox => Err(ParseError::UnsupportedFormat {
             name: name.to_owned(),

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# profview against its peers on the same perf.data files, in the same run.
+#
+#   bench/run.sh            # full size: ~1.5M-sample fp file, 100k+-sample DWARF file
+#   SCALE=0.1 bench/run.sh  # a tenth of the recording time, for a quick look
+#
+# Records two files with the shared fixtures' binaries (a multithreaded C lock workload with
+# frame pointers; a rayon workload with DWARF call graphs), then times on each:
+#   profview report --no-inline          vs  perf report --stdio --no-children
+#   profview collapse                    vs  perf script | inferno-collapse-perf
+# with hyperfine (warm cache, median of several runs) and peak memory from /usr/bin/time -v.
+# Needs root (perf record), perf, hyperfine and inferno-collapse-perf (cargo install inferno).
+# Prints a table with the ratios; outputs go to bench/out/ (not committed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALE=${SCALE:-1}
+RUNS=${RUNS:-3}
+FIX=${PROFVIEW_FIXTURES:-../shared/fixtures}
+OUT=bench/out
+mkdir -p "$OUT"
+KALLSYMS=/proc/kallsyms
+
+for tool in perf hyperfine inferno-collapse-perf /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+cargo build --release --locked -q
+PV=$PWD/target/release/profview
+
+secs() { awk -v s="$1" -v k="$SCALE" 'BEGIN { printf "%.1f", s * k }'; }
+
+record() { # name, perf args..., -- command
+  local name=$1; shift
+  if [ ! -s "$OUT/$name.perf.data" ]; then
+    echo "== recording $name"
+    perf record -q -o "$OUT/$name.perf.data" "$@" 2>&1 | tail -2 >&2
+  fi
+}
+
+# fp: 8 threads on one mutex, cpu-clock at 20 kHz: ~40k samples/s on 2 cores.
+record fp -F 20000 --call-graph fp -- "$FIX/contention/contention" "$(secs 38)" 8
+# DWARF: rayon, 3 KB stack copies at 4 kHz on 2 cores.
+record dwarf -F 4000 --call-graph dwarf,3072 -- "$FIX/rayon/rayon_tiny" "$(secs 100)"
+
+peak_mb() { # command...: peak RSS in MB
+  /usr/bin/time -v "$@" >/dev/null 2>"$OUT/time.log" || true
+  awk '/Maximum resident set size/ { printf "%.0f", $6 / 1024 }' "$OUT/time.log"
+}
+
+median_s() { # json file, command index
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print(f\"{r['median']:.3f}\")" "$1" "$2"
+}
+
+printf '\n%-6s %-44s %10s %10s %8s\n' file command "median s" "peak MB" ratio
+for name in fp dwarf; do
+  data=$OUT/$name.perf.data
+  syms="--symbol-path $FIX/contention --symbol-path $FIX/rayon --kallsyms $KALLSYMS"
+  samples=$(perf report -i "$data" --stdio --no-children 2>/dev/null | awk '/^# Samples:/ { print $3; exit }')
+  echo "# $name: $(du -h "$data" | cut -f1), $samples samples" >&2
+  cmds=(
+    "$PV report --no-inline $syms $data"
+    "perf report -i $data --stdio --no-children"
+    "$PV collapse --no-inline $syms $data"
+    "sh -c 'perf script -i $data | inferno-collapse-perf'"
+  )
+  hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name.json" \
+    "${cmds[@]}" >/dev/null 2>&1 || hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/$name.json" "${cmds[@]}" >/dev/null
+  t=(); m=()
+  for i in 0 1 2 3; do
+    t+=("$(median_s "$OUT/$name.json" $i)")
+    m+=("$(eval peak_mb "${cmds[$i]}")")
+  done
+  labels=("profview report" "perf report --stdio --no-children" "profview collapse" "perf script | inferno-collapse-perf")
+  for i in 0 1 2 3; do
+    peer=$(( i - i % 2 + 1 ))
+    ratio=$(awk -v a="${t[$peer]}" -v b="${t[$i]}" 'BEGIN { printf "%.1fx", a / b }')
+    [ $((i % 2)) = 1 ] && ratio="1.0x"
+    printf '%-6s %-44s %10s %10s %8s\n' "$name" "${labels[$i]}" "${t[$i]}" "${m[$i]}" "$ratio"
+  done
+done
+echo "(ratio: the peer's median time divided by this command's, per pair)"
