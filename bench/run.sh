@@ -54,7 +54,7 @@ printf '\n%-6s %-44s %10s %10s %8s\n' file command "median s" "peak MB" ratio
 for name in fp dwarf; do
   data=$OUT/$name.perf.data
   syms="--symbol-path $FIX/contention --symbol-path $FIX/rayon --kallsyms $KALLSYMS"
-  samples=$(perf report -i "$data" --stdio --no-children 2>/dev/null | awk '/^# Samples:/ { print $3; exit }')
+  samples=$( (perf report -i "$data" --stdio --no-children 2>/dev/null || true) | awk '/^# Samples:/ { print $3 }' | head -1)
   echo "# $name: $(du -h "$data" | cut -f1), $samples samples" >&2
   cmds=(
     "$PV report --no-inline $syms $data"

@@ -74,8 +74,10 @@ pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> Mod
         return outcome;
     };
     let symtab = SymbolTable::from_object(&symbols_file);
+    // Without inlining the symbol table names every frame (as perf report does), so the cost
+    // of loading DWARF (decompressing a debug file's sections) is only paid for inline frames.
     let has_dwarf = symbols_file.section_by_name(".debug_info").is_some();
-    let dwarf = if has_dwarf {
+    let dwarf = if has_dwarf && (inline || symtab.is_empty()) {
         addr2line::Loader::new(&symbol_path).ok()
     } else {
         None
