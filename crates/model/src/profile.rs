@@ -358,21 +358,18 @@ impl Profile {
 
     /// Replace frames by sequences of frames and rebuild the stack tree.
     ///
-    /// `replace(frame)` returns `None` to keep a frame, or the frames that stand for it, caller
-    /// first (one resolved frame per inline level, say). An empty list drops the frame; a root
-    /// frame is kept rather than leave a stack empty. Samples are moved to the new stacks.
-    pub fn expand_frames(&mut self, mut replace: impl FnMut(FrameId) -> Option<Vec<FrameId>>) {
+    /// `replacement[frame.index()]` is `None` to keep a frame (as are frames past the end of
+    /// the table), or the frames that stand for it, caller first (one resolved frame per inline
+    /// level, say). An empty list drops the frame; a root frame is kept rather than leave a
+    /// stack empty. Samples are moved to the new stacks.
+    pub fn expand_frames(&mut self, replacement: &[Option<Vec<FrameId>>]) {
         let old = std::mem::take(&mut self.stacks);
         let mut new_of_old: Vec<StackId> = Vec::with_capacity(old.values().len());
-        let mut cache: Vec<Option<Option<Vec<FrameId>>>> = vec![None; self.frames.values().len()];
         for node in old.values() {
-            let replacement = cache[node.frame.index()]
-                .get_or_insert_with(|| replace(node.frame))
-                .clone();
             let mut parent = node.parent.map(|p| new_of_old[p.index()]);
-            match replacement {
+            match replacement.get(node.frame.index()).and_then(Option::as_ref) {
                 Some(frames) if !frames.is_empty() || parent.is_some() => {
-                    for frame in frames {
+                    for &frame in frames {
                         parent = Some(self.intern_stack(parent, frame));
                     }
                 }

@@ -137,7 +137,7 @@ pub fn symbolize(profile: &mut Profile, options: &SymbolizeOptions) -> Symbolize
         &mut replacement,
         &mut stats,
     );
-    profile.expand_frames(|f| replacement.get(f.index()).cloned().flatten());
+    profile.expand_frames(&replacement);
     stats
 }
 

@@ -294,44 +294,8 @@ impl Reader {
             }
             EventRecord::Fork(f) => self.processes.fork(profile, f.ppid, f.ptid, f.pid, f.tid),
             EventRecord::Exit(_) => {}
-            EventRecord::Mmap(m) => {
-                let path = m.path.as_slice();
-                self.processes.mmap(
-                    profile,
-                    state::MmapInfo {
-                        pid: m.pid,
-                        start: m.address,
-                        len: m.length,
-                        pgoff: m.page_offset,
-                        executable: m.is_executable,
-                        cpu_mode: m.cpu_mode,
-                        path: &path,
-                        build_id: None,
-                    },
-                );
-            }
-            EventRecord::Mmap2(m) => {
-                let path = m.path.as_slice();
-                let build_id = match &m.file_id {
-                    linux_perf_data::linux_perf_event_reader::Mmap2FileId::BuildId(b) => {
-                        Some(b.clone())
-                    }
-                    _ => None,
-                };
-                self.processes.mmap(
-                    profile,
-                    state::MmapInfo {
-                        pid: m.pid,
-                        start: m.address,
-                        len: m.length,
-                        pgoff: m.page_offset,
-                        executable: m.protection & PROT_EXEC != 0,
-                        cpu_mode: m.cpu_mode,
-                        path: &path,
-                        build_id,
-                    },
-                );
-            }
+            EventRecord::Mmap(m) => self.processes.mmap(profile, (&m).into()),
+            EventRecord::Mmap2(m) => self.processes.mmap(profile, (&m).into()),
             EventRecord::Lost(l) => self.stats.lost += l.count,
             _ => {}
         }
@@ -514,6 +478,3 @@ impl Reader {
         }
     }
 }
-
-/// `PROT_EXEC` from `<sys/mman.h>`.
-const PROT_EXEC: u32 = 4;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use linux_perf_data::linux_perf_event_reader::CpuMode;
+use linux_perf_data::linux_perf_event_reader::{CpuMode, Mmap2FileId, Mmap2Record, MmapRecord};
 use linux_perf_data::{DsoInfo, DsoKey};
 use profview_model::{Module, ModuleId, ProcessId, Profile, ThreadId};
 use profview_symbolize::SymbolPaths;
@@ -19,8 +19,44 @@ pub struct MmapInfo<'a> {
     pub pgoff: u64,
     pub executable: bool,
     pub cpu_mode: CpuMode,
-    pub path: &'a [u8],
+    pub path: std::borrow::Cow<'a, [u8]>,
     pub build_id: Option<Vec<u8>>,
+}
+
+/// `PROT_EXEC` from `<sys/mman.h>`.
+const PROT_EXEC: u32 = 4;
+
+impl<'a> From<&MmapRecord<'a>> for MmapInfo<'a> {
+    fn from(m: &MmapRecord<'a>) -> Self {
+        Self {
+            pid: m.pid,
+            start: m.address,
+            len: m.length,
+            pgoff: m.page_offset,
+            executable: m.is_executable,
+            cpu_mode: m.cpu_mode,
+            path: m.path.as_slice(),
+            build_id: None,
+        }
+    }
+}
+
+impl<'a> From<&Mmap2Record<'a>> for MmapInfo<'a> {
+    fn from(m: &Mmap2Record<'a>) -> Self {
+        Self {
+            pid: m.pid,
+            start: m.address,
+            len: m.length,
+            pgoff: m.page_offset,
+            executable: m.protection & PROT_EXEC != 0,
+            cpu_mode: m.cpu_mode,
+            path: m.path.as_slice(),
+            build_id: match &m.file_id {
+                Mmap2FileId::BuildId(b) => Some(b.clone()),
+                Mmap2FileId::InodeAndVersion(_) => None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +175,7 @@ impl Processes {
 
     /// MMAP / MMAP2: remember executable user mappings.
     pub fn mmap(&mut self, profile: &mut Profile, m: MmapInfo<'_>) {
-        let key = DsoKey::detect(m.path, m.cpu_mode);
+        let key = DsoKey::detect(&m.path, m.cpu_mode);
         if matches!(key, Some(DsoKey::Kernel)) {
             self.kernel_module(profile);
             return;
@@ -152,7 +188,7 @@ impl Processes {
                 .and_then(|k| self.build_ids.get(k))
                 .map(|info| info.build_id.clone())
         });
-        let path = profile.intern_string(&String::from_utf8_lossy(m.path));
+        let path = profile.intern_string(&String::from_utf8_lossy(&m.path));
         let module = profile.intern_module(Module {
             path,
             build_id,
