@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # profview against its peers on the same perf.data files, in the same run.
 #
-#   bench/run.sh            # full size: ~1.5M-sample fp file, 100k+-sample DWARF file
+#   bench/run.sh            # full size: ~1M-sample fp files, 100k+-sample DWARF file
 #   SCALE=0.1 bench/run.sh  # a tenth of the recording time, for a quick look
 #
-# Records two files with the shared fixtures' binaries (a multithreaded C lock workload with
-# frame pointers; a rayon workload with DWARF call graphs), then times on each:
+# Records three files with the shared fixtures' binaries: `fp`, a multithreaded C lock workload
+# with frame pointers (shallow stacks, few distinct ones); `fp-deep`, a rayon workload with frame
+# pointers (40 frames deep, ~60k distinct stacks); `dwarf`, the rayon workload with DWARF call
+# graphs. Then times on each:
 #   profview report --no-inline          vs  perf report --stdio --no-children
 #   profview collapse                    vs  perf script | inferno-collapse-perf
 # with hyperfine (warm cache, median of several runs) and peak memory from /usr/bin/time -v.
@@ -36,10 +38,14 @@ record() { # name, perf args..., -- command
   fi
 }
 
-# fp: 8 threads on one mutex, cpu-clock at 20 kHz: ~40k samples/s on 2 cores.
+rounds() { awk -v r="$1" -v k="$SCALE" 'BEGIN { printf "%d", r * k + 1 }'; }
+
+# fp: 8 threads on one mutex, cpu-clock at 20 kHz: ~26k samples/s on 2 cores.
 record fp -F 20000 --call-graph fp -- "$FIX/contention/contention" "$(secs 38)" 8
+# fp-deep: rayon (its argument is a number of rounds, ~6 ms each on 2 cores).
+record fp-deep -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
 # DWARF: rayon, 3 KB stack copies at 4 kHz on 2 cores.
-record dwarf -F 4000 --call-graph dwarf,3072 -- "$FIX/rayon/rayon_tiny" "$(secs 100)"
+record dwarf -F 4000 --call-graph dwarf,3072 -- "$FIX/rayon/rayon_tiny" "$(rounds 2000)"
 
 peak_mb() { # command...: peak RSS in MB
   /usr/bin/time -v "$@" >/dev/null 2>"$OUT/time.log" || true
@@ -51,7 +57,7 @@ median_s() { # json file, command index
 }
 
 printf '\n%-6s %-44s %10s %10s %8s\n' file command "median s" "peak MB" ratio
-for name in fp dwarf; do
+for name in fp fp-deep dwarf; do
   data=$OUT/$name.perf.data
   syms="--symbol-path $FIX/contention --symbol-path $FIX/rayon --kallsyms $KALLSYMS"
   samples=$( (perf report -i "$data" --stdio --no-children 2>/dev/null || true) | awk '/^# Samples:/ { print $3 }' | head -1)

@@ -28,7 +28,7 @@ pub use profview_parse as parse;
 pub use profview_symbolize as symbolize;
 
 pub use profview_model::{Profile, WeightKindId};
-pub use profview_parse::{InputFormat, Parsed};
+pub use profview_parse::{InputFormat, Parsed, Progress, Stage};
 
 use profview_analyze::{SortBy, TopFunctions};
 
@@ -97,6 +97,8 @@ pub struct OpenOptions {
     pub no_inline: bool,
     /// Keep frames as module + file offset (what `perf script` prints as addresses).
     pub no_symbolize: bool,
+    /// Called as a large input loads (from other threads too).
+    pub progress: Option<Progress>,
 }
 
 /// Open the profile at `path` (`-` for stdin), detecting its format.
@@ -118,7 +120,17 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
     let mut read = profview_parse::ReadOptions::default();
     read.format = options.input_format;
     read.symbol_paths = Some(Arc::clone(&symbol_paths));
-    let mut profile = match (profview_parse::read_path(path, &read)?, options.side) {
+    read.progress = options.progress.clone();
+    // Kernel symbols load on the other core while the records are read.
+    let (parsed, kernel) = std::thread::scope(|scope| {
+        let kernel = scope.spawn(|| preload_kernel_symbols(path, options));
+        let parsed = profview_parse::read_path(path, &read);
+        let kernel = kernel
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (parsed, kernel)
+    });
+    let mut profile = match (parsed?, options.side) {
         (Parsed::Single(p), _) => p,
         (Parsed::Differential { before, .. }, Side::Before) => before,
         (Parsed::Differential { after, .. }, Side::After) => after,
@@ -129,33 +141,60 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
         }
     };
     if !options.no_symbolize && profview_symbolize::unresolved_frame_count(&profile) > 0 {
+        if let Some(progress) = &options.progress {
+            progress.report(Stage::Symbolizing, 0, 0);
+        }
         let mut sym = SymbolizeOptions::new(symbol_paths);
         sym.inline = !options.no_inline;
-        sym.kernel = match &options.kallsyms {
-            Some(file) => Some(KernelSymbols::from_path(file)?),
-            None => running_kernel_symbols(&profile),
+        sym.kernel = match kernel {
+            KernelPreload::Given(symbols) => Some(symbols?),
+            KernelPreload::Running(symbols) => {
+                symbols.filter(|_| recorded_on_running_kernel(&profile))
+            }
+            KernelPreload::NotNeeded => None,
         };
         profview_symbolize::symbolize(&mut profile, &sym);
     }
     Ok(profile)
 }
 
-/// `/proc/kallsyms`, when the running kernel is the one the profile was recorded on (same
-/// build-id, and readable addresses).
-fn running_kernel_symbols(profile: &Profile) -> Option<KernelSymbols> {
+/// Kernel symbols read ahead of need.
+enum KernelPreload {
+    /// From `--kallsyms FILE`.
+    Given(Result<KernelSymbols, profview_symbolize::SymbolizeError>),
+    /// From `/proc/kallsyms`, to be used if the profile was recorded on this kernel.
+    Running(Option<KernelSymbols>),
+    NotNeeded,
+}
+
+fn preload_kernel_symbols(path: &Path, options: &OpenOptions) -> KernelPreload {
+    if options.no_symbolize {
+        return KernelPreload::NotNeeded;
+    }
+    if let Some(file) = &options.kallsyms {
+        return KernelPreload::Given(KernelSymbols::from_path(file));
+    }
+    // Only perf.data files name kernel code by address; reading /proc/kallsyms for anything
+    // else would be wasted.
+    if !profview_parse::is_perf_data_file(path) {
+        return KernelPreload::NotNeeded;
+    }
+    let symbols = std::fs::read_to_string("/proc/kallsyms")
+        .ok()
+        .map(|text| KernelSymbols::parse(&text))
+        .filter(|symbols| !symbols.is_empty());
+    KernelPreload::Running(symbols)
+}
+
+/// Whether the profile's kernel is the running one (same build-id), so that `/proc/kallsyms`
+/// names its addresses.
+fn recorded_on_running_kernel(profile: &Profile) -> bool {
     let recorded = profile
         .modules()
         .iter()
-        .find(|m| profile.string(m.path) == "[kernel.kallsyms]")?
-        .build_id
-        .clone()?;
-    let running = profview_symbolize::running_kernel_build_id()?;
-    if recorded != running {
-        return None;
-    }
-    let text = std::fs::read_to_string("/proc/kallsyms").ok()?;
-    let symbols = KernelSymbols::parse(&text);
-    (!symbols.is_empty()).then_some(symbols)
+        .find(|m| profile.string(m.path) == "[kernel.kallsyms]")
+        .and_then(|m| m.build_id.clone());
+    recorded.is_some_and(|id| profview_symbolize::running_kernel_build_id() == Some(id))
 }
 
 /// The weight kind to analyze: the one named `event` (exactly, or up to perf's `:modifiers`),

@@ -36,6 +36,13 @@ Examples:
   profview report stacks.folded --format json | jq '.functions[0]'
   cat stacks.folded | profview report -")]
     Report(ReportArgs),
+    /// Say what shape the profile has: findings (hotspot, distributed cost, lock contention,
+    /// allocation, runtime overhead, ...) with evidence and advice, and diagnostics.
+    #[command(after_help = "\
+Examples:
+  profview analyze perf.data
+  profview analyze stacks.folded --format json | jq '.findings[0].kind'")]
+    Analyze(AnalyzeArgs),
     /// Write folded stacks (one line per distinct stack), ready for `inferno-flamegraph`.
     #[command(after_help = "\
 Examples:
@@ -135,6 +142,16 @@ pub struct ReportArgs {
     /// Show only the first N functions.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `profview analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

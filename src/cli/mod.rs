@@ -1,9 +1,11 @@
 //! The `profview` command line: argument parsing, one module per command, exit codes.
 
+mod analyze;
 pub mod args;
 mod collapse;
 mod flamegraph;
 mod output;
+mod progress;
 mod report;
 
 use std::process::ExitCode;
@@ -44,6 +46,7 @@ pub fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Report(args) => report::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
         Command::Collapse(args) => collapse::run(&args),
         Command::Flamegraph(args) => flamegraph::run(&args),
         Command::Completions { shell } => {
@@ -66,7 +69,16 @@ fn show(input: InputArgs) -> anyhow::Result<()> {
 
 /// Read the profile and pick the weight kind; warnings go to stderr.
 fn load(input: &InputArgs) -> anyhow::Result<(Profile, WeightKindId)> {
-    let profile = profview::open_with(&input.profile, &input.to_open_options())?;
+    let mut options = input.to_open_options();
+    let bar = progress::for_file(&input.profile).map(|(bar, progress)| {
+        options.progress = Some(progress);
+        bar
+    });
+    let opened = profview::open_with(&input.profile, &options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let profile = opened?;
     for w in profile.meta.warnings.iter() {
         eprintln!(
             "profview: warning: {}: {} ({} occurrence{})",

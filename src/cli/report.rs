@@ -2,12 +2,12 @@
 
 use std::io::Write;
 
-use profview::analyze::{FunctionStats, SortBy, TopFunctions};
+use profview::analyze::{Analysis, Diagnostic, Finding, FunctionStats, SortBy, TopFunctions};
 use profview::model::{Profile, Warning, WeightKindId};
 use serde::Serialize;
 
 use super::args::{OutputFormat, ReportArgs};
-use super::{load, output};
+use super::{analyze, load, output};
 
 /// Run `profview report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
@@ -18,7 +18,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         SortBy::SelfWeight
     };
     let top = profview::top_functions(&profile, kind, sort);
-    let report = Report::new(&profile, kind, &top, sort, args.top);
+    let analysis = Analysis::new(&profile, kind);
+    let mut report = Report::new(&profile, kind, &top, sort, args.top);
+    report.primary_finding = analysis.primary();
+    report.diagnostics = &analysis.diagnostics;
     let mut out = output::open_output(None)?;
     match args.format {
         OutputFormat::Text => report.write_text(&mut out)?,
@@ -43,6 +46,9 @@ pub struct Report<'a> {
     sort: &'static str,
     function_count: usize,
     functions: Vec<FunctionRow<'a>>,
+    /// The strongest finding of `profview analyze`.
+    primary_finding: Option<&'a Finding>,
+    diagnostics: &'a [Diagnostic],
     warnings: Vec<&'a Warning>,
 }
 
@@ -93,6 +99,8 @@ impl<'a> Report<'a> {
             },
             function_count: top.functions.len(),
             functions: top.functions[..shown].iter().map(row).collect(),
+            primary_finding: None,
+            diagnostics: &[],
             warnings: profile.meta.warnings.iter().collect(),
         }
     }
@@ -178,6 +186,21 @@ impl<'a> Report<'a> {
                 self.function_count
             )?;
         }
+        if let Some(f) = self.primary_finding {
+            writeln!(
+                out,
+                "Primary finding (profview analyze shows all, with advice):"
+            )?;
+            writeln!(
+                out,
+                "  {} (score {:.2}): {}",
+                f.kind.name(),
+                f.score,
+                f.summary
+            )?;
+            writeln!(out)?;
+        }
+        analyze::write_diagnostics(out, self.diagnostics)?;
         for w in &self.warnings {
             writeln!(out, "# warning ({}x): {}", w.count, w.message)?;
         }

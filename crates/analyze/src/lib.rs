@@ -1,11 +1,29 @@
-//! profview's analyses of a [`profview_model::Profile`]: top functions (self and total), and
-//! (in later versions) call trees, transforms and findings.
+//! profview's analyses of a [`profview_model::Profile`]: top functions (self and total),
+//! automatic findings with evidence and advice, and diagnostics about the data.
 //!
 //! No I/O: the CLI, the TUI and library users all call into this crate and render the results
 //! their own way.
 
+pub mod category;
+mod diagnostics;
+mod findings;
 mod functions;
 mod stack_weights;
 
+pub use diagnostics::{Diagnostic, DiagnosticKind};
+pub use findings::{Analysis, Breakdown, CategoryShare, Evidence, Finding, FindingKind};
 pub use functions::{FunctionGroups, FunctionStats, GroupIndex, SortBy, TopFunctions};
 pub use stack_weights::StackWeights;
+
+/// The thresholds the findings and diagnostics use (documented in docs/findings.md).
+pub mod thresholds {
+    pub use crate::diagnostics::{
+        FEW_SAMPLES, IDLE_MIN_SHARE, SHALLOW_MIN_SHARE, TRUNCATED_MIN_SHARE, UNRESOLVED_MIN_SHARE,
+    };
+    pub use crate::findings::{
+        ALLOCATION_MIN_SHARE, DISTRIBUTED_MAX_TOP_SHARE, DISTRIBUTED_MIN_FUNCTIONS,
+        DISTRIBUTED_MIN_USER_SHARE, FORMATTING_MIN_SHARE, HOTSPOT_MIN_LEAD, HOTSPOT_MIN_SHARE,
+        KERNEL_MIN_SHARE, LOCK_MIN_SHARE, MAX_IDLE_SHARE, MEMORY_COPY_MIN_SHARE, MIN_SAMPLES,
+        RUNTIME_MIN_SHARE, SERIALIZATION_MIN_SHARE, SPAWN_MIN_SHARE,
+    };
+}

@@ -1,20 +1,22 @@
 //! A generic interner: a `Vec` of values plus a map from value to its index.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
 /// Stores each distinct value once and hands out its index.
 #[derive(Debug, Clone)]
 pub(crate) struct Interner<T> {
     values: Vec<T>,
-    index: HashMap<T, u32>,
+    // Keys are small ids and strings hashed millions of times: Fx beats SipHash several-fold,
+    // and nothing here is exposed to adversarial collisions worth the cost.
+    index: FxHashMap<T, u32>,
 }
 
 impl<T> Default for Interner<T> {
     fn default() -> Self {
         Self {
             values: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
         }
     }
 }

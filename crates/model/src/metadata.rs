@@ -132,6 +132,12 @@ pub struct Metadata {
     pub sample_rate_hz: Option<f64>,
     /// Samples the recorder reported as lost.
     pub lost_samples: u64,
+    /// Whether the recorder captured call stacks (`None`: the format does not say).
+    pub stacks_recorded: Option<bool>,
+    /// Samples whose user stack was unwound from a stack copy (perf `--call-graph dwarf`).
+    pub unwound_samples: u64,
+    /// Of those, the samples whose unwinding stopped before the outermost frame.
+    pub truncated_unwinds: u64,
     /// Whether every stack's root frame names the process or thread (inferno's folded stacks
     /// start with the command name), so writers must not add it again.
     pub root_frame_is_thread: bool,

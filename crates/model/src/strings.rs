@@ -1,6 +1,6 @@
 //! Interned strings.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use crate::StringId;
@@ -11,7 +11,7 @@ use crate::StringId;
 #[derive(Debug, Clone, Default)]
 pub struct StringTable {
     strings: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, StringId>,
+    index: FxHashMap<Arc<str>, StringId>,
 }
 
 impl StringTable {

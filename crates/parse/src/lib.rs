@@ -13,6 +13,7 @@ pub mod folded;
 mod folded_write;
 mod input;
 pub mod perf;
+mod progress;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ pub use error::ParseError;
 pub use folded::FoldedProfiles;
 pub use folded_write::{folded_lines, format_weight, write_folded};
 pub use input::{gunzip_if_needed, is_gzip, read_input, STDIN_NAME};
+pub use progress::{Progress, Stage};
 
 /// The input formats profview knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +48,8 @@ pub struct ReadOptions {
     pub format: InputFormat,
     /// Where to find binaries (for unwinding DWARF call graphs).
     pub symbol_paths: Option<std::sync::Arc<profview_symbolize::SymbolPaths>>,
+    /// Called as a large input is read.
+    pub progress: Option<Progress>,
 }
 
 /// What an input turned out to hold.
@@ -66,20 +70,42 @@ pub enum Parsed {
 
 /// Read the profile(s) in `path` (`-` for stdin).
 ///
-/// Files are memory-mapped, not copied: a perf.data file of hundreds of megabytes costs no heap.
+/// perf.data files are streamed; other files are memory-mapped, not copied.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Parsed, ParseError> {
     let name = path.display().to_string();
     if name == STDIN_NAME {
         return read_bytes(&name, read_input(path)?, options);
     }
-    let mapped = profview_symbolize::map_file(path).map_err(|source| ParseError::Io {
+    let io_error = |source| ParseError::Io {
         name: name.clone(),
         source,
-    })?;
+    };
+    let perf_format = matches!(options.format, InputFormat::Auto | InputFormat::PerfData);
+    if perf_format && is_perf_data_file(path) {
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        return perf::read_perf_file(&name, &file, &perf_options(options)).map(Parsed::Single);
+    }
+    let mapped = profview_symbolize::map_file(path).map_err(io_error)?;
     if is_gzip(&mapped) {
         return read_bytes(&name, mapped.to_vec(), options);
     }
     parse_plain(&name, &mapped, options)
+}
+
+/// Whether `path` is a perf.data file (by its magic), without reading more than that.
+pub fn is_perf_data_file(path: &Path) -> bool {
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|f| std::os::unix::fs::FileExt::read_exact_at(&f, &mut magic, 0))
+        .is_ok()
+        && (&magic == PERF_MAGIC || &magic == PERF_MAGIC_SWAPPED)
+}
+
+fn perf_options(options: &ReadOptions) -> perf::PerfOptions {
+    perf::PerfOptions {
+        symbol_paths: options.symbol_paths.clone(),
+        progress: options.progress.clone(),
+    }
 }
 
 /// Read the profile(s) in `bytes`; `name` is used in messages and metadata.
@@ -105,10 +131,7 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
             })
         }
         InputFormat::PerfData => {
-            let perf_options = perf::PerfOptions {
-                symbol_paths: options.symbol_paths.clone(),
-            };
-            perf::read_perf_data(name, bytes, &perf_options).map(Parsed::Single)
+            perf::read_perf_data(name, bytes, &perf_options(options)).map(Parsed::Single)
         }
         InputFormat::Firefox => Err(ParseError::UnsupportedFormat {
             name: name.to_owned(),
@@ -118,8 +141,8 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
 }
 
 /// The perf.data magic, in the byte order of the machine that wrote it.
-const PERF_MAGIC: &[u8] = b"PERFILE2";
-const PERF_MAGIC_SWAPPED: &[u8] = b"2ELIFREP";
+const PERF_MAGIC: &[u8; 8] = b"PERFILE2";
+const PERF_MAGIC_SWAPPED: &[u8; 8] = b"2ELIFREP";
 
 /// Detect the format of (already decompressed) `bytes`.
 pub fn detect_format(name: &str, bytes: &[u8]) -> Result<InputFormat, ParseError> {

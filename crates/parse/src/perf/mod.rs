@@ -7,10 +7,12 @@
 //! mappings live at that moment. `--call-graph dwarf` user stacks are unwound on the spot with
 //! framehop. Names are found afterwards by the symbolizer.
 
+mod stacks;
 mod state;
 mod unwind;
 
-use std::io::Cursor;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use linux_perf_data::linux_perf_event_reader::constants::{
@@ -18,16 +20,16 @@ use linux_perf_data::linux_perf_event_reader::constants::{
     PERF_REG_X86_SP,
 };
 use linux_perf_data::linux_perf_event_reader::{
-    CpuMode, EventRecord, PerfEventType, SampleRecord, SamplingPolicy, SoftwareCounterType,
+    CpuMode, EventRecord, PerfEventType, RawData, RawEventRecord, RecordParseInfo, RecordType,
+    SampleFormat, SampleRecord, SamplingPolicy, SoftwareCounterType,
 };
 use linux_perf_data::{AttributeDescription, PerfFileReader, PerfFileRecord};
-use profview_model::{
-    CodeAddress, Frame, FrameId, FrameKind, Profile, Sample, SourceFormat, UnresolvedFrame,
-    WarningKind, WeightKindId, WeightUnit,
-};
+use profview_model::{Profile, Sample, SourceFormat, WarningKind, WeightKindId, WeightUnit};
 use profview_symbolize::SymbolPaths;
 
+use crate::progress::{Progress, Tracked};
 use crate::ParseError;
+use stacks::{RawFrame, StackBuilder};
 use state::Processes;
 use unwind::UnwindEnd;
 
@@ -35,13 +37,15 @@ use unwind::UnwindEnd;
 const KERNEL_START: u64 = 0xffff_8000_0000_0000;
 /// A callchain claiming more entries than this is damaged: the kernel caps them at 127 by
 /// default (`kernel.perf_event_max_stack`), and never above 65535.
-const MAX_CALLCHAIN: usize = 65_535;
+pub(crate) const MAX_CALLCHAIN: usize = 65_535;
 
 /// Options for reading perf.data.
 #[derive(Debug, Clone, Default)]
 pub struct PerfOptions {
     /// Where to find the binaries for DWARF unwinding.
     pub symbol_paths: Option<Arc<SymbolPaths>>,
+    /// Called as the file is read.
+    pub progress: Option<Progress>,
 }
 
 /// Read a perf.data file (or pipe-mode stream) held in `data`.
@@ -50,43 +54,145 @@ pub fn read_perf_data(
     data: &[u8],
     options: &PerfOptions,
 ) -> Result<Profile, ParseError> {
-    let pipe_mode = data.get(8..16).is_some_and(|s| s == 16u64.to_le_bytes());
-    let mut repaired: Option<(Vec<u8>, String)> = None;
-    let reader = if pipe_mode {
-        PerfFileReader::parse_pipe(Cursor::new(data))
-    } else {
-        let parsed = if let Err(problem) = check_header_bounds(data) {
-            Err(linux_perf_data::Error::IoError(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                problem,
-            )))
-        } else {
-            PerfFileReader::parse_file(Cursor::new(data))
-        };
-        match parsed {
-            Ok(r) => Ok(r),
-            Err(e) => match without_feature_sections(data) {
-                // The feature sections sit after the samples, so a file cut short (perf killed
-                // mid-write) or damaged there still has readable records.
-                Some(fixed) => {
-                    repaired = Some((fixed, e.to_string()));
-                    let fixed = &repaired.as_ref().expect("just set").0;
-                    PerfFileReader::parse_file(Cursor::new(fixed.as_slice())).map_err(|_| e)
-                }
-                None => Err(e),
-            },
-        }
+    read_perf(name, &data, || Cursor::new(data), options)
+}
+
+/// Read a perf.data file from disk. Records are streamed through a small buffer, so a file of
+/// hundreds of megabytes never sits in memory (a memory map would count in the resident size).
+pub fn read_perf_file(
+    name: &str,
+    file: &File,
+    options: &PerfOptions,
+) -> Result<Profile, ParseError> {
+    let total = Source::len(&file);
+    let open = || {
+        let tracked = Tracked::new(file, total, options.progress.clone());
+        BufReader::with_capacity(READ_BUFFER, tracked)
     };
+    read_perf(name, &file, open, options)
+}
+
+const READ_BUFFER: usize = 1 << 18;
+
+/// Random access to the whole input, for the header checks and the repair of damaged files.
+trait Source {
+    fn len(&self) -> u64;
+    fn read_at(&self, at: u64, buf: &mut [u8]) -> bool;
+    fn read_all(&self) -> Option<Vec<u8>>;
+}
+
+impl Source for &[u8] {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+    fn read_at(&self, at: u64, buf: &mut [u8]) -> bool {
+        let Ok(at) = usize::try_from(at) else {
+            return false;
+        };
+        match self.get(at..at.saturating_add(buf.len())) {
+            Some(bytes) => {
+                buf.copy_from_slice(bytes);
+                true
+            }
+            None => false,
+        }
+    }
+    fn read_all(&self) -> Option<Vec<u8>> {
+        Some(self.to_vec())
+    }
+}
+
+impl Source for &File {
+    fn len(&self) -> u64 {
+        self.metadata().map_or(0, |m| m.len())
+    }
+    fn read_at(&self, at: u64, buf: &mut [u8]) -> bool {
+        std::os::unix::fs::FileExt::read_exact_at(*self, buf, at).is_ok()
+    }
+    fn read_all(&self) -> Option<Vec<u8>> {
+        let mut all = Vec::new();
+        let mut file = *self;
+        file.seek(SeekFrom::Start(0)).ok()?;
+        file.read_to_end(&mut all).ok()?;
+        Some(all)
+    }
+}
+
+fn read_perf<S: Source, R: Read + Seek + Send>(
+    name: &str,
+    source: &S,
+    open: impl Fn() -> R,
+    options: &PerfOptions,
+) -> Result<Profile, ParseError> {
+    let header_error = |e: linux_perf_data::Error| ParseError::PerfData {
+        name: name.to_owned(),
+        problem: format!("cannot read the header: {e}"),
+    };
+    let mut size_field = [0u8; 8];
+    let pipe_mode = source.read_at(8, &mut size_field) && size_field == 16u64.to_le_bytes();
+    if pipe_mode {
+        let reader = PerfFileReader::parse_pipe(open()).map_err(header_error)?;
+        return Ok(read_records(name, reader, None, options));
+    }
+    let parsed = match check_header_bounds(source) {
+        Err(problem) => Err(linux_perf_data::Error::IoError(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            problem,
+        ))),
+        Ok(()) => PerfFileReader::parse_file(open()),
+    };
+    match parsed {
+        Ok(reader) => Ok(read_records(name, reader, None, options)),
+        // The feature sections sit after the samples, so a file cut short (perf killed
+        // mid-write) or damaged there still has readable records.
+        Err(e) => match source
+            .read_all()
+            .as_deref()
+            .and_then(without_feature_sections)
+        {
+            Some(fixed) => match PerfFileReader::parse_file(Cursor::new(fixed.as_slice())) {
+                Ok(reader) => Ok(read_records(name, reader, Some(e.to_string()), options)),
+                Err(_) => Err(header_error(e)),
+            },
+            None => Err(header_error(e)),
+        },
+    }
+}
+
+/// Records handed from the reading thread to the analyzing thread at a time.
+const BATCH_RECORDS: usize = 4096;
+
+/// Event records copied out of the reader, so that reading (the reader copies, sorts by time,
+/// and finds each record's event) runs on one core while the records are analyzed on another.
+#[derive(Default)]
+struct RecordBatch {
+    records: Vec<BatchedRecord>,
+    bytes: Vec<u8>,
+    /// Why reading stopped early, on the last batch.
+    stopped: Option<String>,
+}
+
+struct BatchedRecord {
+    attr_index: usize,
+    record_type: RecordType,
+    misc: u16,
+    parse_info: RecordParseInfo,
+    end: usize,
+}
+
+/// Read every record of `reader` into a profile (never fails: damage becomes warnings).
+fn read_records<R: Read + Send>(
+    name: &str,
+    reader: PerfFileReader<R>,
+    repaired: Option<String>,
+    options: &PerfOptions,
+) -> Profile {
     let PerfFileReader {
         mut perf_file,
         mut record_iter,
-    } = reader.map_err(|e| ParseError::PerfData {
-        name: name.to_owned(),
-        problem: format!("cannot read the header: {e}"),
-    })?;
-
+    } = reader;
     let mut profile = Profile::new();
-    if let Some((_, why)) = &repaired {
+    if let Some(why) = &repaired {
         profile.meta.warnings.add(WarningKind::DamagedHeader, || {
             format!("the header's feature sections (build-ids, event names, host) are unreadable ({why}): the file was cut short or damaged after its records; the records that remain are analyzed")
         });
@@ -112,6 +218,11 @@ pub fn read_perf_data(
         profile.meta.sample_rate_hz = Some(rate);
     }
 
+    profile.meta.stacks_recorded = Some(perf_file.event_attributes().iter().any(|a| {
+        a.attr
+            .sample_format
+            .intersects(SampleFormat::CALLCHAIN | SampleFormat::STACK_USER)
+    }));
     let build_ids = perf_file.build_ids().unwrap_or_default();
     let paths = options
         .symbol_paths
@@ -121,33 +232,65 @@ pub fn read_perf_data(
         processes: Processes::new(build_ids, paths),
         kinds,
         frames: Vec::new(),
+        stacks: StackBuilder::default(),
         stats: Stats::default(),
     };
-    let mut index = 0u64;
-    loop {
-        let record = match record_iter.next_record(&mut perf_file) {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => {
-                profile.meta.warnings.add(WarningKind::Truncated, || {
-                    format!("stopped reading at record {index}: {e}; the records before it are analyzed")
-                });
-                break;
+    let (send, receive) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = RecordBatch::default();
+            loop {
+                match record_iter.next_record(&mut perf_file) {
+                    Ok(Some(PerfFileRecord::EventRecord { attr_index, record })) => {
+                        batch.bytes.extend_from_slice(&record.data.as_slice());
+                        batch.records.push(BatchedRecord {
+                            attr_index,
+                            record_type: record.record_type,
+                            misc: record.misc,
+                            parse_info: record.parse_info,
+                            end: batch.bytes.len(),
+                        });
+                    }
+                    Ok(Some(PerfFileRecord::UserRecord(_))) => continue,
+                    Ok(None) => break,
+                    Err(e) => {
+                        batch.stopped = Some(e.to_string());
+                        break;
+                    }
+                }
+                if batch.records.len() == BATCH_RECORDS {
+                    let full = std::mem::take(&mut batch);
+                    if send.send(full).is_err() {
+                        return;
+                    }
+                }
             }
-        };
-        index += 1;
-        let PerfFileRecord::EventRecord { attr_index, record } = record else {
-            continue;
-        };
-        match record.parse() {
-            Ok(parsed) => reader.handle(&mut profile, attr_index, parsed),
-            Err(e) => profile.meta.warnings.add(WarningKind::DamagedRecord, || {
-                format!("record {index} could not be parsed and was skipped: {e}")
-            }),
+            let _ = send.send(batch);
+        });
+        let mut index = 0u64;
+        for batch in receive {
+            let mut start = 0;
+            for r in &batch.records {
+                index += 1;
+                let data = RawData::Single(&batch.bytes[start..r.end]);
+                start = r.end;
+                let raw = RawEventRecord::new(r.record_type, r.misc, data, r.parse_info);
+                match raw.parse() {
+                    Ok(parsed) => reader.handle(&mut profile, r.attr_index, parsed),
+                    Err(e) => profile.meta.warnings.add(WarningKind::DamagedRecord, || {
+                        format!("record {index} could not be parsed and was skipped: {e}")
+                    }),
+                }
+            }
+            if let Some(e) = batch.stopped {
+                profile.meta.warnings.add(WarningKind::Truncated, || {
+                    format!("stopped reading after record {index}: {e}; the records before it are analyzed")
+                });
+            }
         }
-    }
+    });
     reader.finish(&mut profile);
-    Ok(profile)
+    profile
 }
 
 /// perf.data file header layout (perf's `struct perf_file_header`).
@@ -157,21 +300,17 @@ const FEATURE_BITS_AT: usize = 72;
 
 /// Check that every section the header points to lies inside the file, before the reader
 /// allocates buffers of the sizes it claims.
-fn check_header_bounds(data: &[u8]) -> Result<(), String> {
-    if data.len() < HEADER_SIZE {
+fn check_header_bounds(source: &impl Source) -> Result<(), String> {
+    let len = source.len();
+    let mut header = [0u8; HEADER_SIZE];
+    if !source.read_at(0, &mut header) {
         return Ok(()); // the reader reports the short header itself
     }
-    let word = |at: usize| -> Option<u64> {
-        Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?))
+    let word_in = |bytes: &[u8], at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
     };
-    let len = data.len() as u64;
     let fits = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
-    let section = |at: usize| {
-        (
-            word(at).unwrap_or(u64::MAX),
-            word(at + 8).unwrap_or(u64::MAX),
-        )
-    };
+    let section = |at: usize| (word_in(&header, at), word_in(&header, at + 8));
     let (attrs_offset, attrs_size) = section(24);
     if !fits(attrs_offset, attrs_size) {
         return Err(format!(
@@ -179,23 +318,19 @@ fn check_header_bounds(data: &[u8]) -> Result<(), String> {
         ));
     }
     let (data_offset, data_size) = section(DATA_SECTION_AT);
-    let features = data[FEATURE_BITS_AT..HEADER_SIZE]
+    let features = header[FEATURE_BITS_AT..HEADER_SIZE]
         .iter()
-        .map(|b| b.count_ones() as u64)
+        .map(|b| u64::from(b.count_ones()))
         .sum::<u64>();
     let table = data_offset.saturating_add(data_size);
     for i in 0..features {
         let at = table.saturating_add(i * 16);
-        let entry = usize::try_from(at)
-            .ok()
-            .and_then(|at| Some((word(at)?, word(at + 8)?)));
-        match entry {
-            Some((offset, size)) if fits(offset, size) => {}
-            _ => {
-                return Err(format!(
-                    "feature section {i} (table at byte {at}) lies outside the {len}-byte file"
-                ))
-            }
+        let mut entry = [0u8; 16];
+        let ok = source.read_at(at, &mut entry) && fits(word_in(&entry, 0), word_in(&entry, 8));
+        if !ok {
+            return Err(format!(
+                "feature section {i} (table at byte {at}) lies outside the {len}-byte file"
+            ));
         }
     }
     Ok(())
@@ -278,8 +413,9 @@ struct Stats {
 struct Reader {
     processes: Processes,
     kinds: Vec<WeightKindId>,
-    /// Scratch: the current sample's frames, leaf first.
-    frames: Vec<FrameId>,
+    /// Scratch: the current sample's addresses, leaf first.
+    frames: Vec<RawFrame>,
+    stacks: StackBuilder,
     stats: Stats,
 }
 
@@ -288,14 +424,28 @@ impl Reader {
         match record {
             EventRecord::Sample(s) => self.sample(profile, attr_index, &s),
             EventRecord::Comm(c) => {
+                if c.is_execve {
+                    self.stacks.clear();
+                }
                 let name = String::from_utf8_lossy(&c.name.as_slice()).into_owned();
                 self.processes
                     .comm(profile, c.pid, c.tid, &name, c.is_execve);
             }
-            EventRecord::Fork(f) => self.processes.fork(profile, f.ppid, f.ptid, f.pid, f.tid),
+            EventRecord::Fork(f) => {
+                if f.pid != f.ppid {
+                    self.stacks.clear();
+                }
+                self.processes.fork(profile, f.ppid, f.ptid, f.pid, f.tid);
+            }
             EventRecord::Exit(_) => {}
-            EventRecord::Mmap(m) => self.processes.mmap(profile, (&m).into()),
-            EventRecord::Mmap2(m) => self.processes.mmap(profile, (&m).into()),
+            EventRecord::Mmap(m) => {
+                self.stacks.clear();
+                self.processes.mmap(profile, (&m).into());
+            }
+            EventRecord::Mmap2(m) => {
+                self.stacks.clear();
+                self.processes.mmap(profile, (&m).into());
+            }
             EventRecord::Lost(l) => self.stats.lost += l.count,
             _ => {}
         }
@@ -310,43 +460,46 @@ impl Reader {
             return;
         };
         let thread = self.processes.thread(profile, pid, tid);
-        self.frames.clear();
+        let add = |profile: &mut Profile, stack| {
+            profile.add_sample(Sample {
+                thread,
+                time: s.timestamp,
+                stack,
+                kind,
+                weight: s.period.unwrap_or(1) as f64,
+            });
+        };
+        if let Some(stack) = self.stacks.cached(pid, s) {
+            add(profile, stack);
+            return;
+        }
         let mut frames = std::mem::take(&mut self.frames);
-        self.callchain_frames(profile, pid, s, &mut frames);
+        frames.clear();
+        self.callchain_frames(s, &mut frames);
         if let (Some(regs), Some((stack, dyn_size))) = (&s.user_regs, &s.user_stack) {
             self.unwind_user(profile, pid, regs, stack, *dyn_size, &mut frames);
         }
         if frames.is_empty() {
             if let Some(ip) = s.ip {
-                let kernel = matches!(s.cpu_mode, CpuMode::Kernel) || ip >= KERNEL_START;
-                frames.push(self.frame(profile, pid, ip, false, kernel));
+                frames.push(RawFrame {
+                    address: ip,
+                    is_return: false,
+                    kernel: matches!(s.cpu_mode, CpuMode::Kernel) || ip >= KERNEL_START,
+                });
             }
         }
-        if frames.is_empty() {
-            self.frames = frames;
-            return;
+        if !frames.is_empty() {
+            let stack = self
+                .stacks
+                .build(&mut self.processes, profile, (pid, tid), &frames);
+            add(profile, stack);
         }
-        frames.reverse();
-        let stack = profile.intern_stack_path(&frames);
-        profile.add_sample(Sample {
-            thread,
-            time: s.timestamp,
-            stack,
-            kind,
-            weight: s.period.unwrap_or(1) as f64,
-        });
         self.frames = frames;
     }
 
     /// The frames of the sample's callchain, leaf first. The first address is the sampled IP;
     /// the others are return addresses.
-    fn callchain_frames(
-        &mut self,
-        profile: &mut Profile,
-        pid: i32,
-        s: &SampleRecord<'_>,
-        out: &mut Vec<FrameId>,
-    ) {
+    fn callchain_frames(&mut self, s: &SampleRecord<'_>, out: &mut Vec<RawFrame>) {
         let Some(chain) = &s.callchain else { return };
         if chain.len() > MAX_CALLCHAIN {
             self.stats.damaged_callchains += 1;
@@ -363,14 +516,11 @@ impl Reader {
                 }
                 continue;
             }
-            let is_return = !out.is_empty();
-            out.push(self.frame(
-                profile,
-                pid,
-                addr,
-                is_return,
-                kernel || addr >= KERNEL_START,
-            ));
+            out.push(RawFrame {
+                address: addr,
+                is_return: !out.is_empty(),
+                kernel: kernel || addr >= KERNEL_START,
+            });
         }
     }
 
@@ -381,7 +531,7 @@ impl Reader {
         regs: &linux_perf_data::linux_perf_event_reader::Regs<'_>,
         stack: &linux_perf_data::linux_perf_event_reader::RawData<'_>,
         dyn_size: u64,
-        out: &mut Vec<FrameId>,
+        out: &mut Vec<RawFrame>,
     ) {
         let (Some(ip), Some(sp), Some(bp)) = (
             regs.get(PERF_REG_X86_IP),
@@ -394,65 +544,38 @@ impl Reader {
         let len = usize::try_from(dyn_size)
             .unwrap_or(usize::MAX)
             .min(bytes.len());
-        let mut addresses: Vec<(u64, bool)> = Vec::new();
-        let end = self
-            .processes
-            .unwind(profile, pid, (ip, sp, bp), &bytes[..len], |a, ret| {
-                addresses.push((a, ret));
-            });
+        let first = out.len();
+        let end = self.processes.unwind(
+            profile,
+            pid,
+            (ip, sp, bp),
+            &bytes[..len],
+            |address, is_return| {
+                out.push(RawFrame {
+                    address,
+                    is_return,
+                    kernel: false,
+                });
+            },
+        );
         self.stats.unwound_samples += 1;
         if end == Some(UnwindEnd::Truncated) {
             self.stats.truncated_unwinds += 1;
         }
-        if addresses.is_empty() {
-            addresses.push((ip, false));
+        if out.len() == first {
+            out.push(RawFrame {
+                address: ip,
+                is_return: false,
+                kernel: false,
+            });
         }
-        for (addr, is_return) in addresses {
-            out.push(self.frame(profile, pid, addr, is_return, false));
-        }
-    }
-
-    fn frame(
-        &mut self,
-        profile: &mut Profile,
-        pid: i32,
-        addr: u64,
-        is_return: bool,
-        kernel: bool,
-    ) -> FrameId {
-        let code = |a| {
-            if is_return {
-                CodeAddress::ReturnAddress(a)
-            } else {
-                CodeAddress::InstructionPointer(a)
-            }
-        };
-        let frame = if kernel {
-            UnresolvedFrame {
-                module: Some(self.processes.kernel_module(profile)),
-                address: code(addr),
-                kind: FrameKind::Kernel,
-            }
-        } else {
-            match self.processes.lookup(pid, addr) {
-                Some((module, offset)) => UnresolvedFrame {
-                    module: Some(module),
-                    address: code(offset),
-                    kind: FrameKind::User,
-                },
-                None => UnresolvedFrame {
-                    module: None,
-                    address: code(addr),
-                    kind: FrameKind::User,
-                },
-            }
-        };
-        profile.intern_frame(Frame::Unresolved(frame))
     }
 
     fn finish(self, profile: &mut Profile) {
         let s = self.stats;
         profile.meta.lost_samples = s.lost;
+        profile.meta.unwound_samples = s.unwound_samples;
+        profile.meta.truncated_unwinds = s.truncated_unwinds;
         let w = &mut profile.meta.warnings;
         if s.lost > 0 {
             w.add_many(WarningKind::LostSamples, s.lost, || {

@@ -1,13 +1,19 @@
 //! Processes, threads and executable mappings over time, from COMM / FORK / MMAP records.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use linux_perf_data::linux_perf_event_reader::{CpuMode, Mmap2FileId, Mmap2Record, MmapRecord};
 use linux_perf_data::{DsoInfo, DsoKey};
-use profview_model::{Module, ModuleId, ProcessId, Profile, ThreadId};
+use profview_model::{
+    CodeAddress, Frame, FrameId, FrameKind, Module, ModuleId, ProcessId, Profile, ThreadId,
+    UnresolvedFrame,
+};
 use profview_symbolize::SymbolPaths;
 
+use super::stacks::RawFrame;
 use super::unwind::{ProcessUnwinder, UnwindEnd, Unwinding};
 
 /// One MMAP or MMAP2 record, as far as profview cares.
@@ -80,8 +86,8 @@ struct ProcState {
 pub struct Processes {
     build_ids: HashMap<DsoKey, DsoInfo>,
     paths: Arc<SymbolPaths>,
-    procs: HashMap<i32, ProcState>,
-    threads: HashMap<i32, ThreadId>,
+    procs: FxHashMap<i32, ProcState>,
+    threads: FxHashMap<i32, ThreadId>,
     kernel_module: Option<ModuleId>,
     unwinding: Unwinding,
 }
@@ -91,8 +97,8 @@ impl Processes {
         Self {
             build_ids,
             paths,
-            procs: HashMap::new(),
-            threads: HashMap::new(),
+            procs: FxHashMap::default(),
+            threads: FxHashMap::default(),
             kernel_module: None,
             unwinding: Unwinding::new(),
         }
@@ -215,6 +221,33 @@ impl Processes {
         let i = state.mappings.partition_point(|m| m.start <= addr);
         let m = state.mappings.get(i.checked_sub(1)?)?;
         (addr < m.end).then(|| (m.module, addr - m.start + m.pgoff))
+    }
+
+    /// The unresolved frame of `raw` in process `pid`: module and file offset for user code,
+    /// the kernel module and the absolute address for kernel code.
+    pub fn frame(&mut self, profile: &mut Profile, pid: i32, raw: RawFrame) -> FrameId {
+        let code = |a| {
+            if raw.is_return {
+                CodeAddress::ReturnAddress(a)
+            } else {
+                CodeAddress::InstructionPointer(a)
+            }
+        };
+        let frame = if raw.kernel {
+            UnresolvedFrame {
+                module: Some(self.kernel_module(profile)),
+                address: code(raw.address),
+                kind: FrameKind::Kernel,
+            }
+        } else {
+            let found = self.lookup(pid, raw.address);
+            UnresolvedFrame {
+                module: found.map(|(module, _)| module),
+                address: code(found.map_or(raw.address, |(_, offset)| offset)),
+                kind: FrameKind::User,
+            }
+        };
+        profile.intern_frame(Frame::Unresolved(frame))
     }
 
     /// The module standing for the kernel image; kernel frames keep absolute addresses.

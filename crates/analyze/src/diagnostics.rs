@@ -1,0 +1,281 @@
+//! Diagnostics: problems with the data itself, which limit what the profile can say.
+
+use std::collections::HashMap;
+
+use profview_model::{Frame, FrameKind, ModuleId, Profile, StackId, WeightKindId};
+use serde::Serialize;
+
+use crate::findings::Breakdown;
+use crate::StackWeights;
+
+/// Below this many samples, shares are too coarse for the two decimals reports show.
+pub const FEW_SAMPLES: u64 = 400;
+/// Truncated DWARF stacks above this share of unwound samples get a diagnostic.
+pub const TRUNCATED_MIN_SHARE: f64 = 0.05;
+/// Samples whose user stack is one or two frames deep, above this share (in a profile that
+/// has deeper stacks), point at code without frame pointers.
+pub const SHALLOW_MIN_SHARE: f64 = 0.10;
+/// A module's unresolved frames are named when they are on this share of the samples.
+pub const UNRESOLVED_MIN_SHARE: f64 = 0.01;
+/// An idle share above this is worth saying.
+pub const IDLE_MIN_SHARE: f64 = 0.50;
+
+/// The kinds of diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticKind {
+    /// Too few samples for the precision shown.
+    FewSamples,
+    /// The recorder lost samples.
+    LostSamples,
+    /// DWARF unwinding stopped early in many samples.
+    TruncatedStacks,
+    /// No call graph was recorded.
+    NoCallGraph,
+    /// Frame-pointer stacks of one or two frames: code without frame pointers.
+    MissingFramePointers,
+    /// A module's code could not be named.
+    MissingSymbols,
+    /// Kernel addresses could not be named.
+    UnresolvedKernel,
+    /// The profile is mostly the idle loop.
+    MostlyIdle,
+}
+
+/// A problem with the data, what it costs, and what fixes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    /// The kind of problem.
+    pub kind: DiagnosticKind,
+    /// The share of samples concerned (0-1), when it applies.
+    pub share: Option<f64>,
+    /// What is wrong and what to do, in one line.
+    pub message: String,
+}
+
+/// All diagnostics for weight kind `kind`.
+pub fn diagnose(
+    profile: &Profile,
+    kind: WeightKindId,
+    weights: &StackWeights,
+    breakdown: &Breakdown,
+) -> Vec<Diagnostic> {
+    let samples = profile.sample_count(kind);
+    let mut out = Vec::new();
+    out.extend(few_samples(samples));
+    out.extend(lost_samples(profile, samples));
+    out.extend(truncated_stacks(profile));
+    out.extend(stack_depth(profile, weights));
+    out.extend(unresolved(profile, weights));
+    out.extend(idle(breakdown));
+    out
+}
+
+fn few_samples(samples: u64) -> Option<Diagnostic> {
+    if samples == 0 || samples >= FEW_SAMPLES {
+        return None;
+    }
+    // The 95% interval of a share p from n samples is about ±2·sqrt(p(1-p)/n): ±1/sqrt(n) at
+    // worst (p = 0.5).
+    let points = 100.0 / (samples as f64).sqrt();
+    Some(Diagnostic {
+        kind: DiagnosticKind::FewSamples,
+        share: None,
+        message: format!(
+            "only {samples} samples: shares are accurate to about ±{points:.0} percentage points; record longer or at a higher frequency (-F)"
+        ),
+    })
+}
+
+fn lost_samples(profile: &Profile, samples: u64) -> Option<Diagnostic> {
+    let lost = profile.meta.lost_samples;
+    if lost == 0 {
+        return None;
+    }
+    let share = lost as f64 / (lost + samples) as f64;
+    Some(Diagnostic {
+        kind: DiagnosticKind::LostSamples,
+        share: Some(share),
+        message: format!(
+            "perf lost {lost} samples ({:.1}%); the rest may be skewed. Record at a lower -F or with a larger buffer (-m)",
+            share * 100.0
+        ),
+    })
+}
+
+fn truncated_stacks(profile: &Profile) -> Option<Diagnostic> {
+    let (unwound, truncated) = (profile.meta.unwound_samples, profile.meta.truncated_unwinds);
+    if unwound == 0 {
+        return None;
+    }
+    let share = truncated as f64 / unwound as f64;
+    (share >= TRUNCATED_MIN_SHARE).then(|| Diagnostic {
+        kind: DiagnosticKind::TruncatedStacks,
+        share: Some(share),
+        message: format!(
+            "DWARF unwinding stopped before main / the thread start in {:.0}% of samples: callers are missing from those stacks; record with a larger stack copy (--call-graph dwarf,16384)",
+            share * 100.0
+        ),
+    })
+}
+
+/// Real user frames on a stack: kernel frames and inlined frames (which share their caller's
+/// address) left out.
+fn user_depth(profile: &Profile, stack: StackId) -> usize {
+    profile
+        .stack_frames(stack)
+        .map(|f| profile.frame(f))
+        .filter(|f| f.kind() != FrameKind::Kernel && !f.is_inlined())
+        .count()
+}
+
+fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> {
+    let mut total = 0.0;
+    let mut shallow = 0.0;
+    let mut shallow_leaves: HashMap<String, f64> = HashMap::new();
+    let mut deepest = 0;
+    let thread_root = usize::from(profile.meta.root_frame_is_thread);
+    for (stack, w) in weights.nonzero() {
+        let depth = user_depth(profile, stack).saturating_sub(thread_root);
+        if depth == 0 {
+            continue; // kernel threads
+        }
+        deepest = deepest.max(depth);
+        total += w;
+        if depth <= 2 {
+            shallow += w;
+            let leaf = profile
+                .stack_frames(stack)
+                .find(|f| profile.frame(*f).kind() != FrameKind::Kernel);
+            // Name the module; folded stacks have none, so name the function.
+            let place = leaf.map_or_else(String::new, |f| match profile.frame_module(f) {
+                Some(m) => profile.module_name(m).to_owned(),
+                None => profile.frame_label(f),
+            });
+            *shallow_leaves.entry(place).or_default() += w;
+        }
+    }
+    if total == 0.0 {
+        return None;
+    }
+    let recorded = profile.meta.stacks_recorded;
+    if recorded == Some(false) || (recorded.is_none() && deepest <= 1) {
+        return Some(Diagnostic {
+            kind: DiagnosticKind::NoCallGraph,
+            share: Some(1.0),
+            message: "no call graph: every stack is a single frame, so there are no callers or total times; record with --call-graph fp (or dwarf, for code without frame pointers)".to_owned(),
+        });
+    }
+    let share = shallow / total;
+    let has_deeper_stacks = deepest > 2 || recorded == Some(true);
+    if share < SHALLOW_MIN_SHARE || !has_deeper_stacks || profile.meta.unwound_samples > 0 {
+        return None;
+    }
+    let mut leaves: Vec<_> = shallow_leaves.into_iter().collect();
+    leaves.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let names: Vec<&str> = leaves.iter().take(3).map(|(m, _)| m.as_str()).collect();
+    Some(Diagnostic {
+        kind: DiagnosticKind::MissingFramePointers,
+        share: Some(share),
+        message: format!(
+            "{:.0}% of samples have user stacks of only one or two frames (leaf in {}): that code probably lacks frame pointers, so its callers are lost. Rebuild with -fno-omit-frame-pointer (C/C++) or -C force-frame-pointers=yes (Rust), or record with --call-graph dwarf",
+            share * 100.0,
+            names.join(", ")
+        ),
+    })
+}
+
+fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
+    let mut per_module: HashMap<Option<ModuleId>, f64> = HashMap::new();
+    let mut kernel = 0.0;
+    let total = weights.total();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    for (stack, w) in weights.nonzero() {
+        let mut seen: Vec<Option<ModuleId>> = Vec::new();
+        let mut kernel_seen = false;
+        for f in profile.stack_frames(stack) {
+            let Frame::Unresolved(u) = profile.frame(f) else {
+                continue;
+            };
+            if u.kind == FrameKind::Kernel {
+                kernel_seen = true;
+            } else if !seen.contains(&u.module) {
+                seen.push(u.module);
+            }
+        }
+        for m in seen {
+            *per_module.entry(m).or_default() += w;
+        }
+        if kernel_seen {
+            kernel += w;
+        }
+    }
+    let mut modules: Vec<_> = per_module
+        .into_iter()
+        .filter(|(_, w)| w / total >= UNRESOLVED_MIN_SHARE)
+        .collect();
+    modules.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut out: Vec<Diagnostic> = modules
+        .into_iter()
+        .map(|(m, w)| {
+            let share = w / total;
+            let message = match m {
+                Some(m) => format!(
+                    "{:.0}% of samples have frames in {} that could not be named: install its debug package (e.g. {}), or pass --symbol-path DIR with the binary it was built as",
+                    share * 100.0,
+                    profile.module_name(m),
+                    debug_package_hint(profile.module_name(m))
+                ),
+                None => format!(
+                    "{:.0}% of samples have frames outside any known mapping (JIT code, or a damaged stack)",
+                    share * 100.0
+                ),
+            };
+            Diagnostic {
+                kind: DiagnosticKind::MissingSymbols,
+                share: Some(share),
+                message,
+            }
+        })
+        .collect();
+    if kernel / total >= UNRESOLVED_MIN_SHARE {
+        out.push(Diagnostic {
+            kind: DiagnosticKind::UnresolvedKernel,
+            share: Some(kernel / total),
+            message: format!(
+                "{:.0}% of samples have kernel frames without names: pass --kallsyms with a copy of /proc/kallsyms from the recording machine (read as root, kernel.kptr_restrict=0)",
+                kernel / total * 100.0
+            ),
+        });
+    }
+    out
+}
+
+/// Where Debian-like systems ship the debug info of a library.
+fn debug_package_hint(module: &str) -> &'static str {
+    if module.starts_with("libc.so") || module.starts_with("ld-linux") {
+        "libc6-dbg"
+    } else if module.starts_with("libstdc++") {
+        "libstdc++6-dbgsym"
+    } else {
+        "the -dbg / -dbgsym package of the library"
+    }
+}
+
+fn idle(breakdown: &Breakdown) -> Option<Diagnostic> {
+    let all = breakdown.idle + breakdown.busy;
+    if all <= 0.0 {
+        return None;
+    }
+    let share = breakdown.idle / all;
+    (share >= IDLE_MIN_SHARE).then(|| Diagnostic {
+        kind: DiagnosticKind::MostlyIdle,
+        share: Some(share),
+        message: format!(
+            "{:.0}% of samples are the kernel's idle loop: the program was mostly waiting, not computing. Record off-CPU time (-e sched:sched_switch) to see what it waited for",
+            share * 100.0
+        ),
+    })
+}

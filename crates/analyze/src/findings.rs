@@ -1,0 +1,1035 @@
+//! Automatic findings: what shape a profile has, the evidence, and what to try.
+//!
+//! Every sample's time is attributed to one [`Category`]: walking from the leaf towards the
+//! root, the sample belongs to the outermost categorized frame below the first user-code frame
+//! (user code -> `pthread_mutex_lock` -> futex -> kernel is locking; user code -> `rayon::join`
+//! -> ... -> `malloc` is the runtime; a leaf in user code is user code). That user frame is the
+//! *caller* named in the evidence. The rules then compare shares with the thresholds below;
+//! their reasoning is in docs/findings.md.
+
+use std::collections::HashMap;
+
+use profview_model::{Frame, FrameId, Profile, WeightKindId};
+use serde::Serialize;
+
+use crate::category::{classify, is_kernel_entry, is_spawn, Category, FrameClass};
+use crate::{FunctionGroups, GroupIndex, SortBy, StackWeights, TopFunctions};
+
+/// Fewer samples than this give no findings: a share of 1/30 is already 3 points.
+pub const MIN_SAMPLES: u64 = 30;
+/// A profile this idle (kernel idle loop) is not analyzed for patterns.
+pub const MAX_IDLE_SHARE: f64 = 0.90;
+/// The top function's self share from which it is a hotspot...
+pub const HOTSPOT_MIN_SHARE: f64 = 0.30;
+/// ...provided it leads the runner-up by this factor (otherwise there are two hot spots).
+pub const HOTSPOT_MIN_LEAD: f64 = 1.3;
+/// Distributed cost: no function above this self share...
+pub const DISTRIBUTED_MAX_TOP_SHARE: f64 = 0.30;
+/// ...at least this many functions needed to cover half of the time...
+pub const DISTRIBUTED_MIN_FUNCTIONS: usize = 3;
+/// ...and most of the time in user code (otherwise a category explains it better).
+pub const DISTRIBUTED_MIN_USER_SHARE: f64 = 0.50;
+/// Share of the busy time from which a category is a finding.
+pub const LOCK_MIN_SHARE: f64 = 0.20;
+/// See [`LOCK_MIN_SHARE`].
+pub const ALLOCATION_MIN_SHARE: f64 = 0.20;
+/// See [`LOCK_MIN_SHARE`].
+pub const RUNTIME_MIN_SHARE: f64 = 0.25;
+/// See [`LOCK_MIN_SHARE`].
+pub const MEMORY_COPY_MIN_SHARE: f64 = 0.15;
+/// See [`LOCK_MIN_SHARE`]: the kernel is part of every program, so only a majority counts.
+pub const KERNEL_MIN_SHARE: f64 = 0.50;
+/// See [`LOCK_MIN_SHARE`].
+pub const FORMATTING_MIN_SHARE: f64 = 0.15;
+/// See [`LOCK_MIN_SHARE`].
+pub const SERIALIZATION_MIN_SHARE: f64 = 0.20;
+/// Share of the busy time with thread / task creation frames on the stack.
+pub const SPAWN_MIN_SHARE: f64 = 0.15;
+/// How many callers or functions an evidence list names.
+const EVIDENCE_ITEMS: usize = 5;
+
+/// The kinds of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// One function dominates self time.
+    SingleHotspot,
+    /// No function stands out.
+    DistributedCost,
+    /// Much time in a task runtime or work-stealing pool.
+    FrameworkOverhead,
+    /// Much time taking, releasing or waiting for locks.
+    LockContention,
+    /// Much time in the allocator.
+    ExcessiveAllocation,
+    /// Much time copying memory.
+    MemoryCopy,
+    /// Most time in the kernel.
+    KernelDominated,
+    /// Much time creating threads or tasks.
+    SmallTaskOverhead,
+    /// Much time formatting strings.
+    StringFormatting,
+    /// Much time (de)serializing.
+    Serialization,
+}
+
+impl FindingKind {
+    /// The name used in JSON and text.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::SingleHotspot => "single_hotspot",
+            FindingKind::DistributedCost => "distributed_cost",
+            FindingKind::FrameworkOverhead => "framework_overhead",
+            FindingKind::LockContention => "lock_contention",
+            FindingKind::ExcessiveAllocation => "excessive_allocation",
+            FindingKind::MemoryCopy => "memory_copy",
+            FindingKind::KernelDominated => "kernel_dominated",
+            FindingKind::SmallTaskOverhead => "small_task_overhead",
+            FindingKind::StringFormatting => "string_formatting",
+            FindingKind::Serialization => "serialization",
+        }
+    }
+}
+
+/// One item of evidence: something and its share of the busy time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// What: a function, a caller, a file:line, a category.
+    pub what: String,
+    /// Its share of the busy (non-idle) weight, 0-1.
+    pub share: f64,
+}
+
+/// A pattern found in the profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The kind of pattern.
+    pub kind: FindingKind,
+    /// How strongly it holds, 0-1; findings are sorted by it.
+    pub score: f64,
+    /// One line with the numbers.
+    pub summary: String,
+    /// The functions involved.
+    pub functions: Vec<String>,
+    /// The shares that triggered it.
+    pub evidence: Vec<Evidence>,
+    /// What to try.
+    pub advice: Vec<String>,
+}
+
+/// Where the busy time goes, by category, with the user frames that led there.
+#[derive(Debug, Clone, Default)]
+pub struct Breakdown {
+    /// Weight of samples outside the idle loop.
+    pub busy: f64,
+    /// Weight of samples in the idle loop.
+    pub idle: f64,
+    /// Weight per category (idle excluded).
+    pub categories: HashMap<Category, f64>,
+    /// Weight per (category, calling user function).
+    pub callers: HashMap<(Category, GroupIndex), f64>,
+    /// Weight per runtime family (rayon, tokio, ...).
+    pub runtimes: HashMap<&'static str, f64>,
+    /// Weight of samples in thread or task creation (below the first user frame).
+    pub spawn: f64,
+    /// Self weight per function group (idle included).
+    pub self_weight: Vec<f64>,
+    /// How each function group was classified where it was met (kernel-aware).
+    pub class: Vec<Option<FrameClass>>,
+}
+
+impl Breakdown {
+    /// Attribute every sample of `weights`.
+    pub fn new(profile: &Profile, weights: &StackWeights, groups: &FunctionGroups) -> Self {
+        let classes = FrameClasses::new(profile, groups);
+        let mut b = Breakdown {
+            self_weight: vec![0.0; groups.len()],
+            class: vec![None; groups.len()],
+            ..Breakdown::default()
+        };
+        let mut frames = Vec::new();
+        // Folded stacks from inferno start with the command name: not code, so not a caller.
+        let skip_root = usize::from(profile.meta.root_frame_is_thread);
+        for (stack, w) in weights.nonzero() {
+            frames.clear();
+            frames.extend(profile.stack_frames(stack));
+            if frames.len() > skip_root {
+                frames.truncate(frames.len() - skip_root);
+            }
+            let walk = b.attribute(&classes, groups, &frames);
+            b.self_weight[groups.of(frames[0]) as usize] += w;
+            if walk.category == Category::Idle {
+                b.idle += w;
+                continue;
+            }
+            b.busy += w;
+            *b.categories.entry(walk.category).or_default() += w;
+            if let Some(caller) = walk.caller {
+                *b.callers.entry((walk.category, caller)).or_default() += w;
+            }
+            if let Some(r) = walk.runtime {
+                *b.runtimes.entry(r).or_default() += w;
+            }
+            if walk.spawn {
+                b.spawn += w;
+            }
+        }
+        b
+    }
+
+    /// Walk one stack (leaf first) from the leaf to the first user frame.
+    fn attribute(
+        &mut self,
+        classes: &FrameClasses,
+        groups: &FunctionGroups,
+        frames: &[FrameId],
+    ) -> Walk {
+        // Folded stacks do not mark kernel frames: everything leafward of a kernel entry point
+        // (syscall, interrupt, exception) is kernel code.
+        let entry = frames.iter().rposition(|f| classes.entry[f.index()]);
+        let mut outermost: Option<(Category, FrameId)> = None;
+        let mut walk = Walk {
+            category: Category::User,
+            caller: None,
+            runtime: None,
+            spawn: false,
+        };
+        for (i, &frame) in frames.iter().enumerate() {
+            let f = frame.index();
+            let in_kernel = classes.kernel_kind[f] || entry.is_some_and(|e| i <= e);
+            let class = if in_kernel {
+                classes.as_kernel[f]
+            } else {
+                classes.as_user[f]
+            };
+            self.class[groups.of(frame) as usize] = Some(class);
+            walk.spawn |= !in_kernel && classes.spawn[f];
+            match class {
+                FrameClass::In(c) => outermost = Some((c, frame)),
+                FrameClass::Transparent => {}
+                FrameClass::User => {
+                    walk.caller = Some(groups.of(frame));
+                    break;
+                }
+            }
+        }
+        if let Some((c, frame)) = outermost {
+            walk.category = c;
+            walk.runtime = classes.runtime[frame.index()];
+        }
+        walk
+    }
+
+    /// Share of the busy time in `category`, 0-1.
+    pub fn share(&self, category: Category) -> f64 {
+        self.fraction(self.categories.get(&category).copied().unwrap_or(0.0))
+    }
+
+    /// `weight` as a fraction of the busy time.
+    pub fn fraction(&self, weight: f64) -> f64 {
+        if self.busy > 0.0 {
+            weight / self.busy
+        } else {
+            0.0
+        }
+    }
+}
+
+/// What the walk of one stack found.
+struct Walk {
+    category: Category,
+    caller: Option<GroupIndex>,
+    runtime: Option<&'static str>,
+    spawn: bool,
+}
+
+/// The classes of every frame, computed once.
+struct FrameClasses {
+    /// The class as user-space code.
+    as_user: Vec<FrameClass>,
+    /// The class as kernel code.
+    as_kernel: Vec<FrameClass>,
+    /// Known to be kernel code (perf.data, annotated folded stacks).
+    kernel_kind: Vec<bool>,
+    /// A kernel entry point (syscall, interrupt, exception).
+    entry: Vec<bool>,
+    spawn: Vec<bool>,
+    runtime: Vec<Option<&'static str>>,
+}
+
+impl FrameClasses {
+    fn new(profile: &Profile, groups: &FunctionGroups) -> Self {
+        let n = profile.frames().len();
+        let mut c = FrameClasses {
+            as_user: Vec::with_capacity(n),
+            as_kernel: Vec::with_capacity(n),
+            kernel_kind: Vec::with_capacity(n),
+            entry: Vec::with_capacity(n),
+            spawn: Vec::with_capacity(n),
+            runtime: Vec::with_capacity(n),
+        };
+        for i in 0..n {
+            let frame = FrameId::from_index(i);
+            let name = groups.name(groups.of(frame));
+            let qualified = qualified_name(profile, frame, name);
+            let name = qualified.as_deref().unwrap_or(name);
+            let module = profile.frame_module(frame).map(|m| profile.module_name(m));
+            let user = match profile.frame(frame) {
+                // An address outside every mapping: a damaged frame-pointer chain, or JIT code.
+                Frame::Unresolved(u) if u.module.is_none() => FrameClass::Transparent,
+                _ => classify(name, module, false),
+            };
+            c.as_user.push(user);
+            c.as_kernel.push(classify(name, module, true));
+            c.kernel_kind
+                .push(profile.frame(frame).kind() == profview_model::FrameKind::Kernel);
+            c.entry.push(is_kernel_entry(name));
+            c.spawn.push(is_spawn(name));
+            c.runtime
+                .push((user == FrameClass::In(Category::Runtime)).then(|| runtime_family(name)));
+        }
+        c
+    }
+}
+
+/// The name of an inlined frame qualified by the crate and module of its source file, when the
+/// debug info gave only the bare name (`execute` from `.cargo/registry/src/.../rayon-core-1.12.1/
+/// src/job.rs` -> `rayon_core::job::execute`), as it does for dependencies built with
+/// line-tables-only debug info.
+fn qualified_name(profile: &Profile, frame: FrameId, name: &str) -> Option<String> {
+    // `wait_until<rayon_core::latch::OnceLatch>` is bare too: only its generics have paths.
+    let head = name.split(['<', '(']).next().unwrap_or(name);
+    if head.contains("::") || name.starts_with('<') {
+        return None;
+    }
+    let Frame::Resolved(f) = profile.frame(frame) else {
+        return None;
+    };
+    let path = profile.string(f.file?);
+    let prefix = crate::category::module_path_of_source(path)?;
+    Some(format!("{prefix}::{name}"))
+}
+
+/// The runtime a frame of [`Category::Runtime`] belongs to.
+fn runtime_family(name: &str) -> &'static str {
+    let name = name.trim_start_matches('<');
+    if name.starts_with("rayon") {
+        "rayon"
+    } else if name.starts_with("crossbeam") {
+        "crossbeam"
+    } else if name.starts_with("tokio") || name.starts_with("mio") {
+        "tokio"
+    } else {
+        "async runtime"
+    }
+}
+
+/// Everything `analyze` says about a profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Patterns, strongest first; the first is the primary one.
+    pub findings: Vec<Finding>,
+    /// Problems with the data itself.
+    pub diagnostics: Vec<crate::Diagnostic>,
+    /// Where the busy time goes, by category, largest first (shares 0-1).
+    pub breakdown: Vec<CategoryShare>,
+}
+
+/// One category's share of the busy time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryShare {
+    /// The category.
+    pub category: Category,
+    /// Its share of the busy weight, 0-1.
+    pub share: f64,
+}
+
+impl Analysis {
+    /// Analyze weight kind `kind` of `profile`.
+    pub fn new(profile: &Profile, kind: WeightKindId) -> Self {
+        let weights = StackWeights::new(profile, kind);
+        let groups = FunctionGroups::new(profile);
+        let breakdown = Breakdown::new(profile, &weights, &groups);
+        let samples = profile.sample_count(kind);
+        let diagnostics = crate::diagnostics::diagnose(profile, kind, &weights, &breakdown);
+        let mut findings = Vec::new();
+        let enough = samples >= MIN_SAMPLES && breakdown.busy > 0.0;
+        let idle = breakdown.idle / (breakdown.idle + breakdown.busy).max(f64::MIN_POSITIVE);
+        if enough && idle < MAX_IDLE_SHARE {
+            let ctx = Context {
+                profile,
+                weights: &weights,
+                groups: &groups,
+                breakdown: &breakdown,
+                top: TopFunctions::from_parts(profile, &weights, &groups, SortBy::SelfWeight),
+            };
+            findings.extend(ctx.hotspot());
+            findings.extend(ctx.distributed());
+            findings.extend(ctx.categories());
+            findings.extend(ctx.small_tasks());
+        }
+        findings.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let mut shares: Vec<CategoryShare> = breakdown
+            .categories
+            .keys()
+            .map(|&category| CategoryShare {
+                category,
+                share: breakdown.share(category),
+            })
+            .collect();
+        shares.sort_by(|a, b| {
+            b.share
+                .total_cmp(&a.share)
+                .then(a.category.cmp(&b.category))
+        });
+        Self {
+            findings,
+            diagnostics,
+            breakdown: shares,
+        }
+    }
+
+    /// The strongest finding.
+    pub fn primary(&self) -> Option<&Finding> {
+        self.findings.first()
+    }
+}
+
+struct Context<'a> {
+    profile: &'a Profile,
+    weights: &'a StackWeights,
+    groups: &'a FunctionGroups,
+    breakdown: &'a Breakdown,
+    top: TopFunctions,
+}
+
+/// `share` (0-1) as a percentage with one decimal.
+fn pct(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+impl Context<'_> {
+    /// Functions by self time, idle-loop functions left out, with their class and busy share.
+    fn busy_top(&self) -> Vec<(GroupIndex, FrameClass, f64)> {
+        let b = self.breakdown;
+        let mut top: Vec<_> = (0..self.groups.len())
+            .filter(|&g| b.self_weight[g] > 0.0)
+            .map(|g| {
+                let class = b.class[g].unwrap_or(FrameClass::User);
+                (g as GroupIndex, class, b.fraction(b.self_weight[g]))
+            })
+            .filter(|(_, class, _)| *class != FrameClass::In(Category::Idle))
+            .collect();
+        top.sort_by(|a, b| {
+            b.2.total_cmp(&a.2)
+                .then_with(|| self.groups.name(a.0).cmp(self.groups.name(b.0)))
+        });
+        top
+    }
+
+    fn name(&self, g: GroupIndex) -> String {
+        self.groups.name(g).to_owned()
+    }
+
+    fn hotspot(&self) -> Option<Finding> {
+        // Hot allocator, lock, runtime or kernel functions are the category findings' evidence;
+        // a hotspot is code the program's authors can change directly.
+        let top: Vec<_> = self
+            .busy_top()
+            .into_iter()
+            .filter(|(_, class, _)| !matches!(class, FrameClass::In(_)))
+            .collect();
+        let (first, _, s1) = *top.first()?;
+        let first = self.name(first);
+        let s2 = top.get(1).map_or(0.0, |t| t.2);
+        if s1 < HOTSPOT_MIN_SHARE || s1 < HOTSPOT_MIN_LEAD * s2 {
+            return None;
+        }
+        let mut evidence = vec![Evidence {
+            what: format!("{first} (self)"),
+            share: s1,
+        }];
+        if let Some((next, _, _)) = top.get(1) {
+            evidence.push(Evidence {
+                what: format!("{} (next hottest, self)", self.name(*next)),
+                share: s2,
+            });
+        }
+        let lines = self.hottest_lines(&first);
+        evidence.extend(lines.iter().take(3).cloned());
+        evidence.extend(self.callers_of(&first).into_iter().take(3));
+        let mut advice = vec![format!(
+            "Optimize {}: it alone is {} of the time, so halving it saves {}.",
+            first,
+            pct(s1),
+            pct(s1 / 2.0)
+        )];
+        if let Some(line) = lines.first() {
+            advice.push(format!(
+                "Start at {} ({} of the time).",
+                line.what,
+                pct(line.share)
+            ));
+        }
+        advice.push(
+            "Check the algorithm first (work done per call, calls made), then the loop itself."
+                .to_owned(),
+        );
+        Some(Finding {
+            kind: FindingKind::SingleHotspot,
+            score: s1.min(1.0),
+            summary: format!(
+                "{} takes {} of the time by itself; the next function takes {}",
+                first,
+                pct(s1),
+                pct(s2)
+            ),
+            functions: vec![first],
+            evidence,
+            advice,
+        })
+    }
+
+    fn distributed(&self) -> Option<Finding> {
+        let top = self.busy_top();
+        let s1 = top.first()?.2;
+        let user = self.breakdown.share(Category::User);
+        let mut covered = 0.0;
+        let half: Vec<_> = top
+            .iter()
+            .take_while(|(_, _, s)| {
+                let before = covered;
+                covered += s;
+                before < 0.5
+            })
+            .collect();
+        if s1 >= DISTRIBUTED_MAX_TOP_SHARE
+            || half.len() < DISTRIBUTED_MIN_FUNCTIONS
+            || user < DISTRIBUTED_MIN_USER_SHARE
+            || covered < 0.5
+        {
+            return None;
+        }
+        let names: Vec<String> = half.iter().map(|(g, _, _)| self.name(*g)).collect();
+        let mut evidence: Vec<Evidence> = half
+            .iter()
+            .map(|(g, _, s)| Evidence {
+                what: format!("{} (self)", self.name(*g)),
+                share: *s,
+            })
+            .collect();
+        let mut advice = Vec::new();
+        if let Some((caller, share)) = self.common_caller(&names) {
+            evidence.push(Evidence {
+                what: format!("{caller} (common caller, total)"),
+                share,
+            });
+            advice.push(format!(
+                "Look at {caller}, which all of them run under: doing less work there (fewer calls, fewer passes over the data) helps every one."
+            ));
+        }
+        advice.push(
+            "No single function to fix: consider an algorithmic change, or profile deeper (per line, with inlining) to find a common cost."
+                .to_owned(),
+        );
+        Some(Finding {
+            kind: FindingKind::DistributedCost,
+            score: (user * (1.0 - s1)).clamp(0.0, 1.0),
+            summary: format!(
+                "no function stands out: the top one takes {}, and {} functions are needed to cover half of the time",
+                pct(s1),
+                half.len()
+            ),
+            functions: names,
+            evidence,
+            advice,
+        })
+    }
+
+    fn categories(&self) -> Vec<Finding> {
+        CATEGORY_RULES
+            .iter()
+            .filter_map(|rule| self.category(rule))
+            .collect()
+    }
+
+    fn category(&self, rule: &CategoryRule) -> Option<Finding> {
+        let share = self.breakdown.share(rule.category);
+        if share < rule.min_share {
+            return None;
+        }
+        let callers = self.top_callers(rule.category);
+        let functions_in = self.top_functions_in(rule.category);
+        let user = self.breakdown.share(Category::User);
+        let mut summary = format!("{} of the time is {}", pct(share), rule.category.label());
+        if rule.category == Category::Runtime {
+            let mut runtimes: Vec<_> = self.breakdown.runtimes.iter().collect();
+            runtimes.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let names: Vec<String> = runtimes
+                .iter()
+                .map(|(r, w)| format!("{r} {}", pct(self.breakdown.fraction(**w))))
+                .collect();
+            summary = format!(
+                "{} of the time is in runtime code ({}), {} in user code",
+                pct(share),
+                names.join(", "),
+                pct(user)
+            );
+        }
+        if let Some(c) = callers.first() {
+            summary.push_str(&format!(", most of it called from {}", c.what));
+        }
+        let mut evidence = vec![Evidence {
+            what: rule.category.label().to_owned(),
+            share,
+        }];
+        evidence.extend(functions_in.iter().cloned());
+        evidence.extend(callers.iter().map(|c| Evidence {
+            what: format!("called from {}", c.what),
+            share: c.share,
+        }));
+        if rule.category == Category::Runtime {
+            evidence.push(Evidence {
+                what: "user code".to_owned(),
+                share: user,
+            });
+        }
+        Some(Finding {
+            kind: rule.kind,
+            score: share.min(1.0),
+            summary,
+            functions: functions_in.iter().map(|e| e.what.clone()).collect(),
+            evidence,
+            advice: rule.advice.iter().map(|a| (*a).to_owned()).collect(),
+        })
+    }
+
+    fn small_tasks(&self) -> Option<Finding> {
+        let share = self.breakdown.fraction(self.breakdown.spawn);
+        if share < SPAWN_MIN_SHARE {
+            return None;
+        }
+        Some(Finding {
+            kind: FindingKind::SmallTaskOverhead,
+            score: share.min(1.0),
+            summary: format!(
+                "{} of the time is spent creating threads or tasks (spawn calls, job-queue pushes)",
+                pct(share)
+            ),
+            functions: Vec::new(),
+            evidence: vec![Evidence {
+                what: "spawn calls and job-queue pushes, with what they call".to_owned(),
+                share,
+            }],
+            advice: vec![
+                "Spawn fewer, larger tasks: give each task more work (chunk the input, with_min_len in rayon).".to_owned(),
+                "Reuse threads (a pool) instead of creating them per job.".to_owned(),
+            ],
+        })
+    }
+
+    /// The user functions that called into `category` most, as evidence.
+    fn top_callers(&self, category: Category) -> Vec<Evidence> {
+        let mut callers: Vec<_> = self
+            .breakdown
+            .callers
+            .iter()
+            .filter(|((c, _), _)| *c == category)
+            .map(|((_, g), w)| (*g, *w))
+            .collect();
+        callers.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| self.groups.name(a.0).cmp(self.groups.name(b.0)))
+        });
+        callers
+            .into_iter()
+            .take(EVIDENCE_ITEMS)
+            .map(|(g, w)| Evidence {
+                what: self.groups.name(g).to_owned(),
+                share: self.breakdown.fraction(w),
+            })
+            .collect()
+    }
+
+    /// The functions of `category` with the most self time.
+    fn top_functions_in(&self, category: Category) -> Vec<Evidence> {
+        self.busy_top()
+            .into_iter()
+            .filter(|(_, class, _)| *class == FrameClass::In(category))
+            .take(EVIDENCE_ITEMS)
+            .map(|(g, _, share)| Evidence {
+                what: self.name(g),
+                share,
+            })
+            .collect()
+    }
+
+    /// The leaf file:line positions of function `name`, heaviest first.
+    fn hottest_lines(&self, name: &str) -> Vec<Evidence> {
+        let mut lines: HashMap<(String, u32), f64> = HashMap::new();
+        for (stack, w) in self.weights.nonzero() {
+            let leaf = self.profile.stack(stack).frame;
+            if self.groups.name(self.groups.of(leaf)) != name {
+                continue;
+            }
+            if let Frame::Resolved(f) = self.profile.frame(leaf) {
+                if let (Some(file), Some(line)) = (f.file, f.line) {
+                    let file = self.profile.string(file);
+                    let file = file.rsplit('/').next().unwrap_or(file).to_owned();
+                    *lines.entry((file, line)).or_default() += w;
+                }
+            }
+        }
+        let mut lines: Vec<_> = lines.into_iter().collect();
+        lines.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        lines
+            .into_iter()
+            .map(|((file, line), w)| Evidence {
+                what: format!("{file}:{line}"),
+                share: self.breakdown.fraction(w),
+            })
+            .collect()
+    }
+
+    /// The direct callers of function `name` by weight of its self time.
+    fn callers_of(&self, name: &str) -> Vec<Evidence> {
+        let mut callers: HashMap<GroupIndex, f64> = HashMap::new();
+        for (stack, w) in self.weights.nonzero() {
+            let node = self.profile.stack(stack);
+            if self.groups.name(self.groups.of(node.frame)) != name {
+                continue;
+            }
+            let caller = self
+                .profile
+                .stack_frames(stack)
+                .map(|f| self.groups.of(f))
+                .find(|g| self.groups.name(*g) != name);
+            if let Some(g) = caller {
+                *callers.entry(g).or_default() += w;
+            }
+        }
+        let mut callers: Vec<_> = callers.into_iter().collect();
+        callers.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| self.groups.name(a.0).cmp(self.groups.name(b.0)))
+        });
+        callers
+            .into_iter()
+            .map(|(g, w)| Evidence {
+                what: format!("called from {}", self.groups.name(g)),
+                share: self.breakdown.fraction(w),
+            })
+            .collect()
+    }
+
+    /// The most specific function that is on the stack of (nearly) all samples whose leaf is
+    /// one of `leaves`, with its total share.
+    fn common_caller(&self, leaves: &[String]) -> Option<(String, f64)> {
+        // Per function: weight of those samples it is on, and weighted distance from the leaf.
+        let mut under: HashMap<GroupIndex, (f64, f64)> = HashMap::new();
+        let mut leaf_weight = 0.0;
+        for (stack, w) in self.weights.nonzero() {
+            let leaf = self.groups.of(self.profile.stack(stack).frame);
+            if !leaves.iter().any(|l| l == self.groups.name(leaf)) {
+                continue;
+            }
+            leaf_weight += w;
+            let mut seen = Vec::new();
+            for (depth, f) in self.profile.stack_frames(stack).enumerate().skip(1) {
+                let g = self.groups.of(f);
+                if !seen.contains(&g) {
+                    seen.push(g);
+                    let entry = under.entry(g).or_default();
+                    entry.0 += w;
+                    entry.1 += w * depth as f64;
+                }
+            }
+        }
+        let total_of = |g: GroupIndex| {
+            self.top
+                .functions
+                .iter()
+                .find(|f| f.name == self.groups.name(g))
+                .map_or(0.0, |f| f.total_weight)
+        };
+        // The most specific: least total weight, then closest to the leaves.
+        under
+            .into_iter()
+            .filter(|(g, (w, _))| {
+                *w >= 0.9 * leaf_weight && !leaves.iter().any(|l| l == self.groups.name(*g))
+            })
+            .map(|(g, (w, depths))| (g, total_of(g), depths / w))
+            .min_by(|a, b| {
+                a.1.total_cmp(&b.1)
+                    .then_with(|| a.2.total_cmp(&b.2))
+                    .then_with(|| self.groups.name(a.0).cmp(self.groups.name(b.0)))
+            })
+            .map(|(g, total, _)| {
+                (
+                    self.groups.name(g).to_owned(),
+                    self.breakdown.fraction(total),
+                )
+            })
+    }
+}
+
+struct CategoryRule {
+    category: Category,
+    kind: FindingKind,
+    min_share: f64,
+    advice: &'static [&'static str],
+}
+
+const CATEGORY_RULES: &[CategoryRule] = &[
+    CategoryRule {
+        category: Category::Lock,
+        kind: FindingKind::LockContention,
+        min_share: LOCK_MIN_SHARE,
+        advice: &[
+            "Shorten the critical sections: compute outside the lock, hold it only to publish.",
+            "Replace a hot counter or flag with an atomic; shard a shared structure per thread or per key.",
+            "Check the thread count: more threads than cores on one lock only adds waiting.",
+        ],
+    },
+    CategoryRule {
+        category: Category::Allocation,
+        kind: FindingKind::ExcessiveAllocation,
+        min_share: ALLOCATION_MIN_SHARE,
+        advice: &[
+            "Reuse buffers across iterations instead of allocating per item (clear() and refill).",
+            "Reserve up front: Vec::with_capacity / reserve, String::with_capacity.",
+            "Consider an arena or a faster allocator (jemalloc, mimalloc) if allocation is inherent.",
+        ],
+    },
+    CategoryRule {
+        category: Category::Runtime,
+        kind: FindingKind::FrameworkOverhead,
+        min_share: RUNTIME_MIN_SHARE,
+        advice: &[
+            "Make tasks bigger: batch small items (with_min_len / chunks in rayon), so scheduling costs less than the work.",
+            "Use plain sequential code for work too small to split; keep CPU-bound work off async executors.",
+            "Idle workers spinning or stealing means there is not enough parallel work: fewer threads may be faster.",
+        ],
+    },
+    CategoryRule {
+        category: Category::MemoryCopy,
+        kind: FindingKind::MemoryCopy,
+        min_share: MEMORY_COPY_MIN_SHARE,
+        advice: &[
+            "Avoid copies: pass references or slices, move instead of clone, reuse output buffers.",
+            "Look at the callers for clones of large values and growing buffers (realloc copies).",
+        ],
+    },
+    CategoryRule {
+        category: Category::Kernel,
+        kind: FindingKind::KernelDominated,
+        min_share: KERNEL_MIN_SHARE,
+        advice: &[
+            "Make fewer system calls: buffer I/O (BufReader/BufWriter), batch reads and writes.",
+            "Page faults: reuse memory instead of mapping fresh pages; pre-fault or use huge pages for large buffers.",
+        ],
+    },
+    CategoryRule {
+        category: Category::Formatting,
+        kind: FindingKind::StringFormatting,
+        min_share: FORMATTING_MIN_SHARE,
+        advice: &[
+            "Format less on hot paths: write! into a reused String, or defer formatting until output.",
+            "Skip logging and Debug formatting in hot loops, or check the log level before formatting.",
+        ],
+    },
+    CategoryRule {
+        category: Category::Serialization,
+        kind: FindingKind::Serialization,
+        min_share: SERIALIZATION_MIN_SHARE,
+        advice: &[
+            "Serialize less: borrow instead of owning (&str fields), skip fields you do not need.",
+            "Consider a binary format or a faster (de)serializer for the hot path.",
+        ],
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use profview_model::{FrameKind, ModuleId, Sample, WeightUnit};
+
+    /// A profile with `count` samples of each stack (root first; `k:` marks kernel frames).
+    fn profile(stacks: &[(&[&str], u32)]) -> (Profile, WeightKindId) {
+        let mut p = Profile::new();
+        let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+        let thread = p.add_thread(None, None, None);
+        let kernel = {
+            let path = p.intern_string("[kernel.kallsyms]");
+            p.intern_module(profview_model::Module {
+                path,
+                build_id: None,
+                address_range: None,
+            })
+        };
+        for (names, count) in stacks {
+            let frames: Vec<_> = names
+                .iter()
+                .map(|n| match n.strip_prefix("k:") {
+                    Some(k) => p.resolved_frame(k, Some(kernel), FrameKind::Kernel),
+                    None => p.resolved_frame(n, None::<ModuleId>, FrameKind::User),
+                })
+                .collect();
+            let stack = p.intern_stack_path(&frames);
+            for _ in 0..*count {
+                p.add_sample(Sample {
+                    thread,
+                    time: None,
+                    stack,
+                    kind,
+                    weight: 1.0,
+                });
+            }
+        }
+        (p, kind)
+    }
+
+    fn kinds(stacks: &[(&[&str], u32)]) -> Vec<FindingKind> {
+        let (p, kind) = profile(stacks);
+        Analysis::new(&p, kind)
+            .findings
+            .iter()
+            .map(|f| f.kind)
+            .collect()
+    }
+
+    #[test]
+    fn a_hotspot_needs_its_share_and_its_lead() {
+        // 31% vs 23%: lead 1.35.
+        let found = kinds(&[
+            (&["main", "a"], 31),
+            (&["main", "b"], 23),
+            (&["main", "c"], 23),
+            (&["main", "d"], 23),
+        ]);
+        assert_eq!(found.first(), Some(&FindingKind::SingleHotspot));
+        // 29%: below the share.
+        let found = kinds(&[
+            (&["main", "a"], 29),
+            (&["main", "b"], 24),
+            (&["main", "c"], 24),
+            (&["main", "d"], 23),
+        ]);
+        assert!(!found.contains(&FindingKind::SingleHotspot), "{found:?}");
+        // 40% vs 35%: two hot spots, not one.
+        let found = kinds(&[
+            (&["main", "a"], 40),
+            (&["main", "b"], 35),
+            (&["main", "c"], 25),
+        ]);
+        assert!(!found.contains(&FindingKind::SingleHotspot), "{found:?}");
+    }
+
+    #[test]
+    fn even_user_code_is_distributed_cost_with_its_common_caller() {
+        let (p, kind) = profile(&[
+            (&["main", "run", "a"], 20),
+            (&["main", "run", "b"], 20),
+            (&["main", "run", "c"], 20),
+            (&["main", "run", "d"], 20),
+            (&["main", "run", "e"], 20),
+        ]);
+        let analysis = Analysis::new(&p, kind);
+        let first = analysis.primary().expect("a finding");
+        assert_eq!(first.kind, FindingKind::DistributedCost);
+        assert!(first.evidence.iter().any(|e| e.what.starts_with("run ")));
+        // Two functions cover half: not distributed.
+        let found = kinds(&[
+            (&["main", "a"], 26),
+            (&["main", "b"], 26),
+            (&["main", "c"], 48),
+        ]);
+        assert!(!found.contains(&FindingKind::DistributedCost), "{found:?}");
+    }
+
+    #[test]
+    fn lock_time_is_the_outermost_lock_frame_under_user_code() {
+        let lock: &[&str] = &[
+            "main",
+            "worker",
+            "pthread_mutex_lock@@GLIBC_2.2.5",
+            "__GI___lll_lock_wait",
+            "k:futex_wait",
+            "k:schedule",
+        ];
+        let (p, kind) = profile(&[(lock, 21), (&["main", "worker", "work"], 79)]);
+        let analysis = Analysis::new(&p, kind);
+        let lock_finding = analysis
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::LockContention)
+            .expect("21% locking is a finding");
+        assert!((lock_finding.score - 0.21).abs() < 1e-9);
+        assert!(lock_finding
+            .evidence
+            .iter()
+            .any(|e| e.what == "called from worker"));
+        let found = kinds(&[(lock, 19), (&["main", "worker", "work"], 81)]);
+        assert!(!found.contains(&FindingKind::LockContention), "{found:?}");
+    }
+
+    #[test]
+    fn allocations_inside_a_runtime_are_runtime_overhead() {
+        let found = kinds(&[
+            (
+                &[
+                    "start_thread",
+                    "rayon_core::registry::main_loop",
+                    "rayon_core::join::join_context",
+                    "malloc",
+                    "_int_malloc",
+                ],
+                60,
+            ),
+            (
+                &[
+                    "start_thread",
+                    "rayon_core::registry::main_loop",
+                    "crossbeam_deque::deque::Stealer<T>::steal",
+                ],
+                30,
+            ),
+            (
+                &[
+                    "start_thread",
+                    "rayon_core::registry::main_loop",
+                    "app::work",
+                ],
+                10,
+            ),
+        ]);
+        assert_eq!(found.first(), Some(&FindingKind::FrameworkOverhead));
+        assert!(
+            !found.contains(&FindingKind::ExcessiveAllocation),
+            "{found:?}"
+        );
+        let found = kinds(&[
+            (&["main", "app::fill", "malloc", "_int_malloc"], 60),
+            (&["main", "app::fill"], 40),
+        ]);
+        assert_eq!(found.first(), Some(&FindingKind::ExcessiveAllocation));
+    }
+
+    #[test]
+    fn idle_and_tiny_profiles_get_no_invented_findings() {
+        let found = kinds(&[(&["k:do_idle", "k:default_idle"], 95), (&["main", "a"], 5)]);
+        assert!(found.is_empty(), "{found:?}");
+        let found = kinds(&[(&["main", "a"], 20)]);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn kernel_time_needs_a_majority() {
+        let syscall: &[&str] = &["main", "copy_file", "read", "k:vfs_read", "k:copy_page"];
+        let found = kinds(&[(syscall, 51), (&["main", "copy_file"], 49)]);
+        assert!(found.contains(&FindingKind::KernelDominated), "{found:?}");
+        let found = kinds(&[(syscall, 49), (&["main", "copy_file"], 51)]);
+        assert!(!found.contains(&FindingKind::KernelDominated), "{found:?}");
+    }
+}

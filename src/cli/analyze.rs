@@ -1,0 +1,109 @@
+//! `profview analyze`: the findings (patterns with evidence and advice) and diagnostics.
+
+use std::io::Write;
+
+use profview::analyze::{Analysis, CategoryShare, Diagnostic, Finding};
+use profview::model::Profile;
+use serde::Serialize;
+
+use super::args::{AnalyzeArgs, OutputFormat};
+use super::{load, output};
+
+/// Run `profview analyze`.
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
+    let (profile, kind) = load(&args.input)?;
+    let analysis = Analysis::new(&profile, kind);
+    let doc = AnalyzeOutput {
+        source: profile.meta.source_name.clone().unwrap_or_default(),
+        format: profile.meta.source_format.describe(),
+        event: profile.string(profile.weight_kind(kind).name).to_owned(),
+        sample_count: profile.sample_count(kind),
+        findings: &analysis.findings,
+        diagnostics: &analysis.diagnostics,
+        breakdown: &analysis.breakdown,
+    };
+    let mut out = output::open_output(None)?;
+    match args.format {
+        OutputFormat::Text => write_text(&mut out, &doc, &profile)?,
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct AnalyzeOutput<'a> {
+    source: String,
+    format: &'static str,
+    event: String,
+    sample_count: u64,
+    findings: &'a [Finding],
+    diagnostics: &'a [Diagnostic],
+    breakdown: &'a [CategoryShare],
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    doc: &AnalyzeOutput<'_>,
+    _profile: &Profile,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "# profview analyze: {} ({}), {} samples of '{}'",
+        doc.source, doc.format, doc.sample_count, doc.event
+    )?;
+    writeln!(out)?;
+    if doc.findings.is_empty() {
+        writeln!(
+            out,
+            "No pattern stands out: no function, runtime, lock, allocator or kernel share crosses its threshold."
+        )?;
+    }
+    for (i, f) in doc.findings.iter().enumerate() {
+        write_finding(out, i + 1, f)?;
+    }
+    let parts: Vec<String> = doc
+        .breakdown
+        .iter()
+        .filter(|c| c.share >= 0.005)
+        .map(|c| format!("{} {:.1}%", c.category.label(), c.share * 100.0))
+        .collect();
+    writeln!(out, "Where the time goes: {}", parts.join(", "))?;
+    writeln!(out)?;
+    write_diagnostics(out, doc.diagnostics)
+}
+
+/// One finding: headline, evidence, advice.
+pub fn write_finding(out: &mut dyn Write, number: usize, f: &Finding) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{number}. {} (score {:.2}): {}",
+        f.kind.name(),
+        f.score,
+        f.summary
+    )?;
+    writeln!(out, "   evidence:")?;
+    for e in &f.evidence {
+        writeln!(out, "   {:>7.2}%  {}", e.share * 100.0, e.what)?;
+    }
+    writeln!(out, "   advice:")?;
+    for a in &f.advice {
+        writeln!(out, "     - {a}")?;
+    }
+    writeln!(out)
+}
+
+/// The diagnostics block (nothing when there are none).
+pub fn write_diagnostics(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Diagnostics:")?;
+    for d in diagnostics {
+        writeln!(out, "  - {}", d.message)?;
+    }
+    Ok(())
+}
