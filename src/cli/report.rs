@@ -2,7 +2,10 @@
 
 use std::io::Write;
 
-use profview::analyze::{Analysis, Diagnostic, Finding, FunctionStats, SortBy, TopFunctions};
+use profview::analyze::{
+    Analysis, Diagnostic, Finding, FunctionGroups, FunctionStats, SortBy, StackWeights,
+    TopFunctions,
+};
 use profview::model::{Profile, Warning, WeightKindId};
 use serde::Serialize;
 
@@ -17,8 +20,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     } else {
         SortBy::SelfWeight
     };
-    let top = profview::top_functions(&profile, kind, sort);
-    let analysis = Analysis::new(&profile, kind);
+    let weights = StackWeights::new(&profile, kind);
+    let groups = FunctionGroups::new(&profile);
+    let top = TopFunctions::from_parts(&profile, &weights, &groups, sort);
+    let analysis = Analysis::from_parts(&profile, kind, &weights, &groups);
     let mut report = Report::new(&profile, kind, &top, sort, args.top);
     report.primary_finding = analysis.primary();
     report.diagnostics = &analysis.diagnostics;

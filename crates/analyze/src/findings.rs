@@ -13,7 +13,7 @@ use profview_model::{Frame, FrameId, Profile, WeightKindId};
 use serde::Serialize;
 
 use crate::category::{classify, is_kernel_entry, is_spawn, Category, FrameClass};
-use crate::{FunctionGroups, GroupIndex, SortBy, StackWeights, TopFunctions};
+use crate::{FunctionGroups, GroupIndex, StackWeights};
 
 /// Fewer samples than this give no findings: a share of 1/30 is already 3 points.
 pub const MIN_SAMPLES: u64 = 30;
@@ -350,19 +350,28 @@ impl Analysis {
     pub fn new(profile: &Profile, kind: WeightKindId) -> Self {
         let weights = StackWeights::new(profile, kind);
         let groups = FunctionGroups::new(profile);
-        let breakdown = Breakdown::new(profile, &weights, &groups);
+        Self::from_parts(profile, kind, &weights, &groups)
+    }
+
+    /// As [`Analysis::new`], from the weights (of `kind`) and groups a caller already has.
+    pub fn from_parts(
+        profile: &Profile,
+        kind: WeightKindId,
+        weights: &StackWeights,
+        groups: &FunctionGroups,
+    ) -> Self {
+        let breakdown = Breakdown::new(profile, weights, groups);
         let samples = profile.sample_count(kind);
-        let diagnostics = crate::diagnostics::diagnose(profile, kind, &weights, &breakdown);
+        let diagnostics = crate::diagnostics::diagnose(profile, kind, weights, &breakdown);
         let mut findings = Vec::new();
         let enough = samples >= MIN_SAMPLES && breakdown.busy > 0.0;
         let idle = breakdown.idle / (breakdown.idle + breakdown.busy).max(f64::MIN_POSITIVE);
         if enough && idle < MAX_IDLE_SHARE {
             let ctx = Context {
                 profile,
-                weights: &weights,
-                groups: &groups,
+                weights,
+                groups,
                 breakdown: &breakdown,
-                top: TopFunctions::from_parts(profile, &weights, &groups, SortBy::SelfWeight),
             };
             findings.extend(ctx.hotspot());
             findings.extend(ctx.distributed());
@@ -401,7 +410,6 @@ struct Context<'a> {
     weights: &'a StackWeights,
     groups: &'a FunctionGroups,
     breakdown: &'a Breakdown,
-    top: TopFunctions,
 }
 
 /// `share` (0-1) as a percentage with one decimal.
@@ -440,8 +448,8 @@ impl Context<'_> {
             .into_iter()
             .filter(|(_, class, _)| !matches!(class, FrameClass::In(_)))
             .collect();
-        let (first, _, s1) = *top.first()?;
-        let first = self.name(first);
+        let (hottest, _, s1) = *top.first()?;
+        let first = self.name(hottest);
         let s2 = top.get(1).map_or(0.0, |t| t.2);
         if s1 < HOTSPOT_MIN_SHARE || s1 < HOTSPOT_MIN_LEAD * s2 {
             return None;
@@ -456,9 +464,9 @@ impl Context<'_> {
                 share: s2,
             });
         }
-        let lines = self.hottest_lines(&first);
+        let lines = self.hottest_lines(hottest);
         evidence.extend(lines.iter().take(3).cloned());
-        evidence.extend(self.callers_of(&first).into_iter().take(3));
+        evidence.extend(self.callers_of(hottest).into_iter().take(3));
         let mut advice = vec![format!(
             "Optimize {}: it alone is {} of the time, so halving it saves {}.",
             first,
@@ -511,7 +519,8 @@ impl Context<'_> {
         {
             return None;
         }
-        let names: Vec<String> = half.iter().map(|(g, _, _)| self.name(*g)).collect();
+        let members: Vec<GroupIndex> = half.iter().map(|(g, _, _)| *g).collect();
+        let names: Vec<String> = members.iter().map(|g| self.name(*g)).collect();
         let mut evidence: Vec<Evidence> = half
             .iter()
             .map(|(g, _, s)| Evidence {
@@ -520,7 +529,8 @@ impl Context<'_> {
             })
             .collect();
         let mut advice = Vec::new();
-        if let Some((caller, share)) = self.common_caller(&names) {
+        if let Some((caller, share)) = self.common_caller(&members) {
+            let caller = self.name(caller);
             evidence.push(Evidence {
                 what: format!("{caller} (common caller, total)"),
                 share,
@@ -665,12 +675,12 @@ impl Context<'_> {
             .collect()
     }
 
-    /// The leaf file:line positions of function `name`, heaviest first.
-    fn hottest_lines(&self, name: &str) -> Vec<Evidence> {
+    /// The leaf file:line positions of function `g`, heaviest first.
+    fn hottest_lines(&self, g: GroupIndex) -> Vec<Evidence> {
         let mut lines: HashMap<(String, u32), f64> = HashMap::new();
         for (stack, w) in self.weights.nonzero() {
             let leaf = self.profile.stack(stack).frame;
-            if self.groups.name(self.groups.of(leaf)) != name {
+            if self.groups.of(leaf) != g {
                 continue;
             }
             if let Frame::Resolved(f) = self.profile.frame(leaf) {
@@ -692,21 +702,20 @@ impl Context<'_> {
             .collect()
     }
 
-    /// The direct callers of function `name` by weight of its self time.
-    fn callers_of(&self, name: &str) -> Vec<Evidence> {
+    /// The direct callers of function `g` by weight of its self time.
+    fn callers_of(&self, g: GroupIndex) -> Vec<Evidence> {
         let mut callers: HashMap<GroupIndex, f64> = HashMap::new();
         for (stack, w) in self.weights.nonzero() {
-            let node = self.profile.stack(stack);
-            if self.groups.name(self.groups.of(node.frame)) != name {
+            if self.groups.of(self.profile.stack(stack).frame) != g {
                 continue;
             }
             let caller = self
                 .profile
                 .stack_frames(stack)
                 .map(|f| self.groups.of(f))
-                .find(|g| self.groups.name(*g) != name);
-            if let Some(g) = caller {
-                *callers.entry(g).or_default() += w;
+                .find(|caller| *caller != g);
+            if let Some(caller) = caller {
+                *callers.entry(caller).or_default() += w;
             }
         }
         let mut callers: Vec<_> = callers.into_iter().collect();
@@ -725,13 +734,12 @@ impl Context<'_> {
 
     /// The most specific function that is on the stack of (nearly) all samples whose leaf is
     /// one of `leaves`, with its total share.
-    fn common_caller(&self, leaves: &[String]) -> Option<(String, f64)> {
+    fn common_caller(&self, leaves: &[GroupIndex]) -> Option<(GroupIndex, f64)> {
         // Per function: weight of those samples it is on, and weighted distance from the leaf.
         let mut under: HashMap<GroupIndex, (f64, f64)> = HashMap::new();
         let mut leaf_weight = 0.0;
         for (stack, w) in self.weights.nonzero() {
-            let leaf = self.groups.of(self.profile.stack(stack).frame);
-            if !leaves.iter().any(|l| l == self.groups.name(leaf)) {
+            if !leaves.contains(&self.groups.of(self.profile.stack(stack).frame)) {
                 continue;
             }
             leaf_weight += w;
@@ -746,31 +754,38 @@ impl Context<'_> {
                 }
             }
         }
-        let total_of = |g: GroupIndex| {
-            self.top
-                .functions
-                .iter()
-                .find(|f| f.name == self.groups.name(g))
-                .map_or(0.0, |f| f.total_weight)
-        };
-        // The most specific: least total weight, then closest to the leaves.
-        under
+        let candidates: Vec<(GroupIndex, f64)> = under
             .into_iter()
-            .filter(|(g, (w, _))| {
-                *w >= 0.9 * leaf_weight && !leaves.iter().any(|l| l == self.groups.name(*g))
-            })
-            .map(|(g, (w, depths))| (g, total_of(g), depths / w))
+            .filter(|(g, (w, _))| *w >= 0.9 * leaf_weight && !leaves.contains(g))
+            .map(|(g, (w, depths))| (g, depths / w))
+            .collect();
+        let totals = self.total_weights(candidates.iter().map(|(g, _)| *g).collect());
+        // The most specific: least total weight, then closest to the leaves.
+        candidates
+            .into_iter()
+            .map(|(g, depth)| (g, totals[&g], depth))
             .min_by(|a, b| {
                 a.1.total_cmp(&b.1)
                     .then_with(|| a.2.total_cmp(&b.2))
                     .then_with(|| self.groups.name(a.0).cmp(self.groups.name(b.0)))
             })
-            .map(|(g, total, _)| {
-                (
-                    self.groups.name(g).to_owned(),
-                    self.breakdown.fraction(total),
-                )
-            })
+            .map(|(g, total, _)| (g, self.breakdown.fraction(total)))
+    }
+
+    /// The total (inclusive, recursion counted once) weight of each of `wanted`.
+    fn total_weights(&self, wanted: Vec<GroupIndex>) -> HashMap<GroupIndex, f64> {
+        let mut totals: HashMap<GroupIndex, f64> = wanted.iter().map(|g| (*g, 0.0)).collect();
+        let mut seen = Vec::new();
+        for (stack, w) in self.weights.nonzero() {
+            seen.clear();
+            for g in self.profile.stack_frames(stack).map(|f| self.groups.of(f)) {
+                if wanted.contains(&g) && !seen.contains(&g) {
+                    seen.push(g);
+                    *totals.entry(g).or_default() += w;
+                }
+            }
+        }
+        totals
     }
 }
 
