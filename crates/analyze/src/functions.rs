@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use profview_model::{FrameId, ModuleId, Profile, WeightKindId};
+use profview_model::{Frame, FrameId, ModuleId, Profile, StringId, WeightKindId};
 use serde::Serialize;
 
 use crate::StackWeights;
@@ -10,38 +10,94 @@ use crate::StackWeights;
 /// Index of a function group in a [`FunctionGroups`].
 pub type GroupIndex = u32;
 
+/// How frames are grouped into rows and tree nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grouping {
+    /// One group per function (name and module), as `perf report --sort symbol`.
+    #[default]
+    Function,
+    /// One group per function and source line (`perf report --sort symbol,srcline`): frames
+    /// without a line stay grouped by function.
+    FunctionAndLine,
+}
+
 /// Maps every frame to the function it belongs to, by display name and module.
 ///
 /// Resolved frames group by function name and module; unresolved frames by `module+0xaddr`, so
-/// each unknown address is its own row, as in `perf report`.
+/// each unknown address is its own row, as in `perf report`. With
+/// [`Grouping::FunctionAndLine`] the source line is part of the key.
 #[derive(Debug, Clone)]
 pub struct FunctionGroups {
     of_frame: Vec<GroupIndex>,
     names: Vec<String>,
     modules: Vec<Option<ModuleId>>,
+    /// `file:line` of the group, for line grouping.
+    locations: Vec<Option<String>>,
+    /// Groups from this index on were added by [`Self::synthetic`].
+    first_synthetic: usize,
 }
 
 impl FunctionGroups {
-    /// Group the frames of `profile`.
+    /// Group the frames of `profile` by function.
     pub fn new(profile: &Profile) -> Self {
-        let mut index: HashMap<(String, Option<ModuleId>), GroupIndex> = HashMap::new();
-        let mut names = Vec::new();
-        let mut modules = Vec::new();
-        let of_frame = (0..profile.frames().len())
-            .map(|i| {
-                let frame = FrameId::from_index(i);
-                let key = (profile.frame_label(frame), profile.frame_module(frame));
-                *index.entry(key).or_insert_with_key(|(name, module)| {
-                    names.push(name.clone());
-                    modules.push(*module);
-                    (names.len() - 1) as GroupIndex
-                })
-            })
-            .collect();
-        Self {
-            of_frame,
-            names,
-            modules,
+        Self::with_grouping(profile, Grouping::Function)
+    }
+
+    /// Group the frames of `profile` as `grouping` says.
+    pub fn with_grouping(profile: &Profile, grouping: Grouping) -> Self {
+        type Key = (String, Option<ModuleId>, Option<(StringId, u32)>);
+        let mut index: HashMap<Key, GroupIndex> = HashMap::new();
+        let mut groups = Self {
+            of_frame: Vec::with_capacity(profile.frames().len()),
+            names: Vec::new(),
+            modules: Vec::new(),
+            locations: Vec::new(),
+            first_synthetic: 0,
+        };
+        for i in 0..profile.frames().len() {
+            let frame = FrameId::from_index(i);
+            let line = match (grouping, profile.frame(frame)) {
+                (Grouping::FunctionAndLine, Frame::Resolved(f)) => f.file.zip(f.line),
+                _ => None,
+            };
+            let key = (
+                profile.frame_label(frame),
+                profile.frame_module(frame),
+                line,
+            );
+            let g = *index.entry(key).or_insert_with_key(|(name, module, line)| {
+                let location = line.map(|(file, line)| {
+                    let file = profile.string(file);
+                    format!("{}:{line}", file.rsplit('/').next().unwrap_or(file))
+                });
+                groups.push(name.clone(), *module, location)
+            });
+            groups.of_frame.push(g);
+        }
+        groups.first_synthetic = groups.names.len();
+        groups
+    }
+
+    fn push(
+        &mut self,
+        name: String,
+        module: Option<ModuleId>,
+        location: Option<String>,
+    ) -> GroupIndex {
+        self.names.push(name);
+        self.modules.push(module);
+        self.locations.push(location);
+        (self.names.len() - 1) as GroupIndex
+    }
+
+    /// Add a group no frame maps to (a module or crate collapsed into one node), or find the
+    /// one added before under the same name.
+    pub fn synthetic(&mut self, name: &str) -> GroupIndex {
+        let first = self.first_synthetic;
+        match self.names[first..].iter().position(|n| n == name) {
+            Some(i) => (first + i) as GroupIndex,
+            None => self.push(name.to_owned(), None, None),
         }
     }
 
@@ -60,14 +116,37 @@ impl FunctionGroups {
         self.names.is_empty()
     }
 
-    /// Display name of group `g`.
+    /// Function name of group `g` (or `module+0xaddr`), without the line.
     pub fn name(&self, g: GroupIndex) -> &str {
         &self.names[g as usize]
+    }
+
+    /// `file:line` of group `g`, when grouping by line and the frames had one.
+    pub fn location(&self, g: GroupIndex) -> Option<&str> {
+        self.locations[g as usize].as_deref()
+    }
+
+    /// What to show for group `g`: the name, and the line when there is one
+    /// (`parse (lexer.rs:42)`).
+    pub fn label(&self, g: GroupIndex) -> String {
+        match self.location(g) {
+            Some(at) => format!("{} ({at})", self.name(g)),
+            None => self.name(g).to_owned(),
+        }
     }
 
     /// Module of group `g`, when known.
     pub fn module(&self, g: GroupIndex) -> Option<ModuleId> {
         self.modules[g as usize]
+    }
+
+    /// Every group whose function name is `name`.
+    pub fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = GroupIndex> + 'a {
+        self.names
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| *n == name)
+            .map(|(g, _)| g as GroupIndex)
     }
 }
 
@@ -136,10 +215,10 @@ impl TopFunctions {
                 }
             }
         }
-        let mut functions: Vec<FunctionStats> = (0..groups.len())
+        let functions: Vec<FunctionStats> = (0..groups.len())
             .filter(|&g| total_w[g] != 0.0)
             .map(|g| FunctionStats {
-                name: groups.name(g as GroupIndex).to_owned(),
+                name: groups.label(g as GroupIndex),
                 module: groups
                     .module(g as GroupIndex)
                     .map(|m| profile.module_name(m).to_owned()),
@@ -147,6 +226,12 @@ impl TopFunctions {
                 total_weight: total_w[g],
             })
             .collect();
+        Self::sorted(weights.total(), functions, sort)
+    }
+
+    /// The table of `functions`, sorted by `sort` (ties by name, so the order is
+    /// deterministic).
+    pub fn sorted(total_weight: f64, mut functions: Vec<FunctionStats>, sort: SortBy) -> Self {
         let key = |f: &FunctionStats| match sort {
             SortBy::SelfWeight => (f.self_weight, f.total_weight),
             SortBy::Total => (f.total_weight, f.self_weight),
@@ -158,7 +243,7 @@ impl TopFunctions {
                 .then_with(|| a.name.cmp(&b.name))
         });
         Self {
-            total_weight: weights.total(),
+            total_weight,
             functions,
         }
     }

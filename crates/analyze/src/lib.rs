@@ -1,4 +1,5 @@
-//! profview's analyses of a [`profview_model::Profile`]: top functions (self and total),
+//! profview's analyses of a [`profview_model::Profile`]: top functions (self and total), call
+//! trees (top-down, bottom-up, caller / callee) with transforms,
 //! automatic findings with evidence and advice, and diagnostics about the data.
 //!
 //! No I/O: the CLI, the TUI and library users all call into this crate and render the results
@@ -9,11 +10,13 @@ mod diagnostics;
 mod findings;
 mod functions;
 mod stack_weights;
+pub mod view;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind};
 pub use findings::{Analysis, Breakdown, CategoryShare, Evidence, Finding, FindingKind};
-pub use functions::{FunctionGroups, FunctionStats, GroupIndex, SortBy, TopFunctions};
+pub use functions::{FunctionGroups, FunctionStats, GroupIndex, Grouping, SortBy, TopFunctions};
 pub use stack_weights::StackWeights;
+pub use view::{CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, View};
 
 /// The thresholds the findings and diagnostics use (documented in docs/findings.md).
 pub mod thresholds {

@@ -1,0 +1,341 @@
+//! A call tree with weights: the top-down tree of a view, or its inversion (bottom-up).
+
+use profview_model::Profile;
+use serde::Serialize;
+
+use super::group_tree::{GroupTree, Node, ROOT};
+use crate::{FunctionGroups, FunctionStats, GroupIndex, SortBy, TopFunctions};
+
+/// Index of a node in a [`CallTree`]; [`CallTree::ROOT`] is the root, which has no function.
+pub type NodeId = u32;
+
+/// Call paths with the weight of the samples at each (self) and below it (total).
+///
+/// Children lists hold only nodes with a non-zero total, heaviest first.
+#[derive(Debug, Clone)]
+pub struct CallTree {
+    parent: Vec<Node>,
+    group: Vec<GroupIndex>,
+    self_weight: Vec<f64>,
+    total_weight: Vec<f64>,
+    /// Children of node `n`: `children[child_start[n]..child_start[n + 1]]`.
+    child_start: Vec<u32>,
+    children: Vec<NodeId>,
+    inverted: bool,
+}
+
+impl CallTree {
+    /// The root node: no function, its total is the weight of the whole view.
+    pub const ROOT: NodeId = ROOT;
+
+    pub(crate) fn build(tree: GroupTree, self_weight: Vec<f64>, inverted: bool) -> Self {
+        let GroupTree { parent, group, .. } = tree;
+        let mut total_weight = self_weight.clone();
+        for n in (1..parent.len()).rev() {
+            total_weight[parent[n] as usize] += total_weight[n];
+        }
+        let mut count = vec![0u32; parent.len() + 1];
+        for n in 1..parent.len() {
+            if total_weight[n] != 0.0 {
+                count[parent[n] as usize + 1] += 1;
+            }
+        }
+        for n in 1..count.len() {
+            count[n] += count[n - 1];
+        }
+        let child_start = count.clone();
+        let mut children = vec![0; *count.last().unwrap_or(&0) as usize];
+        for n in 1..parent.len() {
+            if total_weight[n] != 0.0 {
+                let slot = &mut count[parent[n] as usize];
+                children[*slot as usize] = n as NodeId;
+                *slot += 1;
+            }
+        }
+        let mut tree = Self {
+            parent,
+            group,
+            self_weight,
+            total_weight,
+            child_start,
+            children,
+            inverted,
+        };
+        tree.sort_children();
+        tree
+    }
+
+    fn sort_children(&mut self) {
+        for n in 0..self.parent.len() {
+            let range = self.child_start[n] as usize..self.child_start[n + 1] as usize;
+            let total = &self.total_weight;
+            let group = &self.group;
+            self.children[range].sort_by(|a, b| {
+                total[*b as usize]
+                    .total_cmp(&total[*a as usize])
+                    .then(group[*a as usize].cmp(&group[*b as usize]))
+            });
+        }
+    }
+
+    /// Number of nodes, the root and zero-weight nodes included.
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// True if the tree has only its root.
+    pub fn is_empty(&self) -> bool {
+        self.parent.len() <= 1
+    }
+
+    /// True for a bottom-up tree (roots are the sampled functions, children their callers).
+    pub fn is_inverted(&self) -> bool {
+        self.inverted
+    }
+
+    /// The weight of the whole view.
+    pub fn total(&self) -> f64 {
+        self.total_weight[ROOT as usize]
+    }
+
+    /// The children of `node` with a non-zero total, heaviest first.
+    pub fn children(&self, node: NodeId) -> &[NodeId] {
+        let n = node as usize;
+        &self.children[self.child_start[n] as usize..self.child_start[n + 1] as usize]
+    }
+
+    /// The parent of `node`, `None` for the root.
+    pub fn parent(&self, node: NodeId) -> Option<NodeId> {
+        (node != ROOT).then(|| self.parent[node as usize])
+    }
+
+    /// The function group of `node`, `None` for the root.
+    pub fn group(&self, node: NodeId) -> Option<GroupIndex> {
+        (node != ROOT).then(|| self.group[node as usize])
+    }
+
+    /// Weight of the samples whose path ends exactly at `node`. In a bottom-up tree: of the
+    /// samples whose whole stack is the path (the weight of a root is in its total).
+    pub fn self_weight(&self, node: NodeId) -> f64 {
+        self.self_weight[node as usize]
+    }
+
+    /// Weight of the samples whose path passes through `node`.
+    pub fn total_weight(&self, node: NodeId) -> f64 {
+        self.total_weight[node as usize]
+    }
+
+    /// Number of calls between the root and `node` (1 for a child of the root).
+    pub fn depth(&self, mut node: NodeId) -> usize {
+        let mut depth = 0;
+        while node != ROOT {
+            node = self.parent[node as usize];
+            depth += 1;
+        }
+        depth
+    }
+
+    /// The nodes from the root's child down to `node`.
+    pub fn path(&self, node: NodeId) -> Vec<NodeId> {
+        let mut path = Vec::new();
+        let mut n = node;
+        while n != ROOT {
+            path.push(n);
+            n = self.parent[n as usize];
+        }
+        path.reverse();
+        path
+    }
+
+    /// From `node` down through the heaviest child each time, while that child holds at least
+    /// `min_share` (0-1) of its parent's total: what "expand the hot path" opens.
+    pub fn hottest_path(&self, node: NodeId, min_share: f64) -> Vec<NodeId> {
+        let mut path = Vec::new();
+        let mut n = node;
+        while let Some(&child) = self.children(n).first() {
+            if self.total_weight(child) < min_share * self.total_weight(n) {
+                break;
+            }
+            path.push(child);
+            n = child;
+        }
+        path
+    }
+
+    /// Visit every node with a non-zero total, parents before children, each time with the
+    /// number of times its group already appears above it.
+    fn walk(&self, mut visit: impl FnMut(NodeId, u32)) {
+        let mut on_path =
+            vec![0u32; self.group.iter().copied().max().map_or(0, |g| g as usize) + 1];
+        // (node, entering): a node is pushed again to leave it after its children.
+        let mut todo: Vec<(NodeId, bool)> = self
+            .children(ROOT)
+            .iter()
+            .rev()
+            .map(|&n| (n, true))
+            .collect();
+        while let Some((node, entering)) = todo.pop() {
+            let g = self.group[node as usize] as usize;
+            if entering {
+                visit(node, on_path[g]);
+                on_path[g] += 1;
+                todo.push((node, false));
+                todo.extend(self.children(node).iter().rev().map(|&c| (c, true)));
+            } else {
+                on_path[g] -= 1;
+            }
+        }
+    }
+
+    /// Self and total weight per function group (recursion counted once), as a table sorted
+    /// by `sort`. For a bottom-up tree, self weights are the roots' totals.
+    pub fn functions(
+        &self,
+        profile: &Profile,
+        groups: &FunctionGroups,
+        sort: SortBy,
+    ) -> TopFunctions {
+        let mut self_w = vec![0.0; groups.len()];
+        let mut total_w = vec![0.0; groups.len()];
+        self.walk(|node, above| {
+            let g = self.group[node as usize] as usize;
+            if self.inverted {
+                if self.parent[node as usize] == ROOT {
+                    self_w[g] += self.total_weight(node);
+                }
+            } else {
+                self_w[g] += self.self_weight(node);
+            }
+            if above == 0 {
+                total_w[g] += self.total_weight(node);
+            }
+        });
+        let functions = (0..groups.len())
+            .filter(|&g| total_w[g] != 0.0)
+            .map(|g| FunctionStats {
+                name: groups.label(g as GroupIndex),
+                module: groups
+                    .module(g as GroupIndex)
+                    .map(|m| profile.module_name(m).to_owned()),
+                self_weight: self_w[g],
+                total_weight: total_w[g],
+            })
+            .collect();
+        TopFunctions::sorted(self.total(), functions, sort)
+    }
+
+    /// Who calls the functions in `targets` and whom they call, with the weights. Calls
+    /// nested inside another call of a target are counted once, in the outer call.
+    pub fn caller_callee(&self, groups: &FunctionGroups, targets: &[GroupIndex]) -> CallerCallee {
+        let mut is_target = vec![false; groups.len()];
+        for &g in targets {
+            is_target[g as usize] = true;
+        }
+        let mut callers = vec![0.0; groups.len()];
+        let mut callees = vec![0.0; groups.len()];
+        let (mut self_weight, mut total_weight, mut from_root) = (0.0, 0.0, 0.0);
+        let mut targets_above = vec![0u32; self.len()];
+        // Parents come before children in the walk: a node's count is its parent's plus one
+        // if the parent is a target.
+        self.walk(|node, _| {
+            let n = node as usize;
+            let parent = self.parent[n];
+            let parent_is_target =
+                parent != ROOT && is_target[self.group[parent as usize] as usize];
+            targets_above[n] = targets_above[parent as usize] + u32::from(parent_is_target);
+            if !is_target[self.group[n] as usize] {
+                return;
+            }
+            self_weight += self.self_weight[n];
+            if targets_above[n] > 0 {
+                return;
+            }
+            let total = self.total_weight[n];
+            total_weight += total;
+            match self.group(parent) {
+                Some(caller) => callers[caller as usize] += total,
+                None => from_root += total,
+            }
+            for &child in self.children(node) {
+                callees[self.group[child as usize] as usize] += self.total_weight(child);
+            }
+        });
+        CallerCallee {
+            function: targets
+                .first()
+                .map(|&g| groups.label(g))
+                .unwrap_or_default(),
+            self_weight,
+            total_weight,
+            from_root,
+            callers: related(groups, &callers),
+            callees: related(groups, &callees),
+        }
+    }
+}
+
+/// A function and its neighbours in the call graph (a "butterfly").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallerCallee {
+    /// The function.
+    pub function: String,
+    /// Weight of samples in the function itself.
+    pub self_weight: f64,
+    /// Weight of samples with the function on the stack (recursion counted once).
+    pub total_weight: f64,
+    /// Part of the total where the function is the outermost frame (no caller known).
+    pub from_root: f64,
+    /// The functions that call it, heaviest first, with the total weight of those calls.
+    pub callers: Vec<Related>,
+    /// The functions it calls, heaviest first, with the total weight of those calls.
+    pub callees: Vec<Related>,
+}
+
+/// A caller or callee in a [`CallerCallee`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    /// Its function group.
+    #[serde(skip)]
+    pub group: GroupIndex,
+    /// Its name (with the line when grouping by line).
+    pub name: String,
+    /// Weight of the calls between it and the function.
+    pub weight: f64,
+}
+
+fn related(groups: &FunctionGroups, weights: &[f64]) -> Vec<Related> {
+    let mut out: Vec<Related> = weights
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| **w != 0.0)
+        .map(|(g, w)| Related {
+            group: g as GroupIndex,
+            name: groups.label(g as GroupIndex),
+            weight: *w,
+        })
+        .collect();
+    out.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.name.cmp(&b.name)));
+    out
+}
+
+/// The bottom-up tree of `tree`: each sampled function at the root, its callers below.
+pub(crate) fn invert(tree: &CallTree) -> CallTree {
+    let mut inverted = GroupTree::new();
+    let mut self_weight = vec![0.0];
+    for n in 1..tree.len() {
+        let weight = tree.self_weight[n];
+        if weight == 0.0 {
+            continue;
+        }
+        let mut at = ROOT;
+        let mut node = n as Node;
+        while node != ROOT {
+            at = inverted.intern(at, tree.group[node as usize]);
+            node = tree.parent[node as usize];
+        }
+        self_weight.resize(inverted.len(), 0.0);
+        self_weight[at as usize] += weight;
+    }
+    self_weight.resize(inverted.len(), 0.0);
+    CallTree::build(inverted, self_weight, true)
+}
