@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use super::view::ViewArgs;
+
 const EXAMPLES: &str = "\
 Examples:
   profview perf.data                         open a profile (prints the report when not on a terminal)
@@ -43,6 +45,22 @@ Examples:
   profview analyze perf.data
   profview analyze stacks.folded --format json | jq '.findings[0].kind'")]
     Analyze(AnalyzeArgs),
+    /// The call tree: top-down (callers first), or bottom-up with --inverted, after the
+    /// filters and transforms given.
+    #[command(after_help = "\
+Examples:
+  profview tree perf.data --min-percent 2
+  profview tree perf.data --inverted --depth 4
+  profview tree perf.data --focus parse_request --merge 'core::ptr::drop_in_place'
+  profview tree perf.data --collapse-crate tokio --tid 4242 --time 1.5..3
+  profview tree stacks.folded --format json | jq '.roots[0]'")]
+    Tree(TreeArgs),
+    /// The callers and callees of one function, with their shares.
+    #[command(after_help = "\
+Examples:
+  profview callers perf.data malloc
+  profview callers perf.data 'alloc::raw_vec::finish_grow' --format json")]
+    Callers(CallersArgs),
     /// Write folded stacks (one line per distinct stack), ready for `inferno-flamegraph`.
     #[command(after_help = "\
 Examples:
@@ -142,6 +160,44 @@ pub struct ReportArgs {
     /// Show only the first N functions.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `profview tree`.
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Bottom-up: the functions that were sampled at the roots, their callers below.
+    #[arg(long)]
+    pub inverted: bool,
+    /// Show at most N levels.
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    /// Hide nodes below PERCENT of the total.
+    #[arg(long, value_name = "PERCENT", default_value_t = 0.5)]
+    pub min_percent: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `profview callers`.
+#[derive(Debug, Args)]
+pub struct CallersArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The function, named as `profview report` prints it.
+    #[arg(value_name = "FUNCTION")]
+    pub function: String,
+    #[command(flatten)]
+    pub view: ViewArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -7,6 +7,8 @@ mod flamegraph;
 mod output;
 mod progress;
 mod report;
+mod tree;
+mod view;
 
 use std::process::ExitCode;
 
@@ -47,6 +49,8 @@ fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Report(args) => report::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Tree(args) => tree::run_tree(&args),
+        Command::Callers(args) => tree::run_callers(&args),
         Command::Collapse(args) => collapse::run(&args),
         Command::Flamegraph(args) => flamegraph::run(&args),
         Command::Completions { shell } => {
@@ -63,6 +67,7 @@ fn show(input: InputArgs) -> anyhow::Result<()> {
         input,
         children: false,
         top: None,
+        view: Default::default(),
         format: OutputFormat::Text,
     })
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use profview::analyze::{
-    Analysis, Diagnostic, Finding, FunctionGroups, FunctionStats, SortBy, StackWeights,
+    Analysis, Diagnostic, Explorer, Finding, FunctionGroups, FunctionStats, SortBy, StackWeights,
     TopFunctions,
 };
 use profview::model::{Profile, Warning, WeightKindId};
@@ -22,7 +22,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     };
     let weights = StackWeights::new(&profile, kind);
     let groups = FunctionGroups::new(&profile);
-    let top = TopFunctions::from_parts(&profile, &weights, &groups, sort);
+    // Filters and transforms need the call tree; without them the table comes straight from
+    // the stack weights (what `perf report` compares against, and cheaper).
+    let top = if args.view.is_set() {
+        let transforms = args.view.transforms(&profile)?;
+        Explorer::new(&profile, args.view.grouping())
+            .view(&[kind], &transforms)
+            .functions(&profile, sort)
+    } else {
+        TopFunctions::from_parts(&profile, &weights, &groups, sort)
+    };
     let analysis = Analysis::from_parts(&profile, kind, &weights, &groups);
     let mut report = Report::new(&profile, kind, &top, sort, args.top);
     report.primary_finding = analysis.primary();

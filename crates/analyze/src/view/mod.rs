@@ -364,10 +364,10 @@ impl View {
         (found.total_weight != 0.0).then_some(found)
     }
 
-    /// What to show for tree node `node` (its function, with the line when grouping by line).
-    pub fn label(&self, node: NodeId) -> String {
-        self.tree
-            .group(node)
+    /// What to show for node `node` of `tree` (this view's top-down tree or its bottom-up
+    /// tree): its function, with the line when grouping by line.
+    pub fn label(&self, tree: &CallTree, node: NodeId) -> String {
+        tree.group(node)
             .map_or_else(|| "[root]".to_owned(), |g| self.groups.label(g))
     }
 }

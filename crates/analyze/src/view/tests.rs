@@ -373,7 +373,7 @@ fn hottest_path_follows_the_heaviest_child() {
     let (p, k) = sample_set();
     let v = view(&p, k, &[]);
     let path = v.tree().hottest_path(CallTree::ROOT, 0.0);
-    let names: Vec<String> = path.iter().map(|&n| v.label(n)).collect();
+    let names: Vec<String> = path.iter().map(|&n| v.label(v.tree(), n)).collect();
     assert_eq!(names, ["main", "parse", "lex"]);
     // A child below the threshold ends the path.
     assert_eq!(v.tree().hottest_path(CallTree::ROOT, 0.6).len(), 1);

@@ -1,0 +1,292 @@
+//! `profview tree` (the top-down or bottom-up call tree) and `profview callers` (the callers
+//! and callees of one function), as text or JSON.
+
+use std::io::Write;
+
+use anyhow::bail;
+use profview::analyze::view::time_bounds;
+use profview::analyze::{CallTree, CallerCallee, Explorer, NodeId, Transform, View};
+use profview::model::{Profile, WeightKindId};
+use serde::Serialize;
+
+use super::args::{CallersArgs, OutputFormat, TreeArgs};
+use super::{load, output};
+
+/// Run `profview tree`.
+pub fn run_tree(args: &TreeArgs) -> anyhow::Result<()> {
+    let (profile, kind) = load(&args.input)?;
+    let transforms = args.view.transforms(&profile)?;
+    let view = Explorer::new(&profile, args.view.grouping()).view(&[kind], &transforms);
+    let inverted;
+    let tree = if args.inverted {
+        inverted = view.bottom_up();
+        &inverted
+    } else {
+        view.tree()
+    };
+    let limits = Limits {
+        depth: args.depth.unwrap_or(usize::MAX),
+        min_weight: tree.total() * args.min_percent / 100.0,
+    };
+    let header = Header::new(&profile, kind, &transforms, tree);
+    let mut out = output::open_output(None)?;
+    match args.format {
+        OutputFormat::Text => {
+            header.write_text(
+                &mut out,
+                if args.inverted {
+                    "bottom-up"
+                } else {
+                    "top-down"
+                },
+            )?;
+            writeln!(out, "#    Total      Self  Function")?;
+            writeln!(out, "#")?;
+            write_nodes(&mut out, &view, tree, &limits)?;
+        }
+        OutputFormat::Json => {
+            let doc = TreeJson {
+                header,
+                inverted: args.inverted,
+                roots: json_nodes(&view, tree, CallTree::ROOT, &limits, 1),
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Run `profview callers`.
+pub fn run_callers(args: &CallersArgs) -> anyhow::Result<()> {
+    let (profile, kind) = load(&args.input)?;
+    let transforms = args.view.transforms(&profile)?;
+    let view = Explorer::new(&profile, args.view.grouping()).view(&[kind], &transforms);
+    let Some(found) = view.caller_callee(&args.function) else {
+        bail!(
+            "{}: no samples in a function named {:?} (names as `profview report` prints them)",
+            args.input.profile.display(),
+            args.function
+        );
+    };
+    let header = Header::new(&profile, kind, &transforms, view.tree());
+    let mut out = output::open_output(None)?;
+    match args.format {
+        OutputFormat::Text => {
+            header.write_text(&mut out, "callers and callees")?;
+            write_callers(&mut out, &found, view.tree().total())?;
+        }
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &CallersJson {
+                    header,
+                    function: &found,
+                },
+            )?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// What both commands say about the input.
+#[derive(Debug, Serialize)]
+struct Header {
+    source: String,
+    event: String,
+    weight_unit: &'static str,
+    sample_count: u64,
+    /// The weight of the samples the view keeps (after filters and drops).
+    total_weight: f64,
+    transforms: Vec<String>,
+    #[serde(skip)]
+    time_origin: Option<u64>,
+}
+
+impl Header {
+    fn new(
+        profile: &Profile,
+        kind: WeightKindId,
+        transforms: &[Transform],
+        tree: &CallTree,
+    ) -> Self {
+        let weight_kind = profile.weight_kind(kind);
+        let time_origin = time_bounds(profile).map(|(first, _)| first);
+        Self {
+            source: profile.meta.source_name.clone().unwrap_or_default(),
+            event: profile.string(weight_kind.name).to_owned(),
+            weight_unit: weight_kind.unit.name(),
+            sample_count: profile.sample_count(kind),
+            total_weight: tree.total(),
+            transforms: transforms
+                .iter()
+                .map(|t| describe(t, time_origin))
+                .collect(),
+            time_origin,
+        }
+    }
+
+    fn write_text(&self, out: &mut dyn Write, what: &str) -> std::io::Result<()> {
+        writeln!(out, "# profview {what}: {}", self.source)?;
+        writeln!(
+            out,
+            "# Samples: {} of event '{}'",
+            self.sample_count, self.event
+        )?;
+        if !self.transforms.is_empty() {
+            writeln!(out, "# Transforms: {}", self.transforms.join(", "))?;
+            writeln!(
+                out,
+                "# Weight kept: {} ({})",
+                profview::parse::format_weight(self.total_weight),
+                self.weight_unit
+            )?;
+        }
+        let _ = self.time_origin;
+        writeln!(out, "#")
+    }
+}
+
+/// A transform as the user wrote it: times relative to the first sample.
+fn describe(t: &Transform, origin: Option<u64>) -> String {
+    match (t, origin) {
+        (Transform::TimeRange { start, end }, Some(origin)) => format!(
+            "time {:.3}..{:.3} s",
+            start.saturating_sub(origin) as f64 / 1e9,
+            end.saturating_sub(origin) as f64 / 1e9
+        ),
+        _ => t.to_string(),
+    }
+}
+
+/// Which nodes are printed.
+struct Limits {
+    depth: usize,
+    min_weight: f64,
+}
+
+impl Limits {
+    fn shows(&self, tree: &CallTree, node: NodeId, depth: usize) -> bool {
+        depth <= self.depth && tree.total_weight(node) >= self.min_weight
+    }
+}
+
+fn percent(weight: f64, total: f64) -> f64 {
+    if total > 0.0 {
+        100.0 * weight / total
+    } else {
+        0.0
+    }
+}
+
+fn write_nodes(
+    out: &mut dyn Write,
+    view: &View,
+    tree: &CallTree,
+    limits: &Limits,
+) -> std::io::Result<()> {
+    let total = tree.total();
+    let mut todo: Vec<(NodeId, usize)> = tree
+        .children(CallTree::ROOT)
+        .iter()
+        .rev()
+        .map(|&n| (n, 1))
+        .collect();
+    while let Some((node, depth)) = todo.pop() {
+        if !limits.shows(tree, node, depth) {
+            continue;
+        }
+        writeln!(
+            out,
+            "{:>9.2}% {:>8.2}%  {}{}",
+            percent(tree.total_weight(node), total),
+            percent(tree.self_weight(node), total),
+            "  ".repeat(depth - 1),
+            view.label(tree, node)
+        )?;
+        todo.extend(tree.children(node).iter().rev().map(|&c| (c, depth + 1)));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct TreeJson {
+    #[serde(flatten)]
+    header: Header,
+    inverted: bool,
+    roots: Vec<NodeJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct NodeJson {
+    name: String,
+    total_weight: f64,
+    self_weight: f64,
+    total_percent: f64,
+    self_percent: f64,
+    children: Vec<NodeJson>,
+}
+
+fn json_nodes(
+    view: &View,
+    tree: &CallTree,
+    parent: NodeId,
+    limits: &Limits,
+    depth: usize,
+) -> Vec<NodeJson> {
+    let total = tree.total();
+    let round = |p: f64| (p * 10_000.0).round() / 10_000.0;
+    tree.children(parent)
+        .iter()
+        .filter(|&&n| limits.shows(tree, n, depth))
+        .map(|&n| NodeJson {
+            name: view.label(tree, n),
+            total_weight: tree.total_weight(n),
+            self_weight: tree.self_weight(n),
+            total_percent: round(percent(tree.total_weight(n), total)),
+            self_percent: round(percent(tree.self_weight(n), total)),
+            children: json_nodes(view, tree, n, limits, depth + 1),
+        })
+        .collect()
+}
+
+fn write_callers(out: &mut dyn Write, f: &CallerCallee, total: f64) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: total {:.2}%, self {:.2}%",
+        f.function,
+        percent(f.total_weight, total),
+        percent(f.self_weight, total)
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Callers (share of all samples, through each caller):")?;
+    for c in &f.callers {
+        writeln!(out, "{:>9.2}%  {}", percent(c.weight, total), c.name)?;
+    }
+    if f.from_root > 0.0 {
+        writeln!(
+            out,
+            "{:>9.2}%  [no caller: root of the stack]",
+            percent(f.from_root, total)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Callees (share of all samples, below each callee):")?;
+    for c in &f.callees {
+        writeln!(out, "{:>9.2}%  {}", percent(c.weight, total), c.name)?;
+    }
+    if f.self_weight > 0.0 {
+        writeln!(out, "{:>9.2}%  [self]", percent(f.self_weight, total))?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct CallersJson<'a> {
+    #[serde(flatten)]
+    header: Header,
+    function: &'a CallerCallee,
+}
