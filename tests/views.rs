@@ -362,3 +362,99 @@ fn lines_split_functions_by_source_line() {
     }
     assert!(split_somewhere, "no function ran on more than one line");
 }
+
+/// Off-CPU waits computed from `perf script`'s text: each switch-out of a thread waits until a
+/// switch names it as `next_pid`, or else until the thread's next sample. Returns
+/// (number of waits, total ns, ns of waits whose stack has `function`).
+fn script_off_cpu(path: &std::path::Path, function: &str) -> (usize, f64, f64) {
+    let mut text = String::new();
+    let file = std::fs::File::open(path).unwrap();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).unwrap();
+    let mut open: std::collections::HashMap<u32, (f64, bool)> = Default::default();
+    let (mut waits, mut total, mut in_function) = (0, 0.0, 0.0);
+    let mut close = |wait: Option<(f64, bool)>, now: f64| {
+        if let Some((since, has)) = wait {
+            let ns = ((now - since) * 1e9).round();
+            waits += 1;
+            total += ns;
+            if has {
+                in_function += ns;
+            }
+        }
+    };
+    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+        let head = block.lines().next().unwrap();
+        let field = |key: &str| -> u32 {
+            let at = head.find(key).unwrap() + key.len();
+            head[at..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let tid: u32 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        let time: f64 = head
+            .split_whitespace()
+            .nth(3)
+            .unwrap()
+            .trim_end_matches(':')
+            .parse()
+            .unwrap();
+        assert_eq!(field("prev_pid="), tid);
+        close(open.remove(&tid), time);
+        close(open.remove(&field("next_pid=")), time);
+        let has = block.lines().skip(1).any(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|s| s.split('+').next() == Some(function))
+        });
+        open.insert(tid, (time, has));
+    }
+    (waits, total, in_function)
+}
+
+#[test]
+fn off_cpu_time_from_sched_switch_matches_perf_script() {
+    let dir = common::shared_fixtures().join("contention");
+    let (waits, total, in_lock_wait) =
+        script_off_cpu(&dir.join("offcpu.script.txt.gz"), "__GI___lll_lock_wait");
+    let report: Value = serde_json::from_str(&common::profview_on_recording(
+        "report",
+        &dir,
+        "offcpu",
+        &["--event", "off-cpu", "--children", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(report["weight_unit"], "nanoseconds");
+    assert_eq!(report["sample_count"].as_u64().unwrap() as usize, waits);
+    let ours = report["total_weight"].as_f64().unwrap();
+    // perf script prints microseconds: each wait's two ends are rounded.
+    assert!(
+        (ours - total).abs() <= waits as f64 * 1000.0,
+        "{ours} vs {total}"
+    );
+    let row = report["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "__GI___lll_lock_wait")
+        .unwrap();
+    let share = row["total_percent"].as_f64().unwrap();
+    let expected = 100.0 * in_lock_wait / total;
+    assert!((share - expected).abs() < 0.1, "{share} vs {expected}");
+    assert!(share > 50.0, "threads mostly wait for the lock");
+}
+
+#[test]
+fn off_cpu_profile_is_lock_contention() {
+    let dir = common::shared_fixtures().join("contention");
+    let analysis: Value = serde_json::from_str(&common::profview_on_recording(
+        "analyze",
+        &dir,
+        "offcpu",
+        &["--event", "off-cpu", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(analysis["findings"][0]["kind"], "lock_contention");
+}

@@ -7,6 +7,7 @@
 //! mappings live at that moment. `--call-graph dwarf` user stacks are unwound on the spot with
 //! framehop. Names are found afterwards by the symbolizer.
 
+mod offcpu;
 mod stacks;
 mod state;
 mod unwind;
@@ -24,11 +25,15 @@ use linux_perf_data::linux_perf_event_reader::{
     SampleFormat, SampleRecord, SamplingPolicy, SoftwareCounterType,
 };
 use linux_perf_data::{AttributeDescription, PerfFileReader, PerfFileRecord};
-use profview_model::{Profile, Sample, SourceFormat, WarningKind, WeightKindId, WeightUnit};
+use profview_model::{
+    Profile, Sample, SourceFormat, StackId, WarningKind, WeightKindId, WeightUnit,
+};
 use profview_symbolize::SymbolPaths;
 
 use crate::progress::{Progress, Tracked};
 use crate::ParseError;
+pub use offcpu::OFF_CPU_EVENT;
+use offcpu::{OffCpu, Switch};
 use stacks::{RawFrame, StackBuilder};
 use state::Processes;
 use unwind::UnwindEnd;
@@ -234,6 +239,7 @@ fn read_records<R: Read + Send>(
         frames: Vec::new(),
         stacks: StackBuilder::default(),
         stats: Stats::default(),
+        offcpu: OffCpu::new(perf_file.event_attributes().iter().map(|a| a.name())),
     };
     let (send, receive) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
     std::thread::scope(|scope| {
@@ -417,6 +423,8 @@ struct Reader {
     frames: Vec<RawFrame>,
     stacks: StackBuilder,
     stats: Stats,
+    /// Present when the file has `sched:sched_switch` samples.
+    offcpu: Option<OffCpu>,
 }
 
 impl Reader {
@@ -460,7 +468,8 @@ impl Reader {
             return;
         };
         let thread = self.processes.thread(profile, pid, tid);
-        let add = |profile: &mut Profile, stack| {
+        let stack = self.stack_of(profile, pid, tid, s);
+        if let Some(stack) = stack {
             profile.add_sample(Sample {
                 thread,
                 time: s.timestamp,
@@ -468,10 +477,34 @@ impl Reader {
                 kind,
                 weight: s.period.unwrap_or(1) as f64,
             });
-        };
+        }
+        if let Some(off) = &mut self.offcpu {
+            off.running(profile, tid, s.timestamp);
+            if let (true, Some(stack), Some(time)) = (off.is_switch(attr_index), stack, s.timestamp)
+            {
+                let raw = s.raw.as_ref().map(|r| r.as_slice());
+                let switch = Switch {
+                    tid,
+                    time,
+                    thread,
+                    stack,
+                    raw: raw.as_deref(),
+                };
+                off.switch(profile, switch);
+            }
+        }
+    }
+
+    /// The interned stack of sample `s`, `None` if it has no address at all.
+    fn stack_of(
+        &mut self,
+        profile: &mut Profile,
+        pid: i32,
+        tid: i32,
+        s: &SampleRecord<'_>,
+    ) -> Option<StackId> {
         if let Some(stack) = self.stacks.cached(pid, s) {
-            add(profile, stack);
-            return;
+            return Some(stack);
         }
         let mut frames = std::mem::take(&mut self.frames);
         frames.clear();
@@ -488,13 +521,12 @@ impl Reader {
                 });
             }
         }
-        if !frames.is_empty() {
-            let stack = self
-                .stacks
-                .build(&mut self.processes, profile, (pid, tid), &frames);
-            add(profile, stack);
-        }
+        let stack = (!frames.is_empty()).then(|| {
+            self.stacks
+                .build(&mut self.processes, profile, (pid, tid), &frames)
+        });
         self.frames = frames;
+        stack
     }
 
     /// The frames of the sample's callchain, leaf first. The first address is the sampled IP;
@@ -572,6 +604,9 @@ impl Reader {
     }
 
     fn finish(self, profile: &mut Profile) {
+        if let Some(off) = &self.offcpu {
+            off_cpu_warnings(off, profile);
+        }
         let s = self.stats;
         profile.meta.lost_samples = s.lost;
         profile.meta.unwound_samples = s.unwound_samples;
@@ -599,5 +634,20 @@ impl Reader {
                 "samples without pid/tid were skipped".to_owned()
             });
         }
+    }
+}
+
+fn off_cpu_warnings(off: &OffCpu, profile: &mut Profile) {
+    let w = &mut profile.meta.warnings;
+    // Below a tenth, the upper bounds hardly move the picture.
+    if off.estimated * 10 > off.exact + off.estimated {
+        w.add_many(WarningKind::Other, off.estimated, || {
+            format!("off-cpu: the switch back in was not recorded for some of {} waits (the CPU came from a task perf did not follow); they end at the thread's next sample, an upper bound. Record system-wide (-a) for exact waits", off.exact + off.estimated)
+        });
+    }
+    if off.unreadable > 0 {
+        w.add_many(WarningKind::Other, off.unreadable, || {
+            "off-cpu: sched_switch samples without the expected raw tracepoint data (record with perf's default fields); waits end at the thread's next sample".to_owned()
+        });
     }
 }
