@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::bail;
 use profview::analyze::view::time_bounds;
-use profview::analyze::{CallTree, CallerCallee, Explorer, NodeId, Transform, View};
+use profview::analyze::{CallTree, CallerCallee, Explorer, NodeId, Transform, View, WeightedTree};
 use profview::model::{Profile, WeightKindId};
 use serde::Serialize;
 
@@ -17,38 +17,42 @@ pub fn run_tree(args: &TreeArgs) -> anyhow::Result<()> {
     let (profile, kind) = load(&args.input)?;
     let transforms = args.view.transforms(&profile)?;
     let view = Explorer::new(&profile, args.view.grouping()).view(&[kind], &transforms);
-    let inverted;
-    let tree = if args.inverted {
-        inverted = view.bottom_up();
-        &inverted
+    let header = Header::new(&profile, kind, &transforms, view.tree());
+    if args.inverted {
+        write_tree(args, header, &view, &mut view.bottom_up())
     } else {
-        view.tree()
-    };
+        write_tree(args, header, &view, &mut view.tree())
+    }
+}
+
+fn write_tree(
+    args: &TreeArgs,
+    header: Header,
+    view: &View,
+    tree: &mut impl WeightedTree,
+) -> anyhow::Result<()> {
     let limits = Limits {
         depth: args.depth.unwrap_or(usize::MAX),
         min_weight: tree.total() * args.min_percent / 100.0,
     };
-    let header = Header::new(&profile, kind, &transforms, tree);
     let mut out = output::open_output(None)?;
     match args.format {
         OutputFormat::Text => {
-            header.write_text(
-                &mut out,
-                if args.inverted {
-                    "bottom-up"
-                } else {
-                    "top-down"
-                },
-            )?;
+            let what = if args.inverted {
+                "bottom-up"
+            } else {
+                "top-down"
+            };
+            header.write_text(&mut out, what)?;
             writeln!(out, "#    Total      Self  Function")?;
             writeln!(out, "#")?;
-            write_nodes(&mut out, &view, tree, &limits)?;
+            write_nodes(&mut out, view, tree, &limits)?;
         }
         OutputFormat::Json => {
             let doc = TreeJson {
                 header,
                 inverted: args.inverted,
-                roots: json_nodes(&view, tree, CallTree::ROOT, &limits, 1),
+                roots: json_nodes(view, tree, CallTree::ROOT, &limits, 1),
             };
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
@@ -169,7 +173,7 @@ struct Limits {
 }
 
 impl Limits {
-    fn shows(&self, tree: &CallTree, node: NodeId, depth: usize) -> bool {
+    fn shows(&self, tree: &impl WeightedTree, node: NodeId, depth: usize) -> bool {
         depth <= self.depth && tree.total_weight(node) >= self.min_weight
     }
 }
@@ -185,12 +189,12 @@ fn percent(weight: f64, total: f64) -> f64 {
 fn write_nodes(
     out: &mut dyn Write,
     view: &View,
-    tree: &CallTree,
+    tree: &mut impl WeightedTree,
     limits: &Limits,
 ) -> std::io::Result<()> {
     let total = tree.total();
     let mut todo: Vec<(NodeId, usize)> = tree
-        .children(CallTree::ROOT)
+        .child_nodes(CallTree::ROOT)
         .iter()
         .rev()
         .map(|&n| (n, 1))
@@ -205,9 +209,9 @@ fn write_nodes(
             percent(tree.total_weight(node), total),
             percent(tree.self_weight(node), total),
             "  ".repeat(depth - 1),
-            view.label(tree, node)
+            view.label(&*tree, node)
         )?;
-        todo.extend(tree.children(node).iter().rev().map(|&c| (c, depth + 1)));
+        todo.extend(tree.child_nodes(node).iter().rev().map(|&c| (c, depth + 1)));
     }
     Ok(())
 }
@@ -232,18 +236,22 @@ struct NodeJson {
 
 fn json_nodes(
     view: &View,
-    tree: &CallTree,
+    tree: &mut impl WeightedTree,
     parent: NodeId,
     limits: &Limits,
     depth: usize,
 ) -> Vec<NodeJson> {
     let total = tree.total();
     let round = |p: f64| (p * 10_000.0).round() / 10_000.0;
-    tree.children(parent)
-        .iter()
-        .filter(|&&n| limits.shows(tree, n, depth))
-        .map(|&n| NodeJson {
-            name: view.label(tree, n),
+    let shown: Vec<NodeId> = tree
+        .child_nodes(parent)
+        .into_iter()
+        .filter(|&n| limits.shows(tree, n, depth))
+        .collect();
+    shown
+        .into_iter()
+        .map(|n| NodeJson {
+            name: view.label(&*tree, n),
             total_weight: tree.total_weight(n),
             self_weight: tree.self_weight(n),
             total_percent: round(percent(tree.total_weight(n), total)),

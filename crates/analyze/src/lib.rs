@@ -16,7 +16,9 @@ pub use diagnostics::{Diagnostic, DiagnosticKind};
 pub use findings::{Analysis, Breakdown, CategoryShare, Evidence, Finding, FindingKind};
 pub use functions::{FunctionGroups, FunctionStats, GroupIndex, Grouping, SortBy, TopFunctions};
 pub use stack_weights::StackWeights;
-pub use view::{CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, View};
+pub use view::{
+    BottomUp, CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, View, WeightedTree,
+};
 
 /// The thresholds the findings and diagnostics use (documented in docs/findings.md).
 pub mod thresholds {

@@ -3,7 +3,8 @@
 use profview_model::Profile;
 use serde::Serialize;
 
-use super::group_tree::{GroupTree, Node, ROOT};
+use super::group_tree::{Node, ROOT};
+use super::WeightedTree;
 use crate::{FunctionGroups, FunctionStats, GroupIndex, SortBy, TopFunctions};
 
 /// Index of a node in a [`CallTree`]; [`CallTree::ROOT`] is the root, which has no function.
@@ -21,15 +22,13 @@ pub struct CallTree {
     /// Children of node `n`: `children[child_start[n]..child_start[n + 1]]`.
     child_start: Vec<u32>,
     children: Vec<NodeId>,
-    inverted: bool,
 }
 
 impl CallTree {
     /// The root node: no function, its total is the weight of the whole view.
     pub const ROOT: NodeId = ROOT;
 
-    pub(crate) fn build(tree: GroupTree, self_weight: Vec<f64>, inverted: bool) -> Self {
-        let GroupTree { parent, group, .. } = tree;
+    pub(crate) fn build(parent: Vec<Node>, group: Vec<GroupIndex>, self_weight: Vec<f64>) -> Self {
         let mut total_weight = self_weight.clone();
         for n in (1..parent.len()).rev() {
             total_weight[parent[n] as usize] += total_weight[n];
@@ -59,7 +58,6 @@ impl CallTree {
             total_weight,
             child_start,
             children,
-            inverted,
         };
         tree.sort_children();
         tree
@@ -88,11 +86,6 @@ impl CallTree {
         self.parent.len() <= 1
     }
 
-    /// True for a bottom-up tree (roots are the sampled functions, children their callers).
-    pub fn is_inverted(&self) -> bool {
-        self.inverted
-    }
-
     /// The weight of the whole view.
     pub fn total(&self) -> f64 {
         self.total_weight[ROOT as usize]
@@ -114,8 +107,7 @@ impl CallTree {
         (node != ROOT).then(|| self.group[node as usize])
     }
 
-    /// Weight of the samples whose path ends exactly at `node`. In a bottom-up tree: of the
-    /// samples whose whole stack is the path (the weight of a root is in its total).
+    /// Weight of the samples whose path ends exactly at `node`.
     pub fn self_weight(&self, node: NodeId) -> f64 {
         self.self_weight[node as usize]
     }
@@ -188,7 +180,7 @@ impl CallTree {
     }
 
     /// Self and total weight per function group (recursion counted once), as a table sorted
-    /// by `sort`. For a bottom-up tree, self weights are the roots' totals.
+    /// by `sort`.
     pub fn functions(
         &self,
         profile: &Profile,
@@ -199,13 +191,7 @@ impl CallTree {
         let mut total_w = vec![0.0; groups.len()];
         self.walk(|node, above| {
             let g = self.group[node as usize] as usize;
-            if self.inverted {
-                if self.parent[node as usize] == ROOT {
-                    self_w[g] += self.total_weight(node);
-                }
-            } else {
-                self_w[g] += self.self_weight(node);
-            }
+            self_w[g] += self.self_weight(node);
             if above == 0 {
                 total_w[g] += self.total_weight(node);
             }
@@ -318,24 +304,25 @@ fn related(groups: &FunctionGroups, weights: &[f64]) -> Vec<Related> {
     out
 }
 
-/// The bottom-up tree of `tree`: each sampled function at the root, its callers below.
-pub(crate) fn invert(tree: &CallTree) -> CallTree {
-    let mut inverted = GroupTree::new();
-    let mut self_weight = vec![0.0];
-    for n in 1..tree.len() {
-        let weight = tree.self_weight[n];
-        if weight == 0.0 {
-            continue;
-        }
-        let mut at = ROOT;
-        let mut node = n as Node;
-        while node != ROOT {
-            at = inverted.intern(at, tree.group[node as usize]);
-            node = tree.parent[node as usize];
-        }
-        self_weight.resize(inverted.len(), 0.0);
-        self_weight[at as usize] += weight;
+// For `&CallTree`: the top-down tree is complete, so reading it never needs `&mut`.
+impl WeightedTree for &CallTree {
+    fn total(&self) -> f64 {
+        CallTree::total(self)
     }
-    self_weight.resize(inverted.len(), 0.0);
-    CallTree::build(inverted, self_weight, true)
+
+    fn child_nodes(&mut self, node: NodeId) -> Vec<NodeId> {
+        self.children(node).to_vec()
+    }
+
+    fn group(&self, node: NodeId) -> Option<GroupIndex> {
+        CallTree::group(self, node)
+    }
+
+    fn self_weight(&self, node: NodeId) -> f64 {
+        CallTree::self_weight(self, node)
+    }
+
+    fn total_weight(&self, node: NodeId) -> f64 {
+        CallTree::total_weight(self, node)
+    }
 }

@@ -31,11 +31,19 @@ pub(crate) struct GroupTree {
 
 impl GroupTree {
     pub(crate) fn new() -> Self {
-        Self {
-            parent: vec![ROOT],
-            group: vec![NO_GROUP],
-            index: FxHashMap::default(),
-        }
+        Self::with_capacity(1)
+    }
+
+    /// An empty tree with room for `nodes` nodes.
+    pub(crate) fn with_capacity(nodes: usize) -> Self {
+        let mut tree = Self {
+            parent: Vec::with_capacity(nodes),
+            group: Vec::with_capacity(nodes),
+            index: FxHashMap::with_capacity_and_hasher(nodes, Default::default()),
+        };
+        tree.parent.push(ROOT);
+        tree.group.push(NO_GROUP);
+        tree
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -85,7 +93,8 @@ impl Step {
     /// Apply the step to every path of `input`: the new tree, and where each input node went
     /// (a node of the new tree, [`EXCLUDED`] or [`PENDING`]).
     pub(crate) fn apply(&self, input: &GroupTree) -> (GroupTree, Vec<Node>) {
-        let mut out = GroupTree::new();
+        // A transform mostly keeps or shrinks the tree: size for the input.
+        let mut out = GroupTree::with_capacity(input.len());
         let mut map = Vec::with_capacity(input.len());
         map.push(match self {
             Step::Focus(_) => PENDING,

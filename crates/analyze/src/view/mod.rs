@@ -5,11 +5,13 @@
 //! of groups); [`Explorer::view`] then recomputes a [`View`] for any list of [`Transform`]s,
 //! which is what the TUI does on every focus, merge, drop or undo.
 
+mod bottom_up;
 mod call_tree;
 mod group_tree;
 
 use std::fmt;
 
+pub use bottom_up::BottomUp;
 pub use call_tree::{CallTree, CallerCallee, NodeId, Related};
 use group_tree::{is_node, GroupTree, Node, Step, ROOT};
 use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
@@ -161,21 +163,30 @@ impl<'p> Explorer<'p> {
             .iter()
             .filter_map(|t| self.step(&mut groups, t))
             .collect();
-        let mut tree = self.paths.clone();
-        let mut final_of_path: Vec<Node> = (0..tree.len() as Node).collect();
+        // No copy of the base paths: the first step reads them, and without steps they are
+        // the tree.
+        let mut transformed: Option<GroupTree> = None;
+        let mut final_of_path: Option<Vec<Node>> = None;
         for step in &steps {
-            let (next, map) = step.apply(&tree);
-            for node in &mut final_of_path {
-                if is_node(*node) {
-                    *node = map[*node as usize];
+            let (next, map) = step.apply(transformed.as_ref().unwrap_or(&self.paths));
+            final_of_path = Some(match final_of_path {
+                None => map,
+                Some(mut chained) => {
+                    for node in &mut chained {
+                        if is_node(*node) {
+                            *node = map[*node as usize];
+                        }
+                    }
+                    chained
                 }
-            }
-            tree = next;
+            });
+            transformed = Some(next);
         }
-        let self_weight = self.weigh(kinds, transforms, &final_of_path, tree.len());
+        let tree = transformed.as_ref().unwrap_or(&self.paths);
+        let self_weight = self.weigh(kinds, transforms, final_of_path.as_deref(), tree.len());
         View {
             groups,
-            tree: CallTree::build(tree, self_weight, false),
+            tree: CallTree::build(tree.parent.clone(), tree.group.clone(), self_weight),
         }
     }
 
@@ -184,7 +195,7 @@ impl<'p> Explorer<'p> {
         &self,
         kinds: &[WeightKindId],
         transforms: &[Transform],
-        final_of_path: &[Node],
+        final_of_path: Option<&[Node]>,
         nodes: usize,
     ) -> Vec<f64> {
         let filter = SampleFilter::new(self.profile, kinds, transforms);
@@ -195,7 +206,8 @@ impl<'p> Explorer<'p> {
             if !filter.keeps(s.kind, s.thread, s.time) {
                 continue;
             }
-            let node = final_of_path[self.path_of_stack[s.stack.index()] as usize];
+            let path = self.path_of_stack[s.stack.index()];
+            let node = final_of_path.map_or(path, |f| f[path as usize]);
             if is_node(node) {
                 self_weight[node as usize] += s.weight;
             }
@@ -347,8 +359,9 @@ impl View {
     }
 
     /// The bottom-up (inverted) call tree: sampled functions at the root, their callers below.
-    pub fn bottom_up(&self) -> CallTree {
-        call_tree::invert(&self.tree)
+    /// Nodes are computed as they are opened.
+    pub fn bottom_up(&self) -> BottomUp<'_> {
+        BottomUp::new(&self.tree)
     }
 
     /// Self and total weight per function in this view.
@@ -366,10 +379,24 @@ impl View {
 
     /// What to show for node `node` of `tree` (this view's top-down tree or its bottom-up
     /// tree): its function, with the line when grouping by line.
-    pub fn label(&self, tree: &CallTree, node: NodeId) -> String {
+    pub fn label(&self, tree: &(impl WeightedTree + ?Sized), node: NodeId) -> String {
         tree.group(node)
             .map_or_else(|| "[root]".to_owned(), |g| self.groups.label(g))
     }
+}
+
+/// What the top-down and the bottom-up tree have in common, for code that shows either.
+pub trait WeightedTree {
+    /// The weight of the whole view.
+    fn total(&self) -> f64;
+    /// The children of `node` with a non-zero total, heaviest first (computed if needed).
+    fn child_nodes(&mut self, node: NodeId) -> Vec<NodeId>;
+    /// The function group of `node`, `None` for the root.
+    fn group(&self, node: NodeId) -> Option<GroupIndex>;
+    /// Weight of the samples whose path ends at `node`.
+    fn self_weight(&self, node: NodeId) -> f64;
+    /// Weight of the samples whose path passes through `node`.
+    fn total_weight(&self, node: NodeId) -> f64;
 }
 
 /// First and last sample timestamp of the profile, in nanoseconds.

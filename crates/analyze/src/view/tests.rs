@@ -44,23 +44,23 @@ fn module(p: &mut Profile, path: &str) -> profview_model::ModuleId {
 }
 
 /// The tree as `name total/self` lines, indented by depth.
-fn render(view: &View, tree: &CallTree) -> Vec<String> {
+fn render(view: &View, tree: &mut impl WeightedTree) -> Vec<String> {
     let mut out = Vec::new();
-    let mut todo: Vec<NodeId> = tree
-        .children(CallTree::ROOT)
+    let mut todo: Vec<(NodeId, usize)> = tree
+        .child_nodes(CallTree::ROOT)
         .iter()
         .rev()
-        .copied()
+        .map(|&n| (n, 0))
         .collect();
-    while let Some(n) = todo.pop() {
-        let name = tree.group(n).map(|g| view.groups().label(g)).unwrap();
+    while let Some((n, depth)) = todo.pop() {
         out.push(format!(
-            "{}{name} {}/{}",
-            "  ".repeat(tree.depth(n) - 1),
+            "{}{} {}/{}",
+            "  ".repeat(depth),
+            view.label(&*tree, n),
             tree.total_weight(n),
             tree.self_weight(n)
         ));
-        todo.extend(tree.children(n).iter().rev());
+        todo.extend(tree.child_nodes(n).iter().rev().map(|&c| (c, depth + 1)));
     }
     out
 }
@@ -85,7 +85,7 @@ fn top_down_tree_has_totals_and_self() {
     let v = view(&p, k, &[]);
     assert_eq!(v.tree().total(), 15.0);
     assert_eq!(
-        render(&v, v.tree()),
+        render(&v, &mut v.tree()),
         [
             "main 10/0",
             "  parse 5/0",
@@ -104,11 +104,10 @@ fn top_down_tree_has_totals_and_self() {
 fn bottom_up_tree_starts_at_sampled_functions() {
     let (p, k) = sample_set();
     let v = view(&p, k, &[]);
-    let up = v.bottom_up();
-    assert!(up.is_inverted());
+    let mut up = v.bottom_up();
     assert_eq!(up.total(), 15.0);
     assert_eq!(
-        render(&v, &up),
+        render(&v, &mut up),
         [
             // Equal totals: the function seen first comes first.
             "malloc 7/0",
@@ -132,8 +131,14 @@ fn view_functions_match_top_functions() {
     let v = view(&p, k, &[]);
     for sort in [SortBy::SelfWeight, SortBy::Total] {
         assert_eq!(v.functions(&p, sort), TopFunctions::new(&p, k, sort));
-        let up = v.bottom_up().functions(&p, v.groups(), sort);
-        assert_eq!(up, TopFunctions::new(&p, k, sort));
+    }
+    // The bottom-up roots are the functions' self weights.
+    let mut up = v.bottom_up();
+    let top = TopFunctions::new(&p, k, SortBy::SelfWeight);
+    for root in up.children(BottomUp::ROOT).to_vec() {
+        let name = v.label(&up, root);
+        let row = top.functions.iter().find(|f| f.name == name).unwrap();
+        assert_eq!(up.total_weight(root), row.self_weight, "{name}");
     }
 }
 
@@ -180,7 +185,7 @@ fn focus_makes_the_function_the_root() {
     let v = view(&p, k, &[Transform::FocusFunction("parse".into())]);
     assert_eq!(v.tree().total(), 9.0);
     assert_eq!(
-        render(&v, v.tree()),
+        render(&v, &mut v.tree()),
         ["parse 9/0", "  lex 7/7", "  malloc 2/2"]
     );
 }
@@ -193,7 +198,7 @@ fn merge_gives_self_time_to_the_caller() {
     let top = v.functions(&p, SortBy::SelfWeight);
     assert!(top.functions.iter().all(|f| f.name != "parse"));
     assert_eq!(
-        render(&v, v.tree()),
+        render(&v, &mut v.tree()),
         [
             "main 10/0",
             "  run 5/1",
@@ -226,7 +231,7 @@ fn transforms_compose_in_order() {
         ],
     );
     assert_eq!(
-        render(&v, v.tree()),
+        render(&v, &mut v.tree()),
         ["main 10/1", "  parse 9/0", "    lex 7/7", "    malloc 2/2"]
     );
 }
@@ -236,12 +241,15 @@ fn undo_and_redo() {
     let (p, k) = sample_set();
     let explorer = Explorer::new(&p, Grouping::Function);
     let mut t = Transforms::default();
-    let before = render(&view(&p, k, &[]), explorer.view(&[k], t.applied()).tree());
+    let before = render(
+        &view(&p, k, &[]),
+        &mut explorer.view(&[k], t.applied()).tree(),
+    );
     t.push(Transform::DropFunction("lex".into()));
     assert_eq!(explorer.view(&[k], t.applied()).tree().total(), 8.0);
     assert!(t.undo());
     let v = explorer.view(&[k], t.applied());
-    assert_eq!(render(&v, v.tree()), before);
+    assert_eq!(render(&v, &mut v.tree()), before);
     assert!(!t.undo());
     assert!(t.redo());
     assert_eq!(t.applied(), [Transform::DropFunction("lex".into())]);
@@ -252,7 +260,7 @@ fn collapse_recursion() {
     let (p, k) = profile(&[(0, 0, "main;walk;visit;walk;visit;leaf", 1.0)]);
     let v = view(&p, k, &[Transform::CollapseRecursion("walk".into())]);
     assert_eq!(
-        render(&v, v.tree()),
+        render(&v, &mut v.tree()),
         ["main 1/0", "  walk 1/0", "    visit 1/0", "      leaf 1/1"]
     );
 }
@@ -262,7 +270,7 @@ fn collapse_module_into_one_frame() {
     let (p, k) = profile(&[(0, 0, "main;lib:qsort;lib:msort;cmp;lib:memcmp", 1.0)]);
     let v = view(&p, k, &[Transform::CollapseModule("libc.so.6".into())]);
     assert_eq!(
-        render(&v, v.tree()),
+        render(&v, &mut v.tree()),
         [
             "main 1/0",
             "  [libc.so.6] 1/0",
@@ -282,7 +290,7 @@ fn collapse_crate_takes_its_sub_crates() {
     )]);
     let v = view(&p, k, &[Transform::CollapseCrate("rayon".into())]);
     assert_eq!(
-        render(&v, v.tree()),
+        render(&v, &mut v.tree()),
         [
             "main 1/0",
             "  [rayon] 1/0",
