@@ -304,7 +304,30 @@ fn related(groups: &FunctionGroups, weights: &[f64]) -> Vec<Related> {
     out
 }
 
-// For `&CallTree`: the top-down tree is complete, so reading it never needs `&mut`.
+impl WeightedTree for CallTree {
+    fn total(&self) -> f64 {
+        CallTree::total(self)
+    }
+
+    fn child_nodes(&mut self, node: NodeId) -> Vec<NodeId> {
+        self.children(node).to_vec()
+    }
+
+    fn group(&self, node: NodeId) -> Option<GroupIndex> {
+        CallTree::group(self, node)
+    }
+
+    fn self_weight(&self, node: NodeId) -> f64 {
+        CallTree::self_weight(self, node)
+    }
+
+    fn total_weight(&self, node: NodeId) -> f64 {
+        CallTree::total_weight(self, node)
+    }
+}
+
+// The top-down tree is complete, so code holding `&CallTree` can read it as a WeightedTree
+// too.
 impl WeightedTree for &CallTree {
     fn total(&self) -> f64 {
         CallTree::total(self)
