@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use profview_model::{Frame, FrameId, Profile, WeightKindId};
+use profview_model::{Frame, FrameId, Profile, WeightKindId, WeightUnit, OFF_CPU_EVENT};
 use serde::Serialize;
 
 use crate::category::{classify, is_kernel_entry, is_spawn, Category, FrameClass};
@@ -377,6 +377,7 @@ impl Analysis {
             findings.extend(ctx.distributed());
             findings.extend(ctx.categories());
             findings.extend(ctx.small_tasks());
+            add_blocked_lock_time(&mut findings, profile, kind, groups, &breakdown);
         }
         findings.sort_by(|a, b| b.score.total_cmp(&a.score));
         let mut shares: Vec<CategoryShare> = breakdown
@@ -402,6 +403,64 @@ impl Analysis {
     /// The strongest finding.
     pub fn primary(&self) -> Option<&Finding> {
         self.findings.first()
+    }
+}
+
+/// When the file also holds off-CPU time and `kind` is on-CPU time, the time threads spent
+/// blocked in lock waits belongs to lock contention too: add it to the lock finding's evidence,
+/// or make the finding when locks take [`LOCK_MIN_SHARE`] of the on- plus off-CPU time.
+fn add_blocked_lock_time(
+    findings: &mut Vec<Finding>,
+    profile: &Profile,
+    kind: WeightKindId,
+    groups: &FunctionGroups,
+    on_cpu: &Breakdown,
+) {
+    let Some(off) = profile.find_weight_kind(OFF_CPU_EVENT) else {
+        return;
+    };
+    if off == kind || profile.weight_kind(kind).unit != WeightUnit::Nanoseconds {
+        return;
+    }
+    let blocked = Breakdown::new(profile, &StackWeights::new(profile, off), groups);
+    let locked_weight = |b: &Breakdown| b.categories.get(&Category::Lock).copied().unwrap_or(0.0);
+    let blocked_in_locks = locked_weight(&blocked);
+    if blocked_in_locks <= 0.0 {
+        return;
+    }
+    let wall = on_cpu.busy + blocked.busy + blocked.idle;
+    let share = (locked_weight(on_cpu) + blocked_in_locks) / wall;
+    let evidence = Evidence {
+        what: format!(
+            "blocked off-CPU in lock waits: {:.1} ms, {} of the off-CPU time",
+            blocked_in_locks / 1e6,
+            pct(blocked.fraction(blocked_in_locks))
+        ),
+        share: blocked_in_locks / wall,
+    };
+    if let Some(f) = findings
+        .iter_mut()
+        .find(|f| f.kind == FindingKind::LockContention)
+    {
+        f.evidence.push(evidence);
+        f.score = f.score.max(share.min(1.0));
+    } else if share >= LOCK_MIN_SHARE {
+        let advice = CATEGORY_RULES
+            .iter()
+            .find(|r| r.category == Category::Lock)
+            .map_or(&[][..], |r| r.advice);
+        findings.push(Finding {
+            kind: FindingKind::LockContention,
+            score: share.min(1.0),
+            summary: format!(
+                "{} of the on- and off-CPU time is in locks, {:.1} ms of it blocked off-CPU",
+                pct(share),
+                blocked_in_locks / 1e6
+            ),
+            functions: Vec::new(),
+            evidence: vec![evidence],
+            advice: advice.iter().map(|a| (*a).to_owned()).collect(),
+        });
     }
 }
 
@@ -961,6 +1020,81 @@ mod tests {
             (&["main", "c"], 48),
         ]);
         assert!(!found.contains(&FindingKind::DistributedCost), "{found:?}");
+    }
+
+    /// On-CPU time in `work` only, plus `blocked_ms` of off-CPU time in a mutex wait and 10 ms
+    /// asleep.
+    fn with_off_cpu(blocked_ms: f64) -> Analysis {
+        let mut p = Profile::new();
+        let on = p.add_weight_kind("cpu-clock", WeightUnit::Nanoseconds);
+        let off = p.add_weight_kind(OFF_CPU_EVENT, WeightUnit::Nanoseconds);
+        let thread = p.add_thread(None, None, None);
+        let kernel = {
+            let path = p.intern_string("[kernel.kallsyms]");
+            p.intern_module(profview_model::Module {
+                path,
+                build_id: None,
+                address_range: None,
+            })
+        };
+        let mut add = |p: &mut Profile, names: &[&str], kind, weight| {
+            let frames: Vec<_> = names
+                .iter()
+                .map(|n| match n.strip_prefix("k:") {
+                    Some(k) => p.resolved_frame(k, Some(kernel), FrameKind::Kernel),
+                    None => p.resolved_frame(n, None::<ModuleId>, FrameKind::User),
+                })
+                .collect();
+            let stack = p.intern_stack_path(&frames);
+            p.add_sample(Sample {
+                thread,
+                time: None,
+                stack,
+                kind,
+                weight,
+            });
+        };
+        for _ in 0..100 {
+            add(&mut p, &["main", "worker", "work"], on, 1e6);
+        }
+        let lock_wait = [
+            "main",
+            "worker",
+            "pthread_mutex_lock",
+            "__GI___lll_lock_wait",
+            "k:futex_wait",
+            "k:schedule",
+        ];
+        add(&mut p, &lock_wait, off, blocked_ms * 1e6);
+        add(
+            &mut p,
+            &["main", "worker", "k:hrtimer_nanosleep", "k:schedule"],
+            off,
+            10e6,
+        );
+        Analysis::new(&p, on)
+    }
+
+    #[test]
+    fn off_cpu_lock_waits_make_lock_contention() {
+        let found = with_off_cpu(60.0);
+        let lock = found
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::LockContention)
+            .expect("60 ms blocked of 170 ms is lock contention");
+        assert!((lock.score - 60.0 / 170.0).abs() < 1e-9, "{}", lock.score);
+        assert!(
+            lock.evidence[0].what.contains("60.0 ms"),
+            "{:?}",
+            lock.evidence
+        );
+        // 20 of 130 ms (15%) stays below the threshold.
+        let few = with_off_cpu(20.0);
+        assert!(few
+            .findings
+            .iter()
+            .all(|f| f.kind != FindingKind::LockContention));
     }
 
     #[test]

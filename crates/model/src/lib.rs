@@ -24,6 +24,6 @@ pub use ids::{
 };
 pub use metadata::{Metadata, SourceFormat, Warning, WarningKind, Warnings};
 pub use profile::{
-    Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit,
+    Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit, OFF_CPU_EVENT,
 };
 pub use strings::StringTable;

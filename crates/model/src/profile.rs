@@ -48,6 +48,10 @@ pub struct Thread {
     pub name: Option<StringId>,
 }
 
+/// The weight kind that holds off-CPU (blocked) time, in nanoseconds, per stack the thread
+/// was switched out at; readers derive it from scheduler events such as `sched:sched_switch`.
+pub const OFF_CPU_EVENT: &str = "off-cpu";
+
 /// What a weight counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -32,7 +32,6 @@ use profview_symbolize::SymbolPaths;
 
 use crate::progress::{Progress, Tracked};
 use crate::ParseError;
-pub use offcpu::OFF_CPU_EVENT;
 use offcpu::{OffCpu, Switch};
 use stacks::{RawFrame, StackBuilder};
 use state::Processes;

@@ -7,11 +7,8 @@
 //! switch-in was not recorded (the CPU came from a task perf did not follow, such as the idle
 //! task), the thread's next sample ends the wait instead: an upper bound, counted apart.
 
-use profview_model::{Profile, Sample, StackId, ThreadId, WeightKindId, WeightUnit};
+use profview_model::{Profile, Sample, StackId, ThreadId, WeightKindId, WeightUnit, OFF_CPU_EVENT};
 use rustc_hash::FxHashMap;
-
-/// The name of the weight kind the blocked time goes to.
-pub const OFF_CPU_EVENT: &str = "off-cpu";
 
 /// Offsets in the raw data of `sched:sched_switch` (stable since Linux 4.x): an 8-byte common
 /// header, `prev_comm[16]`, `prev_pid` (i32), `prev_prio`, `prev_state` (long), `next_comm[16]`,
