@@ -279,6 +279,7 @@ fn inlined_frames_match_binutils_addr2line() {
             path: dir.join(binary).display().to_string(),
             build_id: None,
             offsets: reference.iter().map(|(o, _)| *o).collect(),
+            relative: false,
         };
         let outcome = resolve_module(&job, &SymbolPaths::only(vec![dir.clone()]), true);
         for (offset, expected) in &reference {

@@ -940,6 +940,7 @@ mod tests {
                 path,
                 build_id: None,
                 address_range: None,
+                relative_addresses: false,
             })
         };
         for (names, count) in stacks {
@@ -1035,6 +1036,7 @@ mod tests {
                 path,
                 build_id: None,
                 address_range: None,
+                relative_addresses: false,
             })
         };
         let mut add = |p: &mut Profile, names: &[&str], kind, weight| {

@@ -13,6 +13,9 @@ pub struct Module {
     pub build_id: Option<Vec<u8>>,
     /// Address range the module was mapped at, when known (runtime addresses).
     pub address_range: Option<(u64, u64)>,
+    /// Frame addresses in this module are relative to its image base (Firefox / samply
+    /// profiles: the address minus the first segment's address), not file offsets (perf).
+    pub relative_addresses: bool,
 }
 
 /// A function: a name within an optional module.

@@ -170,6 +170,7 @@ fn collect_jobs(profile: &Profile) -> (UserJobs, Vec<FrameId>) {
                 path: profile.string(module.path).to_owned(),
                 build_id: module.build_id.clone(),
                 offsets: offs,
+                relative: module.relative_addresses,
             };
             (m, job)
         })

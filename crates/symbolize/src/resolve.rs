@@ -30,6 +30,8 @@ pub struct ModuleJob {
     pub build_id: Option<Vec<u8>>,
     /// Sorted, unique file offsets to look up (return addresses already minus one).
     pub offsets: Vec<u64>,
+    /// The offsets are relative to the image base (Firefox / samply), not file offsets.
+    pub relative: bool,
 }
 
 /// The result for one module.
@@ -82,8 +84,14 @@ pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> Mod
     } else {
         None
     };
+    let base = image_base(&layout);
     for &offset in &job.offsets {
-        let Some(svma) = file_offset_to_svma(&layout, offset) else {
+        let svma = if job.relative {
+            offset.checked_add(base)
+        } else {
+            file_offset_to_svma(&layout, offset)
+        };
+        let Some(svma) = svma else {
             continue;
         };
         let frames = lookup(svma, &symtab, dwarf.as_ref(), inline);
@@ -159,4 +167,14 @@ fn dwarf_frames(dwarf: &addr2line::Loader, svma: u64) -> Vec<SymFrame> {
     }
     out.reverse();
     out
+}
+
+/// The address that Firefox-profile "relative addresses" count from: that of the segment
+/// mapping the start of the file (0 for position-independent ELF, 0x400000 for a classic
+/// executable).
+fn image_base(file: &object::File<'_>) -> u64 {
+    use object::{Object, ObjectSegment};
+    file.segments()
+        .find(|seg| seg.file_range().0 == 0)
+        .map_or(0, |seg| seg.address())
 }

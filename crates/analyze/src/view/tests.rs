@@ -40,6 +40,7 @@ fn module(p: &mut Profile, path: &str) -> profview_model::ModuleId {
         path,
         build_id: None,
         address_range: None,
+        relative_addresses: false,
     })
 }
 

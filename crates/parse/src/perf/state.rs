@@ -199,6 +199,7 @@ impl Processes {
             path,
             build_id,
             address_range: None,
+            relative_addresses: false,
         });
         let new = Mapping {
             start: m.start,
@@ -264,6 +265,7 @@ impl Processes {
             path,
             build_id,
             address_range: None,
+            relative_addresses: false,
         });
         self.kernel_module = Some(m);
         m
