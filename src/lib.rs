@@ -154,8 +154,28 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
             KernelPreload::NotNeeded => None,
         };
         profview_symbolize::symbolize(&mut profile, &sym);
+        name_from_sidecar(path, &mut profile)?;
     }
     Ok(profile)
+}
+
+/// Frames no binary was found for get their names from samply's `.syms.json` sidecar, when
+/// one sits beside the profile.
+fn name_from_sidecar(path: &Path, profile: &mut Profile) -> Result<(), Error> {
+    if profview_symbolize::unresolved_frame_count(profile) == 0 {
+        return Ok(());
+    }
+    let Some(sidecar_path) = profview_parse::firefox::find_sidecar(path) else {
+        return Ok(());
+    };
+    let name = sidecar_path.display().to_string();
+    let bytes = std::fs::read(&sidecar_path).map_err(|source| profview_parse::ParseError::Io {
+        name: name.clone(),
+        source,
+    })?;
+    let sidecar = profview_parse::firefox::Sidecar::parse(&name, &bytes)?;
+    sidecar.name_frames(profile);
+    Ok(())
 }
 
 /// Kernel symbols read ahead of need.

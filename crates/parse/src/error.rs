@@ -53,6 +53,15 @@ pub enum ParseError {
         /// What failed, and where.
         problem: String,
     },
+    /// A Firefox Profiler JSON file that cannot be read: malformed JSON (with line and
+    /// column), a format version this build does not know, or a missing table.
+    #[error("{name}: not a readable Firefox profile: {problem}")]
+    Firefox {
+        /// The input's name.
+        name: String,
+        /// What failed, and where.
+        problem: String,
+    },
     /// The format is recognized but this build cannot read it.
     #[error("{name}: {format} input is not supported by this version of profview")]
     UnsupportedFormat {

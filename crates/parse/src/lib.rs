@@ -9,6 +9,7 @@
 //! and the place.
 
 mod error;
+pub mod firefox;
 pub mod folded;
 mod folded_write;
 mod input;
@@ -133,10 +134,7 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
         InputFormat::PerfData => {
             perf::read_perf_data(name, bytes, &perf_options(options)).map(Parsed::Single)
         }
-        InputFormat::Firefox => Err(ParseError::UnsupportedFormat {
-            name: name.to_owned(),
-            format: "Firefox / samply JSON",
-        }),
+        InputFormat::Firefox => firefox::parse_firefox(name, bytes).map(Parsed::Single),
     }
 }
 

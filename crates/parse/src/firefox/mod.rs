@@ -1,0 +1,101 @@
+//! Firefox Profiler JSON: the processed format (what samply writes) and the Gecko format (what
+//! Firefox and `perf script report gecko` write).
+//!
+//! Both keep tables as columns. The processed format moved its string array to `shared` at
+//! version 56 and its stack, frame, func, resource and native-symbol tables at 60, changed
+//! stack parents from `prefix` to `prefixOffset` at 66, and added `frameTable.lib` at 70.
+//! Frames of samply profiles are usually addresses relative to a library (`libs[]`, with the
+//! GNU build-id as `codeId`): they become unresolved frames for the symbolizer, or take their
+//! names from a `.syms.json` sidecar written by `samply record --unstable-presymbolicate`.
+
+mod gecko;
+mod processed;
+mod sidecar;
+
+use profview_model::Profile;
+use serde_json::Value;
+
+use crate::ParseError;
+pub use sidecar::{find_sidecar, Sidecar};
+
+/// The newest processed-format version this reader knows.
+pub const MAX_PROCESSED_VERSION: u64 = 70;
+/// The newest Gecko-format version this reader knows.
+pub const MAX_GECKO_VERSION: u64 = 36;
+
+/// Parse Firefox Profiler JSON (either format) into a profile. Frames given as library
+/// addresses stay unresolved, for the symbolizer and then [`Sidecar::name_frames`].
+pub fn parse_firefox(name: &str, bytes: &[u8]) -> Result<Profile, ParseError> {
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| json_error(name, &e))?;
+    let meta = root
+        .get("meta")
+        .ok_or_else(|| bad(name, "no `meta` object: not a Firefox profile"))?;
+    if let Some(version) = meta
+        .get("preprocessedProfileVersion")
+        .and_then(Value::as_u64)
+    {
+        if version > MAX_PROCESSED_VERSION {
+            return Err(bad(
+                name,
+                &format!("processed profile version {version} is newer than this profview reads (versions up to {MAX_PROCESSED_VERSION})"),
+            ));
+        }
+        return processed::parse(name, &root, version);
+    }
+    match meta.get("version").and_then(Value::as_u64) {
+        Some(v) if v > MAX_GECKO_VERSION => Err(bad(
+            name,
+            &format!("Gecko profile version {v} is newer than this profview reads (versions up to {MAX_GECKO_VERSION}; processed profiles up to {MAX_PROCESSED_VERSION})"),
+        )),
+        Some(_) => gecko::parse(name, &root),
+        None => Err(bad(name, "`meta` has neither `preprocessedProfileVersion` nor `version`")),
+    }
+}
+
+fn json_error(name: &str, e: &serde_json::Error) -> ParseError {
+    ParseError::Firefox {
+        name: name.to_owned(),
+        problem: format!(
+            "invalid JSON at line {} column {}: {e}",
+            e.line(),
+            e.column()
+        ),
+    }
+}
+
+fn bad(name: &str, problem: &str) -> ParseError {
+    ParseError::Firefox {
+        name: name.to_owned(),
+        problem: problem.to_owned(),
+    }
+}
+
+/// Helpers to read JSON columns without panicking: a missing or mistyped value is `None`.
+pub(crate) trait Columns {
+    fn column(&self, key: &str) -> &[Value];
+    fn index_at(&self, key: &str, i: usize) -> Option<usize>;
+}
+
+impl Columns for Value {
+    fn column(&self, key: &str) -> &[Value] {
+        self.get(key)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn index_at(&self, key: &str, i: usize) -> Option<usize> {
+        let v = self.column(key).get(i)?.as_i64()?;
+        usize::try_from(v).ok()
+    }
+}
+
+/// Hex build-id (`codeId`) to bytes.
+pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || hex.is_empty() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
