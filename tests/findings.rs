@@ -120,3 +120,44 @@ fn report_shows_the_primary_finding_under_its_table() {
     assert!(text.contains("Primary finding"), "{text}");
     assert!(text.contains("single_hotspot"), "{text}");
 }
+
+#[test]
+fn every_samply_file_gets_its_cases_primary_finding() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let kallsyms = shared_fixtures()
+        .join("kallsyms.txt.gz")
+        .display()
+        .to_string();
+    for (case, expected) in CASES {
+        let dir = shared_fixtures().join(case);
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|f| f.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".samply.json.gz"))
+            .collect();
+        files.sort();
+        for file in files {
+            let path = dir.join(&file).display().to_string();
+            let symbols = dir.display().to_string();
+            let args = [
+                "analyze",
+                &path,
+                "--symbol-path",
+                &symbols,
+                "--kallsyms",
+                &kallsyms,
+                "--format",
+                "json",
+            ];
+            let found = kinds(&stdout_of(&args));
+            checked += 1;
+            if found.first().map(String::as_str) != Some(*expected) {
+                failures.push(format!("{case}/{file}: expected {expected}, got {found:?}"));
+            }
+        }
+    }
+    assert!(checked >= 12, "only {checked} samply files found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -91,7 +91,7 @@ impl Columns for Value {
 
 /// Hex build-id (`codeId`) to bytes.
 pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 || hex.is_empty() {
+    if !hex.len().is_multiple_of(2) || hex.is_empty() {
         return None;
     }
     (0..hex.len())
@@ -99,3 +99,6 @@ pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
