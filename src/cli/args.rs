@@ -68,6 +68,13 @@ Examples:
   profview collapse perf.data | inferno-flamegraph > flame.svg
   profview collapse profile.json.gz -o stacks.folded")]
     Collapse(CollapseArgs),
+    /// Convert to another format: a presymbolicated Firefox Profiler profile (names, files and
+    /// lines already in it), or folded stacks.
+    #[command(after_help = "\
+Examples:
+  profview convert perf.data --to firefox -o profile.json.gz   (open in the Firefox Profiler)
+  profview convert profile.json.gz --to folded -o stacks.folded")]
+    Convert(ConvertArgs),
     /// Write an SVG flame graph (drawn with the inferno library).
     #[command(after_help = "\
 Examples:
@@ -221,6 +228,28 @@ pub struct CollapseArgs {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `profview convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub to: ConvertTo,
+    /// Write to FILE instead of stdout; a name ending in .gz is gzipped.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--to` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvertTo {
+    /// Firefox Profiler processed profile (JSON), presymbolicated.
+    Firefox,
+    /// Folded stacks (as `profview collapse`).
+    Folded,
 }
 
 /// `profview flamegraph`.

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::args::CollapseArgs;
+use super::args::{CollapseArgs, ConvertArgs, ConvertTo};
 use super::{load, output};
 
 /// Run `profview collapse`.
@@ -10,6 +10,36 @@ pub fn run(args: &CollapseArgs) -> anyhow::Result<()> {
     let (profile, kind) = load(&args.input)?;
     let mut out = output::open_output(args.output.as_deref())?;
     profview::parse::write_folded(&profile, kind, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Run `profview convert`: folded stacks, or a presymbolicated Firefox Profiler profile
+/// (gzipped when the output name ends in `.gz`).
+pub fn convert(args: &ConvertArgs) -> anyhow::Result<()> {
+    let (profile, kind) = load(&args.input)?;
+    let gzip = args
+        .output
+        .as_deref()
+        .and_then(|p| p.to_str())
+        .is_some_and(|p| p.ends_with(".gz"));
+    let out = output::open_output(args.output.as_deref())?;
+    let mut out: Box<dyn Write> = if gzip {
+        Box::new(flate2::write::GzEncoder::new(
+            out,
+            flate2::Compression::new(6),
+        ))
+    } else {
+        out
+    };
+    match args.to {
+        ConvertTo::Folded => profview::parse::write_folded(&profile, kind, &mut out)?,
+        ConvertTo::Firefox => {
+            let json = profview::parse::firefox::to_firefox(&profile, kind);
+            serde_json::to_writer(&mut out, &json)?;
+            writeln!(out)?;
+        }
+    }
     out.flush()?;
     Ok(())
 }

@@ -52,6 +52,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Tree(args) => tree::run_tree(&args),
         Command::Callers(args) => tree::run_callers(&args),
         Command::Collapse(args) => collapse::run(&args),
+        Command::Convert(args) => collapse::convert(&args),
         Command::Flamegraph(args) => flamegraph::run(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

@@ -1039,7 +1039,7 @@ mod tests {
                 relative_addresses: false,
             })
         };
-        let mut add = |p: &mut Profile, names: &[&str], kind, weight| {
+        let add = |p: &mut Profile, names: &[&str], kind, weight| {
             let frames: Vec<_> = names
                 .iter()
                 .map(|n| match n.strip_prefix("k:") {

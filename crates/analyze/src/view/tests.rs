@@ -317,7 +317,10 @@ fn thread_process_and_time_filters() {
         5.0
     );
     let range = Transform::TimeRange { start: 20, end: 40 };
-    assert_eq!(view(&p, k, &[range.clone()]).tree().total(), 7.0);
+    assert_eq!(
+        view(&p, k, std::slice::from_ref(&range)).tree().total(),
+        7.0
+    );
     // Filters intersect.
     let both = [range, Transform::Threads(vec![t1])];
     assert_eq!(view(&p, k, &both).tree().total(), 4.0);

@@ -11,12 +11,14 @@
 mod gecko;
 mod processed;
 mod sidecar;
+mod write;
 
 use profview_model::Profile;
 use serde_json::Value;
 
 use crate::ParseError;
 pub use sidecar::{find_sidecar, Sidecar};
+pub use write::{to_firefox, WRITTEN_VERSION};
 
 /// The newest processed-format version this reader knows.
 pub const MAX_PROCESSED_VERSION: u64 = 70;
