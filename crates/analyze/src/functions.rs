@@ -215,6 +215,18 @@ impl TopFunctions {
                 }
             }
         }
+        Self::from_sums(profile, groups, &self_w, &total_w, weights.total(), sort)
+    }
+
+    /// The table from self and total weight per group (groups with no total are left out).
+    pub(crate) fn from_sums(
+        profile: &Profile,
+        groups: &FunctionGroups,
+        self_w: &[f64],
+        total_w: &[f64],
+        total_weight: f64,
+        sort: SortBy,
+    ) -> Self {
         let functions: Vec<FunctionStats> = (0..groups.len())
             .filter(|&g| total_w[g] != 0.0)
             .map(|g| FunctionStats {
@@ -226,7 +238,7 @@ impl TopFunctions {
                 total_weight: total_w[g],
             })
             .collect();
-        Self::sorted(weights.total(), functions, sort)
+        Self::sorted(total_weight, functions, sort)
     }
 
     /// The table of `functions`, sorted by `sort` (ties by name, so the order is

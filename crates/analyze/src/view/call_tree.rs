@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::group_tree::{Node, ROOT};
 use super::WeightedTree;
-use crate::{FunctionGroups, FunctionStats, GroupIndex, SortBy, TopFunctions};
+use crate::{FunctionGroups, GroupIndex, SortBy, TopFunctions};
 
 /// Index of a node in a [`CallTree`]; [`CallTree::ROOT`] is the root, which has no function.
 pub type NodeId = u32;
@@ -196,18 +196,7 @@ impl CallTree {
                 total_w[g] += self.total_weight(node);
             }
         });
-        let functions = (0..groups.len())
-            .filter(|&g| total_w[g] != 0.0)
-            .map(|g| FunctionStats {
-                name: groups.label(g as GroupIndex),
-                module: groups
-                    .module(g as GroupIndex)
-                    .map(|m| profile.module_name(m).to_owned()),
-                self_weight: self_w[g],
-                total_weight: total_w[g],
-            })
-            .collect();
-        TopFunctions::sorted(self.total(), functions, sort)
+        TopFunctions::from_sums(profile, groups, &self_w, &total_w, self.total(), sort)
     }
 
     /// Who calls the functions in `targets` and whom they call, with the weights. Calls
@@ -304,48 +293,33 @@ fn related(groups: &FunctionGroups, weights: &[f64]) -> Vec<Related> {
     out
 }
 
-impl WeightedTree for CallTree {
-    fn total(&self) -> f64 {
-        CallTree::total(self)
-    }
+// The top-down tree is complete, so code holding a `&CallTree` can read it as a
+// WeightedTree too.
+macro_rules! weighted_call_tree {
+    ($t:ty) => {
+        impl WeightedTree for $t {
+            fn total(&self) -> f64 {
+                CallTree::total(self)
+            }
 
-    fn child_nodes(&mut self, node: NodeId) -> Vec<NodeId> {
-        self.children(node).to_vec()
-    }
+            fn child_nodes(&mut self, node: NodeId) -> Vec<NodeId> {
+                self.children(node).to_vec()
+            }
 
-    fn group(&self, node: NodeId) -> Option<GroupIndex> {
-        CallTree::group(self, node)
-    }
+            fn group(&self, node: NodeId) -> Option<GroupIndex> {
+                CallTree::group(self, node)
+            }
 
-    fn self_weight(&self, node: NodeId) -> f64 {
-        CallTree::self_weight(self, node)
-    }
+            fn self_weight(&self, node: NodeId) -> f64 {
+                CallTree::self_weight(self, node)
+            }
 
-    fn total_weight(&self, node: NodeId) -> f64 {
-        CallTree::total_weight(self, node)
-    }
+            fn total_weight(&self, node: NodeId) -> f64 {
+                CallTree::total_weight(self, node)
+            }
+        }
+    };
 }
 
-// The top-down tree is complete, so code holding `&CallTree` can read it as a WeightedTree
-// too.
-impl WeightedTree for &CallTree {
-    fn total(&self) -> f64 {
-        CallTree::total(self)
-    }
-
-    fn child_nodes(&mut self, node: NodeId) -> Vec<NodeId> {
-        self.children(node).to_vec()
-    }
-
-    fn group(&self, node: NodeId) -> Option<GroupIndex> {
-        CallTree::group(self, node)
-    }
-
-    fn self_weight(&self, node: NodeId) -> f64 {
-        CallTree::self_weight(self, node)
-    }
-
-    fn total_weight(&self, node: NodeId) -> f64 {
-        CallTree::total_weight(self, node)
-    }
-}
+weighted_call_tree!(CallTree);
+weighted_call_tree!(&CallTree);
