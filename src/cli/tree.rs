@@ -106,8 +106,6 @@ struct Header {
     /// The weight of the samples the view keeps (after filters and drops).
     total_weight: f64,
     transforms: Vec<String>,
-    #[serde(skip)]
-    time_origin: Option<u64>,
 }
 
 impl Header {
@@ -129,7 +127,6 @@ impl Header {
                 .iter()
                 .map(|t| describe(t, time_origin))
                 .collect(),
-            time_origin,
         }
     }
 
@@ -149,7 +146,6 @@ impl Header {
                 self.weight_unit
             )?;
         }
-        let _ = self.time_origin;
         writeln!(out, "#")
     }
 }

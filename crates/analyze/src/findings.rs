@@ -929,20 +929,22 @@ mod tests {
     use super::*;
     use profview_model::{FrameKind, ModuleId, Sample, WeightUnit};
 
+    fn kernel_module(p: &mut Profile) -> ModuleId {
+        let path = p.intern_string("[kernel.kallsyms]");
+        p.intern_module(profview_model::Module {
+            path,
+            build_id: None,
+            address_range: None,
+            relative_addresses: false,
+        })
+    }
+
     /// A profile with `count` samples of each stack (root first; `k:` marks kernel frames).
     fn profile(stacks: &[(&[&str], u32)]) -> (Profile, WeightKindId) {
         let mut p = Profile::new();
         let kind = p.add_weight_kind("samples", WeightUnit::Samples);
         let thread = p.add_thread(None, None, None);
-        let kernel = {
-            let path = p.intern_string("[kernel.kallsyms]");
-            p.intern_module(profview_model::Module {
-                path,
-                build_id: None,
-                address_range: None,
-                relative_addresses: false,
-            })
-        };
+        let kernel = kernel_module(&mut p);
         for (names, count) in stacks {
             let frames: Vec<_> = names
                 .iter()
@@ -1030,15 +1032,7 @@ mod tests {
         let on = p.add_weight_kind("cpu-clock", WeightUnit::Nanoseconds);
         let off = p.add_weight_kind(OFF_CPU_EVENT, WeightUnit::Nanoseconds);
         let thread = p.add_thread(None, None, None);
-        let kernel = {
-            let path = p.intern_string("[kernel.kallsyms]");
-            p.intern_module(profview_model::Module {
-                path,
-                build_id: None,
-                address_range: None,
-                relative_addresses: false,
-            })
-        };
+        let kernel = kernel_module(&mut p);
         let add = |p: &mut Profile, names: &[&str], kind, weight| {
             let frames: Vec<_> = names
                 .iter()

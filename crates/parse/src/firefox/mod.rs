@@ -91,6 +91,11 @@ impl Columns for Value {
     }
 }
 
+/// Bytes as lower-case hex (a build-id as `codeId`).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Hex build-id (`codeId`) to bytes.
 pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) || hex.is_empty() {

@@ -8,7 +8,7 @@ use profview_model::{Frame, FrameId, Function, Profile, ResolvedFrame};
 
 use serde_json::Value;
 
-use super::{bad, Columns};
+use super::{bad, hex, Columns};
 use crate::ParseError;
 
 /// Function names by library and relative address.
@@ -96,10 +96,6 @@ impl Sidecar {
         }
         named
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// samply's sidecar for the profile at `path`: `profile.json.syms.json` beside

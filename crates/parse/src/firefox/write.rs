@@ -11,6 +11,8 @@ use profview_model::{
 };
 use serde_json::{json, Value};
 
+use super::hex;
+
 /// The processed-format version written.
 pub const WRITTEN_VERSION: u64 = 55;
 
@@ -101,10 +103,6 @@ impl Libs {
             })
             .collect()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Breakpad's id of an ELF build-id: its first 16 bytes as a GUID (the first three fields

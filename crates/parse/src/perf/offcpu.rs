@@ -74,7 +74,7 @@ impl OffCpu {
         }
     }
 
-    /// A sample of event `attr_index`; `switch` is called only for the switch event.
+    /// Whether samples of event `attr_index` are the `sched_switch` ones.
     pub fn is_switch(&self, attr_index: usize) -> bool {
         attr_index == self.switch_attr
     }
