@@ -75,6 +75,18 @@ Examples:
   profview convert perf.data --to firefox -o profile.json.gz   (open in the Firefox Profiler)
   profview convert profile.json.gz --to folded -o stacks.folded")]
     Convert(ConvertArgs),
+    /// Compare two profiles: which functions and call paths changed beyond the sampling noise
+    /// and beyond the shift of shares, with an exit status for CI.
+    #[command(after_help = "\
+Examples:
+  profview diff before.data after.data
+  profview diff before.data after.data --fail-on-regression 2     (exit 3 on a regression)
+  profview diff before.folded after.json.gz --flamegraph diff.svg
+  profview diff before-after.diff-folded                          (inferno-diff-folded output)
+  profview diff before.data after.data --format json | jq '.functions[0]'
+
+Exit status: 0 no regression beyond the threshold, 1 bad input, 2 usage, 3 regression.")]
+    Diff(DiffArgs),
     /// Write an SVG flame graph (drawn with the inferno library).
     #[command(after_help = "\
 Examples:
@@ -98,15 +110,22 @@ pub struct InputArgs {
     /// `-` reads stdin.
     #[arg(value_name = "PROFILE")]
     pub profile: PathBuf,
+    /// For a differential folded file (`stack BEFORE AFTER`): which count column to read.
+    #[arg(long, value_enum)]
+    pub side: Option<SideArg>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// How to read and symbolize a profile, whichever file it is.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
     /// Input format; by default it is detected from the content.
     #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
     pub input_format: InputFormatArg,
     /// Which event (weight kind) to analyze; default: the first one with samples.
     #[arg(long, value_name = "NAME")]
     pub event: Option<String>,
-    /// For a differential folded file (`stack BEFORE AFTER`): which count column to read.
-    #[arg(long, value_enum)]
-    pub side: Option<SideArg>,
     /// Directory to search for the recorded binaries and their debug files, by build-id and by
     /// file name (repeatable). Searched before ~/.debug, /usr/lib/debug and the recorded paths.
     #[arg(long = "symbol-path", value_name = "DIR")]
@@ -220,6 +239,45 @@ pub struct AnalyzeArgs {
     pub format: OutputFormat,
 }
 
+/// `profview diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The profile before the change, or a differential folded file (`stack BEFORE AFTER`)
+    /// holding both.
+    #[arg(value_name = "BEFORE")]
+    pub before: PathBuf,
+    /// The profile after the change (any format profview reads, not necessarily BEFORE's).
+    #[arg(value_name = "AFTER")]
+    pub after: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Compare weights (both as percentages of the before total) instead of each profile's
+    /// shares: for runs that did the same amount of work.
+    #[arg(long)]
+    pub absolute: bool,
+    /// Compare each share with the same share before, without allowing for the shift of
+    /// shares that one function's change causes in all the others.
+    #[arg(long)]
+    pub no_shift: bool,
+    /// Exit with status 3 when a function's share grew by more than PCT percentage points,
+    /// beyond the shift and beyond the noise.
+    #[arg(long, value_name = "PCT")]
+    pub fail_on_regression: Option<f64>,
+    /// Also write a differential flame graph (SVG, inferno): widths are the after profile,
+    /// red grew and blue shrank relative to unchanged code.
+    #[arg(long, value_name = "FILE")]
+    pub flamegraph: Option<PathBuf>,
+    /// Show the first N functions (JSON lists all).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+    /// Show at most N changed call paths.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub paths: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
 /// `profview collapse`.
 #[derive(Debug, Args)]
 pub struct CollapseArgs {
@@ -271,6 +329,19 @@ pub struct FlamegraphArgs {
 impl InputArgs {
     /// The library options these arguments ask for.
     pub fn to_open_options(&self) -> profview::OpenOptions {
+        let mut o = self.source.to_open_options();
+        o.side = match self.side {
+            None => profview::Side::Refuse,
+            Some(SideArg::Before) => profview::Side::Before,
+            Some(SideArg::After) => profview::Side::After,
+        };
+        o
+    }
+}
+
+impl SourceArgs {
+    /// The library options these arguments ask for (a differential input is refused).
+    pub fn to_open_options(&self) -> profview::OpenOptions {
         let mut o = profview::OpenOptions::default();
         o.input_format = match self.input_format {
             InputFormatArg::Auto => profview::InputFormat::Auto,
@@ -282,11 +353,6 @@ impl InputArgs {
         o.kallsyms = self.kallsyms.clone();
         o.no_inline = self.no_inline;
         o.no_symbolize = self.no_symbolize;
-        o.side = match self.side {
-            None => profview::Side::Refuse,
-            Some(SideArg::Before) => profview::Side::Before,
-            Some(SideArg::After) => profview::Side::After,
-        };
         o
     }
 }

@@ -3,6 +3,7 @@
 mod analyze;
 pub mod args;
 mod collapse;
+mod diff;
 mod flamegraph;
 mod output;
 mod progress;
@@ -10,6 +11,7 @@ mod report;
 mod tree;
 mod view;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -21,6 +23,8 @@ use profview::model::{Profile, WeightKindId};
 const EXIT_BAD_INPUT: u8 = 1;
 /// Exit status for a usage error (clap uses it too).
 const EXIT_USAGE: u8 = 2;
+/// Exit status of `profview diff --fail-on-regression` when a function regressed.
+const EXIT_REGRESSION: u8 = 3;
 
 /// Parse the arguments, run the command, and map the outcome to an exit status.
 pub fn main() -> ExitCode {
@@ -38,6 +42,10 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.is::<diff::RegressionFound>() => {
+            eprintln!("profview: {err}");
+            ExitCode::from(EXIT_REGRESSION)
+        }
         Err(err) => {
             eprintln!("profview: {}", one_line(&err));
             ExitCode::from(EXIT_BAD_INPUT)
@@ -54,6 +62,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Collapse(args) => collapse::run(&args),
         Command::Convert(args) => collapse::convert(&args),
         Command::Flamegraph(args) => flamegraph::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "profview", &mut std::io::stdout());
@@ -75,12 +84,25 @@ fn show(input: InputArgs) -> anyhow::Result<()> {
 
 /// Read the profile and pick the weight kind; warnings go to stderr.
 fn load(input: &InputArgs) -> anyhow::Result<(Profile, WeightKindId)> {
-    let mut options = input.to_open_options();
-    let bar = progress::for_file(&input.profile).map(|(bar, progress)| {
+    load_with(
+        &input.profile,
+        input.to_open_options(),
+        input.source.event.as_deref(),
+    )
+}
+
+/// Read the profile at `path` with `options` and pick the weight kind `event` (default: the
+/// first with samples); warnings go to stderr.
+fn load_with(
+    path: &Path,
+    mut options: profview::OpenOptions,
+    event: Option<&str>,
+) -> anyhow::Result<(Profile, WeightKindId)> {
+    let bar = progress::for_file(path).map(|(bar, progress)| {
         options.progress = Some(progress);
         bar
     });
-    let opened = profview::open_with(&input.profile, &options);
+    let opened = profview::open_with(path, &options);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -88,13 +110,13 @@ fn load(input: &InputArgs) -> anyhow::Result<(Profile, WeightKindId)> {
     for w in profile.meta.warnings.iter() {
         eprintln!(
             "profview: warning: {}: {} ({} occurrence{})",
-            input.profile.display(),
+            path.display(),
             w.message,
             w.count,
             if w.count == 1 { "" } else { "s" }
         );
     }
-    let kind = profview::weight_kind(&profile, input.event.as_deref())?;
+    let kind = profview::weight_kind(&profile, event)?;
     Ok((profile, kind))
 }
 

@@ -6,6 +6,7 @@
 //! their own way.
 
 pub mod category;
+pub mod diff;
 mod diagnostics;
 mod findings;
 mod functions;

@@ -1,0 +1,537 @@
+//! Two profiles compared: per function and per call path, with the sampling noise and the
+//! shift of shares taken into account (the method is in docs/diff.md).
+//!
+//! ```
+//! use profview_analyze::diff::{diff, DiffOptions, DiffSide};
+//! use profview_model::{FrameKind, Profile, Sample, WeightUnit};
+//!
+//! fn profile(fast: f64, slow: f64) -> Profile {
+//!     let mut p = Profile::new();
+//!     let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+//!     let thread = p.add_thread(None, None, None);
+//!     for (name, weight) in [("fast", fast), ("slow", slow), ("other", 300.0), ("more", 300.0)] {
+//!         let frame = p.resolved_frame(name, None, FrameKind::User);
+//!         let stack = p.intern_stack_path(&[frame]);
+//!         p.add_sample(Sample { thread, time: None, stack, kind, weight });
+//!     }
+//!     p
+//! }
+//! let (before, after) = (profile(400.0, 200.0), profile(400.0, 100.0));
+//! let side = |p: &Profile| DiffSide::new(p, p.find_weight_kind("samples").unwrap(), "");
+//! let d = diff(side(&before), side(&after), &DiffOptions::default()).unwrap();
+//! let slow = d.functions.iter().find(|f| f.name == "slow").unwrap();
+//! assert!(slow.significant && slow.adjusted_delta_percent < 0.0);
+//! assert!(d.functions.iter().filter(|f| f.name != "slow").all(|f| !f.significant));
+//! ```
+
+mod noise;
+mod normalize;
+mod sums;
+#[cfg(test)]
+mod tests;
+
+use profview_model::{Profile, WeightKindId, WeightUnit};
+use serde::Serialize;
+
+pub use noise::{inverse_normal_cdf, z_critical, SHIFT_MIN_FUNCTIONS, SHIFT_MIN_SAMPLES};
+pub use normalize::{frame_key, normalize_name};
+
+use noise::{estimate_shift, Comparison, Judged, SideScale};
+use sums::{PathNode, PathTrie, Sums, ROOT};
+
+/// Why two profiles cannot be compared as asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiffError {
+    /// `--absolute` on weights of different units.
+    #[error("cannot compare absolute weights: {before} counts {before_unit}, {after} counts {after_unit}; compare shares instead (without --absolute)")]
+    UnitsDiffer {
+        before: String,
+        before_unit: &'static str,
+        after: String,
+        after_unit: &'static str,
+    },
+}
+
+/// One of the two profiles to compare.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffSide<'a> {
+    pub profile: &'a Profile,
+    /// The weight kind to compare.
+    pub kind: WeightKindId,
+    /// What to call the profile in output (its file name, say).
+    pub name: &'a str,
+}
+
+impl<'a> DiffSide<'a> {
+    /// Compare `kind` of `profile`, called `name`.
+    pub fn new(profile: &'a Profile, kind: WeightKindId, name: &'a str) -> Self {
+        Self {
+            profile,
+            kind,
+            name,
+        }
+    }
+}
+
+/// How to compare.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct DiffOptions {
+    /// Compare raw weights (both as percentages of the before total) instead of each profile's
+    /// shares. Needs the same unit on both sides.
+    pub absolute: bool,
+    /// Judge share changes against the shift of the unchanged code (see [`Shift`]); off, a
+    /// share is compared with the same share before.
+    pub shift: bool,
+    /// Family-wise error rate of the noise bands: the chance that any unchanged function is
+    /// marked significant by sampling noise alone.
+    pub alpha: f64,
+    /// How many changed call paths to report.
+    pub max_paths: usize,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        Self {
+            absolute: false,
+            shift: true,
+            alpha: 0.05,
+            max_paths: 10,
+        }
+    }
+}
+
+/// What is compared: shares of each profile's total, or weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffMode {
+    Shares,
+    Absolute,
+}
+
+/// One profile's totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideSummary {
+    /// The profile's name, as given.
+    pub name: String,
+    /// The compared event (weight kind).
+    pub event: String,
+    /// What its weights count.
+    pub unit: WeightUnit,
+    pub total_weight: f64,
+    pub sample_count: u64,
+}
+
+/// The shift: when one function gets faster, every other function's share of the (smaller)
+/// total grows though its code did not change. `factor` is how much the share of unchanged
+/// code grew, estimated as the median share ratio of the functions with at least
+/// [`SHIFT_MIN_SAMPLES`] samples on both sides; every "expected" share is the before share
+/// times it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shift {
+    /// After share / before share of unchanged code (1 when not estimated).
+    pub factor: f64,
+    /// False when shares are compared directly: in absolute mode, when turned off, or when
+    /// fewer than [`SHIFT_MIN_FUNCTIONS`] functions have enough samples in both profiles.
+    pub estimated: bool,
+    /// How many functions the estimate is the median of.
+    pub functions_used: usize,
+    /// Standard error of `ln(factor)`, from the spread of the share ratios; it widens the
+    /// noise bands.
+    pub log_error: f64,
+}
+
+/// The noise bands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoiseModel {
+    /// Family-wise confidence (1 − alpha).
+    pub confidence: f64,
+    /// Number of functions compared (the Bonferroni divisor of the function bands).
+    pub functions_compared: usize,
+    /// The normal critical value of a function's band.
+    pub z: f64,
+}
+
+/// How a function or path changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Grew beyond the shift and the noise.
+    Regression,
+    /// Shrank beyond the shift and the noise.
+    Improvement,
+    /// The share moved beyond the noise, but no more than the shift explains: the code did
+    /// not change, the rest of the profile did.
+    Shift,
+    /// Within the noise.
+    Noise,
+}
+
+/// Whether a function was seen in both profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    Both,
+    /// Only in the after profile.
+    Appeared,
+    /// Only in the before profile.
+    Vanished,
+}
+
+/// One function compared (by self weight; total weight alongside).
+///
+/// Percentages are of each profile's own total, or, in absolute mode, both of the before
+/// total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionDiff {
+    /// The normalized name both profiles are matched by.
+    pub name: String,
+    /// Module file name, when known.
+    pub module: Option<String>,
+    pub before_weight: f64,
+    pub after_weight: f64,
+    pub before_percent: f64,
+    pub after_percent: f64,
+    /// `after_percent − before_percent`.
+    pub delta_percent: f64,
+    /// `after_weight − before_weight`, in the profiles' unit (meaningful when both have one).
+    pub delta_weight: f64,
+    /// What `after_percent` would be had the function not changed: the before share times
+    /// the shift (the before percent in absolute mode).
+    pub expected_after_percent: f64,
+    /// `after_percent − expected_after_percent`: the change the shift does not explain.
+    pub adjusted_delta_percent: f64,
+    /// The function's cost relative to unchanged code: `after / expected − 1` (−0.5 = half
+    /// the time). `None` for a function absent before.
+    pub relative_change: Option<f64>,
+    /// Half the width of the noise band around `expected_after_percent`.
+    pub noise_percent: f64,
+    /// True when the adjusted change lies outside the noise band.
+    pub significant: bool,
+    pub change: Change,
+    pub presence: Presence,
+    /// Total (inclusive) weight as a percentage, before and after.
+    pub before_total_percent: f64,
+    pub after_total_percent: f64,
+}
+
+/// One call path whose total (inclusive) weight changed, root frame first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathDiff {
+    pub path: Vec<String>,
+    pub before_percent: f64,
+    pub after_percent: f64,
+    pub delta_percent: f64,
+    pub expected_after_percent: f64,
+    pub adjusted_delta_percent: f64,
+    pub noise_percent: f64,
+    pub change: Change,
+}
+
+/// The comparison of two profiles.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileDiff {
+    pub mode: DiffMode,
+    pub before: SideSummary,
+    pub after: SideSummary,
+    pub shift: Shift,
+    pub noise: NoiseModel,
+    /// Functions with self weight in either profile, by |delta_percent|, largest first.
+    pub functions: Vec<FunctionDiff>,
+    /// The call paths where significant changes are concentrated, by |adjusted_delta_percent|.
+    pub paths: Vec<PathDiff>,
+    #[serde(skip)]
+    sums: Sums,
+    #[serde(skip)]
+    comparison: Comparison,
+}
+
+/// Compare `before` with `after`.
+pub fn diff(
+    before: DiffSide<'_>,
+    after: DiffSide<'_>,
+    options: &DiffOptions,
+) -> Result<ProfileDiff, DiffError> {
+    let summaries = [summary(&before), summary(&after)];
+    let [b, a] = &summaries;
+    if options.absolute && b.unit != a.unit {
+        return Err(DiffError::UnitsDiffer {
+            before: b.name.clone(),
+            before_unit: b.unit.name(),
+            after: a.name.clone(),
+            after_unit: a.unit.name(),
+        });
+    }
+    let mut sums = Sums::default();
+    sums.add(0, before.profile, before.kind);
+    sums.add(1, after.profile, after.kind);
+
+    let scales = [
+        SideScale::new(b.total_weight, b.sample_count),
+        SideScale::new(a.total_weight, a.sample_count),
+    ];
+    let shift = if options.absolute || !options.shift {
+        Shift::none()
+    } else {
+        Shift::estimate(&sums, &scales)
+    };
+    let comparison = comparison(&scales, options.absolute, &shift);
+    let [summary_before, summary_after] = summaries;
+    let mut diff = ProfileDiff {
+        mode: if options.absolute {
+            DiffMode::Absolute
+        } else {
+            DiffMode::Shares
+        },
+        before: summary_before,
+        after: summary_after,
+        shift,
+        noise: NoiseModel {
+            confidence: 1.0 - options.alpha,
+            functions_compared: 0,
+            z: 0.0,
+        },
+        functions: Vec::new(),
+        paths: Vec::new(),
+        sums,
+        comparison,
+    };
+    diff.compare_functions(options.alpha);
+    diff.compare_paths(options.alpha, options.max_paths);
+    Ok(diff)
+}
+
+fn summary(side: &DiffSide<'_>) -> SideSummary {
+    let kind = side.profile.weight_kind(side.kind);
+    SideSummary {
+        name: side.name.to_owned(),
+        event: side.profile.string(kind.name).to_owned(),
+        unit: kind.unit,
+        total_weight: side.profile.total_weight(side.kind),
+        sample_count: side.profile.sample_count(side.kind),
+    }
+}
+
+/// What before weights become after, and what percentages are of.
+fn comparison(scales: &[SideScale; 2], absolute: bool, shift: &Shift) -> Comparison {
+    let [before, after] = *scales;
+    let (scale, after_base) = if absolute {
+        (1.0, before.total)
+    } else if before.total > 0.0 {
+        (shift.factor * after.total / before.total, after.total)
+    } else {
+        (0.0, after.total)
+    };
+    Comparison {
+        before,
+        after,
+        scale,
+        scale_log_error: shift.log_error,
+        before_base: before.total,
+        after_base,
+    }
+}
+
+impl Shift {
+    fn none() -> Self {
+        Self {
+            factor: 1.0,
+            estimated: false,
+            functions_used: 0,
+            log_error: 0.0,
+        }
+    }
+
+    fn estimate(sums: &Sums, scales: &[SideScale; 2]) -> Self {
+        let self_w = &sums.functions.self_weight;
+        let enough = |side: usize, w: f64| scales[side].samples(w) >= SHIFT_MIN_SAMPLES;
+        let shares = (0..sums.keys.len())
+            .filter(|&k| enough(0, self_w[0][k]) && enough(1, self_w[1][k]))
+            .map(|k| (self_w[0][k] / scales[0].total, self_w[1][k] / scales[1].total));
+        match estimate_shift(shares) {
+            Some(estimate) => Self {
+                factor: estimate.factor,
+                estimated: true,
+                functions_used: estimate.functions,
+                log_error: estimate.log_error,
+            },
+            None => Self::none(),
+        }
+    }
+}
+
+/// Regression, improvement, shift or noise, from the comparison with and without the shift.
+fn classify(adjusted: &Judged, direct: &Judged) -> Change {
+    if adjusted.significant() {
+        if adjusted.adjusted_delta() > 0.0 {
+            Change::Regression
+        } else {
+            Change::Improvement
+        }
+    } else if direct.significant() {
+        Change::Shift
+    } else {
+        Change::Noise
+    }
+}
+
+impl ProfileDiff {
+    /// The comparison without the shift (shares against shares).
+    fn direct(&self) -> Comparison {
+        let [before, after] = [self.comparison.before, self.comparison.after];
+        comparison(
+            &[before, after],
+            self.mode == DiffMode::Absolute,
+            &Shift::none(),
+        )
+    }
+
+    fn compare_functions(&mut self, alpha: f64) {
+        let f = &self.sums.functions;
+        let compared: Vec<usize> = (0..self.sums.keys.len())
+            .filter(|&k| f.self_weight[0][k] > 0.0 || f.self_weight[1][k] > 0.0)
+            .collect();
+        let z = z_critical(alpha, compared.len());
+        self.noise.functions_compared = compared.len();
+        self.noise.z = z;
+        let direct = self.direct();
+        let total_percent = |side: usize, w: f64| self.comparison.percent(side, w);
+        let mut rows: Vec<FunctionDiff> = compared
+            .into_iter()
+            .map(|k| {
+                let (before, after) = (f.self_weight[0][k], f.self_weight[1][k]);
+                let judged = self.comparison.judge(before, after, z);
+                let key = k as sums::Key;
+                FunctionDiff {
+                    name: self.sums.keys.name(key).to_owned(),
+                    module: self.sums.keys.module(key).map(str::to_owned),
+                    before_weight: before,
+                    after_weight: after,
+                    before_percent: judged.before_percent,
+                    after_percent: judged.after_percent,
+                    delta_percent: judged.after_percent - judged.before_percent,
+                    delta_weight: after - before,
+                    expected_after_percent: judged.expected_after_percent,
+                    adjusted_delta_percent: judged.adjusted_delta(),
+                    relative_change: (judged.expected_after_percent > 0.0)
+                        .then(|| judged.after_percent / judged.expected_after_percent - 1.0),
+                    noise_percent: judged.noise_percent,
+                    significant: judged.significant(),
+                    change: classify(&judged, &direct.judge(before, after, z)),
+                    presence: presence(before, after),
+                    before_total_percent: total_percent(0, f.total_weight[0][k]),
+                    after_total_percent: total_percent(1, f.total_weight[1][k]),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.delta_percent
+                .abs()
+                .total_cmp(&a.delta_percent.abs())
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        self.functions = rows;
+    }
+
+    fn compare_paths(&mut self, alpha: f64, max_paths: usize) {
+        let trie = &self.sums.paths;
+        let totals = [trie.totals(0), trie.totals(1)];
+        let weighted: Vec<PathNode> = (1..trie.len() as PathNode)
+            .filter(|&n| totals[0][n as usize] > 0.0 || totals[1][n as usize] > 0.0)
+            .collect();
+        let z = z_critical(alpha, weighted.len());
+        let direct = self.direct();
+        let judge = |n: PathNode| {
+            let (b, a) = (totals[0][n as usize], totals[1][n as usize]);
+            (self.comparison.judge(b, a, z), direct.judge(b, a, z))
+        };
+        let judged: Vec<Option<(Judged, Judged)>> = (0..trie.len() as PathNode)
+            .map(|n| (n != ROOT).then(|| judge(n)))
+            .collect();
+        let mut changed: Vec<PathNode> = weighted
+            .into_iter()
+            .filter(|&n| {
+                let (adjusted, direct) = judged[n as usize].expect("only the root is unjudged");
+                adjusted.significant() && direct.significant()
+            })
+            .collect();
+        let explained = explained_by_a_child(trie, &judged);
+        changed.retain(|&n| !explained[n as usize]);
+        let adjusted = |n: PathNode| judged[n as usize].map_or(0.0, |(j, _)| j.adjusted_delta());
+        changed.sort_by(|&a, &b| adjusted(b).abs().total_cmp(&adjusted(a).abs()));
+        changed.truncate(max_paths);
+        self.paths = changed
+            .into_iter()
+            .map(|n| {
+                let (j, d) = judged[n as usize].expect("only the root is unjudged");
+                PathDiff {
+                    path: trie
+                        .path(n, &self.sums.keys)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                    before_percent: j.before_percent,
+                    after_percent: j.after_percent,
+                    delta_percent: j.after_percent - j.before_percent,
+                    expected_after_percent: j.expected_after_percent,
+                    adjusted_delta_percent: j.adjusted_delta(),
+                    noise_percent: j.noise_percent,
+                    change: classify(&j, &d),
+                }
+            })
+            .collect();
+    }
+
+    /// Functions that grew by more than `min_points` percentage points beyond the shift and
+    /// beyond the noise: what `--fail-on-regression` fails on.
+    pub fn regressions(&self, min_points: f64) -> impl Iterator<Item = &FunctionDiff> {
+        self.functions.iter().filter(move |f| {
+            f.change == Change::Regression && f.adjusted_delta_percent > min_points
+        })
+    }
+
+    /// Differential folded stacks (`path`, expected before, after): the before self weight of
+    /// every call path scaled to what it would weigh after had it not changed, so a
+    /// differential flame graph colours real changes and not the shift.
+    pub fn flame_graph_lines(&self) -> Vec<(String, f64, f64)> {
+        let trie = &self.sums.paths;
+        let scale = self.comparison.scale;
+        (1..trie.len() as PathNode)
+            .filter_map(|n| {
+                let before = trie.self_weight[0][n as usize] * scale;
+                let after = trie.self_weight[1][n as usize];
+                (before > 0.0 || after > 0.0)
+                    .then(|| (trie.path(n, &self.sums.keys).join(";"), before, after))
+            })
+            .collect()
+    }
+}
+
+/// A significant path whose change one child carries (same direction, at least
+/// [`CHILD_EXPLAINS`] of it) is explained by that child: the child is the more precise place.
+fn explained_by_a_child(trie: &PathTrie, judged: &[Option<(Judged, Judged)>]) -> Vec<bool> {
+    let mut explained = vec![false; trie.len()];
+    for node in 1..trie.len() {
+        let parent = trie.parent(node as PathNode) as usize;
+        let (Some((child, _)), Some((of_parent, _))) = (judged[node], judged[parent]) else {
+            continue;
+        };
+        let (c, p) = (child.adjusted_delta(), of_parent.adjusted_delta());
+        if c * p > 0.0 && c.abs() >= CHILD_EXPLAINS * p.abs() {
+            explained[parent] = true;
+        }
+    }
+    explained
+}
+
+/// See [`explained_by_a_child`].
+const CHILD_EXPLAINS: f64 = 0.75;
+
+fn presence(before: f64, after: f64) -> Presence {
+    match (before > 0.0, after > 0.0) {
+        (false, true) => Presence::Appeared,
+        (true, false) => Presence::Vanished,
+        _ => Presence::Both,
+    }
+}

@@ -1,0 +1,194 @@
+//! Both profiles summed over one set of comparable names: self and total weight per function,
+//! and self weight per call path (a prefix tree shared by both sides).
+
+use profview_model::{FrameId, Profile, WeightKindId};
+use rustc_hash::FxHashMap;
+
+use super::normalize::frame_key;
+use crate::StackWeights;
+
+/// Index of a comparable function name.
+pub type Key = u32;
+
+/// Index of a node of the [`PathTrie`].
+pub type PathNode = u32;
+
+/// The node above every root frame.
+pub const ROOT: PathNode = 0;
+
+/// Which profile: 0 before, 1 after.
+pub type SideIndex = usize;
+
+/// Comparable function names, shared by both profiles.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    index: FxHashMap<String, Key>,
+    names: Vec<String>,
+    /// The module the name was first seen in.
+    modules: Vec<Option<String>>,
+}
+
+impl Keys {
+    fn intern(&mut self, name: String, module: Option<&str>) -> Key {
+        if let Some(&key) = self.index.get(&name) {
+            return key;
+        }
+        let key = self.names.len() as Key;
+        self.names.push(name.clone());
+        self.modules.push(module.map(str::to_owned));
+        self.index.insert(name, key);
+        key
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn name(&self, key: Key) -> &str {
+        &self.names[key as usize]
+    }
+
+    pub fn module(&self, key: Key) -> Option<&str> {
+        self.modules[key as usize].as_deref()
+    }
+}
+
+/// Call paths of both profiles by comparable name, with self weight per side.
+///
+/// A call from a function to itself (or to a clone that normalizes to the same name) adds no
+/// level, so that a build which split `foo` into `foo` and `foo.part.0` still has the paths
+/// of the build which did not.
+#[derive(Debug, Clone)]
+pub struct PathTrie {
+    parent: Vec<PathNode>,
+    key: Vec<Key>,
+    index: FxHashMap<(PathNode, Key), PathNode>,
+    pub self_weight: [Vec<f64>; 2],
+}
+
+impl Default for PathTrie {
+    fn default() -> Self {
+        Self {
+            parent: vec![ROOT],
+            key: vec![Key::MAX],
+            index: FxHashMap::default(),
+            self_weight: [vec![0.0], vec![0.0]],
+        }
+    }
+}
+
+impl PathTrie {
+    fn child(&mut self, parent: PathNode, key: Key) -> PathNode {
+        if parent != ROOT && self.key[parent as usize] == key {
+            return parent;
+        }
+        if let Some(&node) = self.index.get(&(parent, key)) {
+            return node;
+        }
+        let node = self.parent.len() as PathNode;
+        self.parent.push(parent);
+        self.key.push(key);
+        self.self_weight[0].push(0.0);
+        self.self_weight[1].push(0.0);
+        self.index.insert((parent, key), node);
+        node
+    }
+
+    /// Number of nodes, the root included.
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    pub fn parent(&self, node: PathNode) -> PathNode {
+        self.parent[node as usize]
+    }
+
+    pub fn key(&self, node: PathNode) -> Key {
+        self.key[node as usize]
+    }
+
+    /// The names from the root frame down to `node`.
+    pub fn path<'k>(&self, node: PathNode, keys: &'k Keys) -> Vec<&'k str> {
+        let mut path = Vec::new();
+        let mut at = node;
+        while at != ROOT {
+            path.push(keys.name(self.key(at)));
+            at = self.parent(at);
+        }
+        path.reverse();
+        path
+    }
+
+    /// Total (inclusive) weight of every node for `side`: its self weight plus its subtree's.
+    pub fn totals(&self, side: SideIndex) -> Vec<f64> {
+        let mut totals = self.self_weight[side].clone();
+        // Children always come after their parent, so one backward pass sums every subtree.
+        for node in (1..self.len()).rev() {
+            let parent = self.parent[node] as usize;
+            totals[parent] += totals[node];
+        }
+        totals
+    }
+}
+
+/// Self and total weight per function key, for both profiles.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionSums {
+    pub self_weight: [Vec<f64>; 2],
+    pub total_weight: [Vec<f64>; 2],
+}
+
+impl FunctionSums {
+    fn grow(&mut self, len: usize) {
+        for side in 0..2 {
+            self.self_weight[side].resize(len, 0.0);
+            self.total_weight[side].resize(len, 0.0);
+        }
+    }
+}
+
+/// Everything both profiles contribute to a diff.
+#[derive(Debug, Clone, Default)]
+pub struct Sums {
+    pub keys: Keys,
+    pub paths: PathTrie,
+    pub functions: FunctionSums,
+}
+
+impl Sums {
+    /// Add the samples of `kind` in `profile` as side `side`.
+    pub fn add(&mut self, side: SideIndex, profile: &Profile, kind: WeightKindId) {
+        let frame_keys: Vec<Key> = (0..profile.frames().len())
+            .map(|i| {
+                let frame = FrameId::from_index(i);
+                let module = profile.frame_module(frame).map(|m| profile.module_name(m));
+                self.keys.intern(frame_key(profile, frame), module)
+            })
+            .collect();
+        self.functions.grow(self.keys.len());
+
+        // Stacks are interned parents first, so each stack's path node follows from its
+        // parent's in one forward pass.
+        let mut stack_paths: Vec<PathNode> = Vec::with_capacity(profile.stacks().len());
+        for node in profile.stacks() {
+            let parent = node.parent.map_or(ROOT, |p| stack_paths[p.index()]);
+            stack_paths.push(self.paths.child(parent, frame_keys[node.frame.index()]));
+        }
+
+        let weights = StackWeights::new(profile, kind);
+        // `seen[key] == stamp` marks the key counted for the current stack (recursion once).
+        let mut seen = vec![usize::MAX; self.keys.len()];
+        for (stamp, (stack, w)) in weights.nonzero().enumerate() {
+            self.paths.self_weight[side][stack_paths[stack.index()] as usize] += w;
+            let leaf = frame_keys[profile.stack(stack).frame.index()];
+            self.functions.self_weight[side][leaf as usize] += w;
+            for frame in profile.stack_frames(stack) {
+                let key = frame_keys[frame.index()] as usize;
+                if seen[key] != stamp {
+                    seen[key] = stamp;
+                    self.functions.total_weight[side][key] += w;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! `profview diff`: two profiles compared, as text or JSON, with a CI gate and a differential
+//! flame graph.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use inferno::flamegraph;
+use profview::analyze::diff::{
+    self, Change, DiffOptions, DiffSide, FunctionDiff, PathDiff, Presence, ProfileDiff,
+};
+use profview::model::{Profile, WeightKindId};
+use serde::Serialize;
+
+use super::args::{DiffArgs, OutputFormat};
+use super::{load_with, output};
+
+/// `--fail-on-regression` was exceeded: the report is written, the exit status is 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RegressionFound(pub String);
+
+/// Run `profview diff`.
+pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
+    let [(before, before_kind), (after, after_kind)] = load_both(args)?;
+    let names = side_names(args);
+    let mut options = DiffOptions::default();
+    options.absolute = args.absolute;
+    options.shift = !args.no_shift;
+    options.max_paths = args.paths;
+    let d = diff::diff(
+        DiffSide::new(&before, before_kind, &names[0]),
+        DiffSide::new(&after, after_kind, &names[1]),
+        &options,
+    )?;
+    let regressions: Vec<&FunctionDiff> = match args.fail_on_regression {
+        Some(points) => d.regressions(points).collect(),
+        None => Vec::new(),
+    };
+
+    let mut out = output::open_output(None)?;
+    match args.format {
+        OutputFormat::Text => write_text(&mut out, &d, args.top)?,
+        OutputFormat::Json => {
+            let json = DiffJson {
+                diff: &d,
+                fail_on_regression: args.fail_on_regression,
+                regressions: regressions.iter().map(|f| f.name.as_str()).collect(),
+            };
+            serde_json::to_writer_pretty(&mut out, &json)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    if let Some(path) = &args.flamegraph {
+        write_flame_graph(path, &d)?;
+    }
+    match (args.fail_on_regression, regressions.as_slice()) {
+        (Some(points), [_, ..]) => Err(RegressionFound(gate_message(points, &regressions)).into()),
+        _ => Ok(()),
+    }
+}
+
+/// Both profiles: two files, or the two sides of one differential folded file.
+fn load_both(args: &DiffArgs) -> anyhow::Result<[(Profile, WeightKindId); 2]> {
+    let event = args.source.event.as_deref();
+    let mut options = args.source.to_open_options();
+    Ok(match &args.after {
+        Some(after) => [
+            load_with(&args.before, options.clone(), event)?,
+            load_with(after, options, event)?,
+        ],
+        None => {
+            options.side = profview::Side::Before;
+            let before = load_with(&args.before, options.clone(), event)?;
+            options.side = profview::Side::After;
+            [before, load_with(&args.before, options, event)?]
+        }
+    })
+}
+
+/// What to call each side in the output: the file names, or `FILE (before)` / `(after)`.
+fn side_names(args: &DiffArgs) -> [String; 2] {
+    let name = |p: &Path| p.display().to_string();
+    match &args.after {
+        Some(after) => [name(&args.before), name(after)],
+        None => [
+            format!("{} (before)", name(&args.before)),
+            format!("{} (after)", name(&args.before)),
+        ],
+    }
+}
+
+/// The JSON output: the library's diff and the gate's outcome.
+#[derive(Debug, Serialize)]
+struct DiffJson<'a> {
+    #[serde(flatten)]
+    diff: &'a ProfileDiff,
+    fail_on_regression: Option<f64>,
+    /// Functions beyond `fail_on_regression` (the reason for exit status 3).
+    regressions: Vec<&'a str>,
+}
+
+fn gate_message(points: f64, regressions: &[&FunctionDiff]) -> String {
+    let each: Vec<String> = regressions
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {:+.2} points (noise ±{:.2})",
+                f.name, f.adjusted_delta_percent, f.noise_percent
+            )
+        })
+        .collect();
+    format!(
+        "regression beyond {points} points of share: {}",
+        each.join(", ")
+    )
+}
+
+fn write_text(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io::Result<()> {
+    write_header(out, d)?;
+    write_functions(out, d, top)?;
+    write_paths(out, &d.paths)?;
+    write_summary(out, d)
+}
+
+fn write_header(out: &mut dyn Write, d: &ProfileDiff) -> std::io::Result<()> {
+    let side = |s: &diff::SideSummary| {
+        format!(
+            "{}: {} samples, event {}, total {} {}",
+            s.name,
+            s.sample_count,
+            s.event,
+            profview::parse::format_weight(s.total_weight),
+            s.unit.name()
+        )
+    };
+    writeln!(out, "# profview diff")?;
+    writeln!(out, "# before: {}", side(&d.before))?;
+    let mut after = side(&d.after);
+    if d.before.unit == d.after.unit && d.before.total_weight > 0.0 {
+        let change = d.after.total_weight / d.before.total_weight - 1.0;
+        after.push_str(&format!(" ({:+.1}%)", 100.0 * change));
+    }
+    writeln!(out, "# after:  {after}")?;
+    writeln!(out, "#")?;
+    for line in method_lines(d) {
+        writeln!(out, "# {line}")?;
+    }
+    writeln!(out, "#")
+}
+
+/// What is compared and how, in words.
+fn method_lines(d: &ProfileDiff) -> Vec<String> {
+    let mut lines = Vec::new();
+    if d.mode == diff::DiffMode::Absolute {
+        lines.push(
+            "Weights compared (--absolute), as percentages of the before total.".to_owned(),
+        );
+    } else if d.shift.estimated {
+        lines.push(format!(
+            "Shares compared. Code that did not change moved by x{:.3} in share (median of {} \
+             functions),",
+            d.shift.factor, d.shift.functions_used
+        ));
+        lines.push(
+            "so each function is judged against its before share times that (Expected)."
+                .to_owned(),
+        );
+    } else {
+        lines.push("Shares compared directly (no shift estimate).".to_owned());
+    }
+    lines.push(format!(
+        "Noise: {:.0}% confidence over {} functions (Bonferroni, z = {:.2}), from sample counts.",
+        100.0 * d.noise.confidence,
+        d.noise.functions_compared,
+        d.noise.z
+    ));
+    lines
+}
+
+fn write_functions(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "#  Before     After     Delta  Expected     Noise  Verdict          Function"
+    )?;
+    for f in d.functions.iter().take(top) {
+        writeln!(
+            out,
+            "{:>8.2}% {:>8.2}% {:>+9.2} {:>8.2}% {:>9} {:<16} {}",
+            f.before_percent,
+            f.after_percent,
+            f.delta_percent,
+            f.expected_after_percent,
+            format!("±{:.2}", f.noise_percent),
+            verdict(f),
+            f.name
+        )?;
+    }
+    if d.functions.len() > top {
+        writeln!(
+            out,
+            "# {} of {} functions shown (--top)",
+            top,
+            d.functions.len()
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The Verdict column: what changed, with the cost relative to unchanged code.
+fn verdict(f: &FunctionDiff) -> String {
+    let relative = || match f.relative_change {
+        Some(r) => format!("{:+.0}%", 100.0 * r),
+        None => "new".to_owned(),
+    };
+    let word = match f.change {
+        Change::Improvement => format!("improved {}", relative()),
+        Change::Regression => format!("REGRESSED {}", relative()),
+        Change::Shift => "shift".to_owned(),
+        Change::Noise => "noise".to_owned(),
+    };
+    match (f.change, f.presence) {
+        (Change::Shift | Change::Noise, Presence::Appeared) => format!("{word} (new)"),
+        (_, Presence::Vanished) => format!("{word} (gone)"),
+        _ => word,
+    }
+}
+
+/// Paths longer than this show only their innermost frames.
+const PATH_FRAMES_SHOWN: usize = 5;
+
+fn write_paths(out: &mut dyn Write, paths: &[PathDiff]) -> std::io::Result<()> {
+    if paths.is_empty() {
+        return writeln!(out, "No call path changed beyond the shift and the noise.");
+    }
+    writeln!(out, "Call paths that changed most (total share):")?;
+    for p in paths {
+        let skip = p.path.len().saturating_sub(PATH_FRAMES_SHOWN);
+        let mut shown = p.path[skip..].join(" -> ");
+        if skip > 0 {
+            shown.insert_str(0, "... -> ");
+        }
+        writeln!(
+            out,
+            "{:>8.2}% {:>8.2}% {:>+9.2} {:>8.2}% {:>9} {:<16} {}",
+            p.before_percent,
+            p.after_percent,
+            p.delta_percent,
+            p.expected_after_percent,
+            format!("±{:.2}", p.noise_percent),
+            match p.change {
+                Change::Improvement => "improved",
+                Change::Regression => "REGRESSED",
+                Change::Shift => "shift",
+                Change::Noise => "noise",
+            },
+            shown
+        )?;
+    }
+    writeln!(out)
+}
+
+fn write_summary(out: &mut dyn Write, d: &ProfileDiff) -> std::io::Result<()> {
+    let named = |change: Change| -> Vec<String> {
+        d.functions
+            .iter()
+            .filter(|f| f.change == change)
+            .map(|f| match f.relative_change {
+                Some(r) => format!(
+                    "{} ({:+.2} points, {:+.0}%)",
+                    f.name,
+                    f.adjusted_delta_percent,
+                    100.0 * r
+                ),
+                None => format!("{} ({:+.2} points, new)", f.name, f.adjusted_delta_percent),
+            })
+            .collect()
+    };
+    let improved = named(Change::Improvement);
+    let regressed = named(Change::Regression);
+    let shifted = d
+        .functions
+        .iter()
+        .filter(|f| f.change == Change::Shift)
+        .count();
+    if improved.is_empty() && regressed.is_empty() {
+        let or_shift = if shifted > 0 {
+            " or explained by the shift of shares"
+        } else {
+            ""
+        };
+        return writeln!(
+            out,
+            "No significant change: every difference is within the noise{or_shift}."
+        );
+    }
+    if !regressed.is_empty() {
+        writeln!(out, "Regressed: {}", regressed.join(", "))?;
+    }
+    if !improved.is_empty() {
+        writeln!(out, "Improved: {}", improved.join(", "))?;
+    }
+    if shifted > 0 {
+        writeln!(
+            out,
+            "{shifted} other function{} moved in share only as much as the shift explains.",
+            if shifted == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(())
+}
+
+/// inferno drops the fractional part of counts: counts are scaled up by this and scaled back
+/// with inferno's `factor`.
+const FRACTION_SCALE: f64 = 1000.0;
+
+fn write_flame_graph(path: &Path, d: &ProfileDiff) -> anyhow::Result<()> {
+    let count = |w: f64| format!("{:.0}", w * FRACTION_SCALE);
+    let lines: Vec<String> = d
+        .flame_graph_lines()
+        .into_iter()
+        .map(|(stack, before, after)| format!("{stack} {} {}", count(before), count(after)))
+        .collect();
+    let mut options = flamegraph::Options::default();
+    options.title = format!("{} vs {}", d.before.name, d.after.name);
+    options.subtitle = Some(
+        "width: after; red grew, blue shrank, relative to code that did not change".to_owned(),
+    );
+    options.count_name = d.after.unit.name().to_owned();
+    options.factor = 1.0 / FRACTION_SCALE;
+    let mut out = output::open_output(Some(path))?;
+    flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut out)
+        .with_context(|| format!("{}: cannot write the flame graph", path.display()))?;
+    out.flush()?;
+    Ok(())
+}
