@@ -58,6 +58,12 @@ pub enum Error {
     /// A symbolization input named by the user cannot be used.
     #[error(transparent)]
     Symbolize(#[from] profview_symbolize::SymbolizeError),
+    /// Two profiles were wanted from one input, but it holds one.
+    #[error("{name}: holds one profile; compare two files, or pass a differential folded file (`stack BEFORE AFTER` per line, as inferno-diff-folded writes)")]
+    NotDifferential {
+        /// The input's name.
+        name: String,
+    },
     /// The profile has no weight at all.
     #[error("{name}: the profile has no samples")]
     NoSamples {
@@ -157,6 +163,26 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
         name_from_sidecar(path, &mut profile)?;
     }
     Ok(profile)
+}
+
+/// Open a differential folded file (`stack BEFORE AFTER` per line, as `inferno-diff-folded`
+/// writes) as its two profiles, before and after.
+///
+/// Folded stacks name their frames, so nothing is symbolized.
+pub fn open_differential(
+    path: impl AsRef<Path>,
+    options: &OpenOptions,
+) -> Result<(Profile, Profile), Error> {
+    let path = path.as_ref();
+    let mut read = profview_parse::ReadOptions::default();
+    read.format = options.input_format;
+    read.progress = options.progress.clone();
+    match profview_parse::read_path(path, &read)? {
+        Parsed::Differential { before, after } => Ok((before, after)),
+        Parsed::Single(_) => Err(Error::NotDifferential {
+            name: path.display().to_string(),
+        }),
+    }
 }
 
 /// Frames no binary was found for get their names from samply's `.syms.json` sidecar, when

@@ -13,7 +13,7 @@ use profview::model::{Profile, WeightKindId};
 use serde::Serialize;
 
 use super::args::{DiffArgs, OutputFormat};
-use super::{load_with, output};
+use super::{checked, load_with, output};
 
 /// `--fail-on-regression` was exceeded: the report is written, the exit status is 3.
 #[derive(Debug, thiserror::Error)]
@@ -64,17 +64,18 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
 /// Both profiles: two files, or the two sides of one differential folded file.
 fn load_both(args: &DiffArgs) -> anyhow::Result<[(Profile, WeightKindId); 2]> {
     let event = args.source.event.as_deref();
-    let mut options = args.source.to_open_options();
+    let options = args.source.to_open_options();
     Ok(match &args.after {
         Some(after) => [
             load_with(&args.before, options.clone(), event)?,
             load_with(after, options, event)?,
         ],
         None => {
-            options.side = profview::Side::Before;
-            let before = load_with(&args.before, options.clone(), event)?;
-            options.side = profview::Side::After;
-            [before, load_with(&args.before, options, event)?]
+            let (before, after) = profview::open_differential(&args.before, &options)?;
+            [
+                checked(&args.before, before, event)?,
+                checked(&args.before, after, event)?,
+            ]
         }
     })
 }
@@ -311,12 +312,11 @@ fn write_summary(out: &mut dyn Write, d: &ProfileDiff) -> std::io::Result<()> {
     Ok(())
 }
 
-/// inferno drops the fractional part of counts: counts are scaled up by this and scaled back
-/// with inferno's `factor`.
-const FRACTION_SCALE: f64 = 1000.0;
-
 fn write_flame_graph(path: &Path, d: &ProfileDiff) -> anyhow::Result<()> {
-    let count = |w: f64| format!("{:.0}", w * FRACTION_SCALE);
+    // inferno reads whole counts. Scaling them up with its `factor` would keep the fractions
+    // of the scaled before side, but inferno's differential tooltips do not apply the factor,
+    // so counts are rounded instead (at most half a sample's weight off).
+    let count = |w: f64| format!("{:.0}", w);
     let lines: Vec<String> = d
         .flame_graph_lines()
         .into_iter()
@@ -328,7 +328,6 @@ fn write_flame_graph(path: &Path, d: &ProfileDiff) -> anyhow::Result<()> {
         "width: after; red grew, blue shrank, relative to code that did not change".to_owned(),
     );
     options.count_name = d.after.unit.name().to_owned();
-    options.factor = 1.0 / FRACTION_SCALE;
     let mut out = output::open_output(Some(path))?;
     flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut out)
         .with_context(|| format!("{}: cannot write the flame graph", path.display()))?;

@@ -106,7 +106,15 @@ fn load_with(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let profile = opened?;
+    checked(path, opened?, event)
+}
+
+/// Print the warnings of the profile read from `path` and pick its weight kind `event`.
+fn checked(
+    path: &Path,
+    profile: Profile,
+    event: Option<&str>,
+) -> anyhow::Result<(Profile, WeightKindId)> {
     for w in profile.meta.warnings.iter() {
         eprintln!(
             "profview: warning: {}: {} ({} occurrence{})",

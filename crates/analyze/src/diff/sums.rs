@@ -1,7 +1,7 @@
 //! Both profiles summed over one set of comparable names: self and total weight per function,
 //! and self weight per call path (a prefix tree shared by both sides).
 
-use profview_model::{FrameId, Profile, WeightKindId};
+use profview_model::{FrameId, Profile, SourceFormat, WeightKindId};
 use rustc_hash::FxHashMap;
 
 use super::normalize::frame_key;
@@ -131,6 +131,19 @@ impl PathTrie {
     }
 }
 
+/// Frames that only name the thread: the command name that inferno's folded stacks start
+/// with. The diff leaves them out of paths and totals, since perf.data and Firefox stacks start
+/// with code, and a program's name may change between builds (`app_v1`, `app_v2`).
+fn thread_name_frames(profile: &Profile) -> Vec<bool> {
+    let mut names_thread = vec![false; profile.frames().len()];
+    if profile.meta.source_format == SourceFormat::Folded {
+        for node in profile.stacks().iter().filter(|n| n.parent.is_none()) {
+            names_thread[node.frame.index()] = true;
+        }
+    }
+    names_thread
+}
+
 /// Self and total weight per function key, for both profiles.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionSums {
@@ -166,13 +179,21 @@ impl Sums {
             })
             .collect();
         self.functions.grow(self.keys.len());
+        let names_thread = thread_name_frames(profile);
 
         // Stacks are interned parents first, so each stack's path node follows from its
         // parent's in one forward pass.
         let mut stack_paths: Vec<PathNode> = Vec::with_capacity(profile.stacks().len());
         for node in profile.stacks() {
-            let parent = node.parent.map_or(ROOT, |p| stack_paths[p.index()]);
-            stack_paths.push(self.paths.child(parent, frame_keys[node.frame.index()]));
+            let frame = node.frame.index();
+            let path = match node.parent {
+                None if names_thread[frame] => ROOT,
+                parent => {
+                    let parent = parent.map_or(ROOT, |p| stack_paths[p.index()]);
+                    self.paths.child(parent, frame_keys[frame])
+                }
+            };
+            stack_paths.push(path);
         }
 
         let weights = StackWeights::new(profile, kind);
@@ -180,9 +201,12 @@ impl Sums {
         let mut seen = vec![usize::MAX; self.keys.len()];
         for (stamp, (stack, w)) in weights.nonzero().enumerate() {
             self.paths.self_weight[side][stack_paths[stack.index()] as usize] += w;
-            let leaf = frame_keys[profile.stack(stack).frame.index()];
-            self.functions.self_weight[side][leaf as usize] += w;
+            let leaf = profile.stack(stack).frame;
+            self.functions.self_weight[side][frame_keys[leaf.index()] as usize] += w;
             for frame in profile.stack_frames(stack) {
+                if names_thread[frame.index()] && frame != leaf {
+                    continue;
+                }
                 let key = frame_keys[frame.index()] as usize;
                 if seen[key] != stamp {
                     seen[key] = stamp;
