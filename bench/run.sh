@@ -10,6 +10,8 @@
 # graphs. Then times on each:
 #   profview report --no-inline          vs  perf report --stdio --no-children
 #   profview collapse                    vs  perf script | inferno-collapse-perf
+# and, on fp-deep and a second recording of the same program (fp-deep-2):
+#   profview diff                        vs  perf diff
 # with hyperfine (warm cache, median of several runs) and peak memory from /usr/bin/time -v.
 # Needs root (perf record), perf, hyperfine and inferno-collapse-perf (cargo install inferno).
 # Prints a table with the ratios; outputs go to bench/out/ (not committed).
@@ -46,6 +48,8 @@ record fp -F 20000 --call-graph fp -- "$FIX/contention/contention" "$(secs 38)" 
 record fp-deep -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
 # DWARF: rayon, 3 KB stack copies at 4 kHz on 2 cores.
 record dwarf -F 4000 --call-graph dwarf,3072 -- "$FIX/rayon/rayon_tiny" "$(rounds 2000)"
+# fp-deep-2: the same program again, the other side of the diff benchmark.
+record fp-deep-2 -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
 
 peak_mb() { # command...: peak RSS in MB
   /usr/bin/time -v "$@" >/dev/null 2>"$OUT/time.log" || true
@@ -82,5 +86,28 @@ for name in fp fp-deep dwarf; do
     [ $((i % 2)) = 1 ] && ratio="1.0x"
     printf '%-6s %-44s %10s %10s %8s\n' "$name" "${labels[$i]}" "${t[$i]}" "${m[$i]}" "$ratio"
   done
+done
+
+# diff: two recordings of the same program, against perf diff and the inferno pipeline.
+a=$OUT/fp-deep.perf.data; b=$OUT/fp-deep-2.perf.data
+syms="--symbol-path $FIX/rayon --kallsyms $KALLSYMS"
+cmds=(
+  "$PV diff --no-inline $syms $a $b"
+  "perf diff $a $b"
+  "sh -c '$PV collapse --no-inline $syms $a > $OUT/a.folded; $PV collapse --no-inline $syms $b > $OUT/b.folded; inferno-diff-folded $OUT/a.folded $OUT/b.folded'"
+  "sh -c 'perf script -i $a | inferno-collapse-perf > $OUT/a.folded; perf script -i $b | inferno-collapse-perf > $OUT/b.folded; inferno-diff-folded $OUT/a.folded $OUT/b.folded'"
+)
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/diff.json" "${cmds[@]}" >/dev/null
+labels=("profview diff" "perf diff" "profview collapse x2 | inferno-diff-folded" "perf script | inferno-collapse-perf x2 | diff")
+t=(); m=()
+for i in 0 1 2 3; do
+  t+=("$(median_s "$OUT/diff.json" $i)")
+  m+=("$(eval peak_mb "${cmds[$i]}")")
+done
+for i in 0 1 2 3; do
+  peer=$(( i - i % 2 + 1 ))
+  ratio=$(awk -v a="${t[$peer]}" -v b="${t[$i]}" 'BEGIN { printf "%.1fx", a / b }')
+  [ $((i % 2)) = 1 ] && ratio="1.0x"
+  printf '%-6s %-44s %10s %10s %8s\n' diff "${labels[$i]}" "${t[$i]}" "${m[$i]}" "$ratio"
 done
 echo "(ratio: the peer's median time divided by this command's, per pair)"

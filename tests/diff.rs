@@ -32,7 +32,12 @@ fn diff_json(args: &[String], symbols: &Path) -> Value {
     let mut all: Vec<String> = vec!["diff".into()];
     all.extend_from_slice(args);
     all.extend(["--symbol-path".into(), path(symbols)]);
-    all.extend(["--kallsyms".into(), kallsyms(), "--format".into(), "json".into()]);
+    all.extend([
+        "--kallsyms".into(),
+        kallsyms(),
+        "--format".into(),
+        "json".into(),
+    ]);
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
     serde_json::from_str(&stdout_of(&all)).unwrap()
 }
@@ -86,14 +91,18 @@ fn the_faster_function_comes_first_as_a_significant_improvement() {
         assert_ne!(f["change"], "regression", "{f:#}");
     }
     let paths = d["paths"].as_array().unwrap();
-    assert_eq!(paths[0]["path"].as_array().unwrap().last().unwrap(), CHANGED);
+    assert_eq!(
+        paths[0]["path"].as_array().unwrap().last().unwrap(),
+        CHANGED
+    );
 }
 
 #[test]
 fn shares_and_counts_match_perf_report() {
     let d = diff_json(&pair("perf.data"), &diff_case());
     for (side, key) in [("before", "before_percent"), ("after", "after_percent")] {
-        let perf = parse_perf_report(&root().join(format!("testdata/diff/{side}.fp.report-self.txt")));
+        let perf =
+            parse_perf_report(&root().join(format!("testdata/diff/{side}.fp.report-self.txt")));
         for row in perf.iter().filter(|r| !r.kernel) {
             let ours = function(&d, &row.symbol)[key].as_f64().unwrap();
             assert!(
@@ -119,7 +128,10 @@ fn folded_samply_and_differential_forms_agree() {
     let forms = [
         diff_json(&pair("folded"), &diff_case()),
         diff_json(&pair("samply.json.gz"), &diff_case()),
-        diff_json(&[path(&diff_case().join("before-after.diff-folded"))], &diff_case()),
+        diff_json(
+            &[path(&diff_case().join("before-after.diff-folded"))],
+            &diff_case(),
+        ),
         // Different formats on the two sides.
         diff_json(
             &[pair("samply.json.gz")[0].clone(), pair("folded")[1].clone()],
@@ -160,12 +172,21 @@ fn a_profile_against_itself_shows_no_change() {
 fn unchanged_programs_recorded_twice_show_no_significant_change() {
     let runs = root().join("testdata/diff/unchanged");
     for (program, binaries) in [("diffapp", "diff"), ("rayon", "rayon")] {
-        let [a, b] = ["run1", "run2"].map(|r| path(&runs.join(format!("{program}.{r}.perf.data.gz"))));
+        let [a, b] =
+            ["run1", "run2"].map(|r| path(&runs.join(format!("{program}.{r}.perf.data.gz"))));
         let symbols = shared_fixtures().join(binaries);
         for args in [[a.clone(), b.clone()], [b.clone(), a.clone()]] {
             let d = diff_json(&args, &symbols);
-            assert!(significant(&d).is_empty(), "{program}: {:?}", significant(&d));
-            assert!(d["paths"].as_array().unwrap().is_empty(), "{program}: {:#}", d["paths"]);
+            assert!(
+                significant(&d).is_empty(),
+                "{program}: {:?}",
+                significant(&d)
+            );
+            assert!(
+                d["paths"].as_array().unwrap().is_empty(),
+                "{program}: {:#}",
+                d["paths"]
+            );
             assert!(d["regressions"].as_array().unwrap().is_empty());
         }
         // The recordings really differ: not a file compared with itself.
@@ -177,7 +198,15 @@ fn unchanged_programs_recorded_twice_show_no_significant_change() {
 fn gate(before: &str, after: &str, points: &str) -> assert_cmd::assert::Assert {
     let case = path(&diff_case());
     profview()
-        .args(["diff", before, after, "--symbol-path", &case, "--kallsyms", &kallsyms()])
+        .args([
+            "diff",
+            before,
+            after,
+            "--symbol-path",
+            &case,
+            "--kallsyms",
+            &kallsyms(),
+        ])
         .args(["--fail-on-regression", points])
         .assert()
 }
@@ -227,13 +256,23 @@ fn absolute_mode_keeps_unchanged_functions_level() {
     let t = function(&d, CHANGED);
     assert_eq!(t["change"], "improvement");
     // 494 → 265 samples of 1238.
-    assert!((t["delta_percent"].as_f64().unwrap() + 18.5).abs() < 0.1, "{t:#}");
+    assert!(
+        (t["delta_percent"].as_f64().unwrap() + 18.5).abs() < 0.1,
+        "{t:#}"
+    );
 
     // Different units cannot be compared as weights.
     let [before, _] = pair("perf.data");
     let [_, after] = pair("samply.json.gz");
     profview()
-        .args(["diff", &before, &after, "--absolute", "--symbol-path", &path(&diff_case())])
+        .args([
+            "diff",
+            &before,
+            &after,
+            "--absolute",
+            "--symbol-path",
+            &path(&diff_case()),
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("cannot compare absolute weights"));
@@ -257,8 +296,16 @@ fn differential_flame_graph() {
         let pct = title.rsplit("; ").next().unwrap().trim_end_matches("%)");
         pct.parse().unwrap_or_else(|_| panic!("{title}"))
     };
-    assert!((-25.0..-15.0).contains(&change(CHANGED)), "{}", change(CHANGED));
-    assert!(change("parse_input").abs() < 3.0, "{}", change("parse_input"));
+    assert!(
+        (-25.0..-15.0).contains(&change(CHANGED)),
+        "{}",
+        change(CHANGED)
+    );
+    assert!(
+        change("parse_input").abs() < 3.0,
+        "{}",
+        change("parse_input")
+    );
 }
 
 #[test]

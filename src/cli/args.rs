@@ -22,9 +22,28 @@ pub struct Cli {
     /// What to do; without a command, profview shows the profile.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// The profile to show when no command is given.
+    /// The profile to show when no command is given: perf.data, folded stacks or
+    /// Firefox/samply JSON, optionally gzipped; `-` reads stdin.
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<PathBuf>,
+    /// For a differential folded file (`stack BEFORE AFTER`): which count column to read.
+    #[arg(long, value_enum)]
+    pub side: Option<SideArg>,
+    // Not `Option<InputArgs>`: clap leaves an optional flattened struct unset when its fields
+    // are themselves flattened.
     #[command(flatten)]
-    pub input: Option<InputArgs>,
+    pub source: SourceArgs,
+}
+
+impl Cli {
+    /// The profile to show, when one was given without a command.
+    pub fn input(self) -> Option<InputArgs> {
+        Some(InputArgs {
+            profile: self.profile?,
+            side: self.side,
+            source: self.source,
+        })
+    }
 }
 
 /// The subcommands.

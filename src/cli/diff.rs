@@ -66,10 +66,20 @@ fn load_both(args: &DiffArgs) -> anyhow::Result<[(Profile, WeightKindId); 2]> {
     let event = args.source.event.as_deref();
     let options = args.source.to_open_options();
     Ok(match &args.after {
-        Some(after) => [
-            load_with(&args.before, options.clone(), event)?,
-            load_with(after, options, event)?,
-        ],
+        // One file on each core: loading is most of the time a diff takes.
+        Some(after) => {
+            let bars = indicatif::MultiProgress::new();
+            let (before, after) = std::thread::scope(|scope| {
+                let before =
+                    scope.spawn(|| load_with(&args.before, options.clone(), event, Some(&bars)));
+                let after = load_with(after, options.clone(), event, Some(&bars));
+                let before = before
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (before, after)
+            });
+            [before?, after?]
+        }
         None => {
             let (before, after) = profview::open_differential(&args.before, &options)?;
             [
@@ -155,9 +165,7 @@ fn write_header(out: &mut dyn Write, d: &ProfileDiff) -> std::io::Result<()> {
 fn method_lines(d: &ProfileDiff) -> Vec<String> {
     let mut lines = Vec::new();
     if d.mode == diff::DiffMode::Absolute {
-        lines.push(
-            "Weights compared (--absolute), as percentages of the before total.".to_owned(),
-        );
+        lines.push("Weights compared (--absolute), as percentages of the before total.".to_owned());
     } else if d.shift.estimated {
         lines.push(format!(
             "Shares compared. Code that did not change moved by x{:.3} in share (median of {} \
@@ -165,8 +173,7 @@ fn method_lines(d: &ProfileDiff) -> Vec<String> {
             d.shift.factor, d.shift.functions_used
         ));
         lines.push(
-            "so each function is judged against its before share times that (Expected)."
-                .to_owned(),
+            "so each function is judged against its before share times that (Expected).".to_owned(),
         );
     } else {
         lines.push("Shares compared directly (no shift estimate).".to_owned());
@@ -177,6 +184,12 @@ fn method_lines(d: &ProfileDiff) -> Vec<String> {
         d.noise.functions_compared,
         d.noise.z
     ));
+    if d.noise.dispersion > 1.0 {
+        lines.push(format!(
+            "Bands widened x{:.2}: unchanged functions differ that much more than sampling explains.",
+            d.noise.dispersion
+        ));
+    }
     lines
 }
 

@@ -31,7 +31,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => run(command),
-        None => match cli.input {
+        None => match cli.input() {
             Some(input) => show(input),
             None => {
                 let _ = Cli::command().print_help();
@@ -88,19 +88,25 @@ fn load(input: &InputArgs) -> anyhow::Result<(Profile, WeightKindId)> {
         &input.profile,
         input.to_open_options(),
         input.source.event.as_deref(),
+        None,
     )
 }
 
 /// Read the profile at `path` with `options` and pick the weight kind `event` (default: the
-/// first with samples); warnings go to stderr.
+/// first with samples); warnings go to stderr. Profiles loading side by side show their
+/// progress bars in `bars`.
 fn load_with(
     path: &Path,
     mut options: profview::OpenOptions,
     event: Option<&str>,
+    bars: Option<&indicatif::MultiProgress>,
 ) -> anyhow::Result<(Profile, WeightKindId)> {
     let bar = progress::for_file(path).map(|(bar, progress)| {
         options.progress = Some(progress);
-        bar
+        match bars {
+            Some(bars) => bars.add(bar),
+            None => bar,
+        }
     });
     let opened = profview::open_with(path, &options);
     if let Some(bar) = bar {

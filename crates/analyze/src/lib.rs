@@ -6,8 +6,8 @@
 //! their own way.
 
 pub mod category;
-pub mod diff;
 mod diagnostics;
+pub mod diff;
 mod findings;
 mod functions;
 mod stack_weights;

@@ -33,7 +33,9 @@ mod tests;
 use profview_model::{Profile, WeightKindId, WeightUnit};
 use serde::Serialize;
 
-pub use noise::{inverse_normal_cdf, z_critical, SHIFT_MIN_FUNCTIONS, SHIFT_MIN_SAMPLES};
+pub use noise::{
+    estimate_dispersion, inverse_normal_cdf, z_critical, SHIFT_MIN_FUNCTIONS, SHIFT_MIN_SAMPLES,
+};
 pub use normalize::{frame_key, normalize_name};
 
 use noise::{estimate_shift, Comparison, Judged, SideScale};
@@ -151,6 +153,10 @@ pub struct NoiseModel {
     pub functions_compared: usize,
     /// The normal critical value of a function's band.
     pub z: f64,
+    /// How much wider than sampling noise the differences between the profiles are, judged
+    /// from the functions that did not change; every band is widened by it (1: not at all,
+    /// and always 1 when the shift is not estimated).
+    pub dispersion: f64,
 }
 
 /// How a function or path changed.
@@ -276,7 +282,12 @@ pub fn diff(
     } else {
         Shift::estimate(&sums, &scales)
     };
-    let comparison = comparison(&scales, options.absolute, &shift);
+    let mut comparison = comparison(&scales, options.absolute, &shift);
+    // Only against the shift are the unchanged functions' residuals centred on zero; compared
+    // directly, the shift itself would pass for run-to-run noise.
+    if shift.estimated {
+        comparison.dispersion = dispersion(&sums, &comparison);
+    }
     let [summary_before, summary_after] = summaries;
     let mut diff = ProfileDiff {
         mode: if options.absolute {
@@ -291,6 +302,7 @@ pub fn diff(
             confidence: 1.0 - options.alpha,
             functions_compared: 0,
             z: 0.0,
+            dispersion: comparison.dispersion,
         },
         functions: Vec::new(),
         paths: Vec::new(),
@@ -328,9 +340,27 @@ fn comparison(scales: &[SideScale; 2], absolute: bool, shift: &Shift) -> Compari
         after,
         scale,
         scale_log_error: shift.log_error,
+        dispersion: 1.0,
         before_base: before.total,
         after_base,
     }
+}
+
+/// The overdispersion of the functions with enough samples on both sides (see
+/// [`estimate_dispersion`]); 1 when too few qualify.
+fn dispersion(sums: &Sums, comparison: &Comparison) -> f64 {
+    let self_w = &sums.functions.self_weight;
+    let enough = |k: usize| {
+        [comparison.before, comparison.after]
+            .iter()
+            .zip(self_w)
+            .all(|(side, w)| side.samples(w[k]) >= SHIFT_MIN_SAMPLES)
+    };
+    let residuals = (0..sums.keys.len()).filter(|&k| enough(k)).map(|k| {
+        let judged = comparison.judge(self_w[0][k], self_w[1][k], 1.0);
+        judged.adjusted_delta() / judged.noise_percent
+    });
+    estimate_dispersion(residuals).unwrap_or(1.0)
 }
 
 impl Shift {
@@ -348,7 +378,12 @@ impl Shift {
         let enough = |side: usize, w: f64| scales[side].samples(w) >= SHIFT_MIN_SAMPLES;
         let shares = (0..sums.keys.len())
             .filter(|&k| enough(0, self_w[0][k]) && enough(1, self_w[1][k]))
-            .map(|k| (self_w[0][k] / scales[0].total, self_w[1][k] / scales[1].total));
+            .map(|k| {
+                (
+                    self_w[0][k] / scales[0].total,
+                    self_w[1][k] / scales[1].total,
+                )
+            });
         match estimate_shift(shares) {
             Some(estimate) => Self {
                 factor: estimate.factor,
@@ -377,14 +412,16 @@ fn classify(adjusted: &Judged, direct: &Judged) -> Change {
 }
 
 impl ProfileDiff {
-    /// The comparison without the shift (shares against shares).
+    /// The comparison without the shift (shares against shares), with the same bands.
     fn direct(&self) -> Comparison {
-        let [before, after] = [self.comparison.before, self.comparison.after];
-        comparison(
-            &[before, after],
+        let c = &self.comparison;
+        let mut direct = comparison(
+            &[c.before, c.after],
             self.mode == DiffMode::Absolute,
             &Shift::none(),
-        )
+        );
+        direct.dispersion = c.dispersion;
+        direct
     }
 
     fn compare_functions(&mut self, alpha: f64) {

@@ -28,7 +28,7 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.383_577_518_672_69e2,
         -3.066479806614716e1,
         2.506628277459239e0,
     ];
@@ -117,6 +117,9 @@ pub struct Comparison {
     pub scale: f64,
     /// Standard error of `ln(scale)`: the shift estimate's own error.
     pub scale_log_error: f64,
+    /// How much wider than Poisson sampling alone the spread between the profiles is (at
+    /// least 1): see [`estimate_dispersion`].
+    pub dispersion: f64,
     /// Weights are shown as percentages of these (the own total, or the before total in
     /// absolute mode).
     pub before_base: f64,
@@ -157,7 +160,7 @@ impl Comparison {
             before_percent: self.percent(0, before),
             after_percent: self.percent(1, after),
             expected_after_percent: self.percent(1, expected),
-            noise_percent: z * self.percent(1, variance.sqrt()),
+            noise_percent: z * self.dispersion * self.percent(1, variance.sqrt()),
         }
     }
 
@@ -214,6 +217,24 @@ pub fn estimate_shift(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<Shi
     })
 }
 
+/// Overdispersion: how much more the functions differ between the profiles than sampling
+/// explains, from `residuals` (each comparison's adjusted delta over its Poisson standard
+/// deviation, for the functions the shift is estimated from).
+///
+/// Under sampling noise alone the residuals are standard normal, so 1.4826 × their median
+/// absolute value is 1. Two runs of a multithreaded program differ by more (thread
+/// interleaving, frequency, other load), and with a million samples that difference exceeds
+/// Poisson noise everywhere; this factor widens every band by it (a quasi-Poisson model). The
+/// median keeps the few functions that really changed from inflating it. At least 1; `None`
+/// with too few functions.
+pub fn estimate_dispersion(residuals: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let mut magnitudes: Vec<f64> = residuals.into_iter().map(f64::abs).collect();
+    if magnitudes.len() < SHIFT_MIN_FUNCTIONS {
+        return None;
+    }
+    Some((1.4826 * median(&mut magnitudes)).max(1.0))
+}
+
 /// The median of a non-empty slice (reordered).
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -256,6 +277,18 @@ mod tests {
     }
 
     #[test]
+    fn dispersion_is_the_robust_spread_of_residuals() {
+        // Standard normal residuals have a median magnitude of 0.6745: no widening.
+        let d = estimate_dispersion([0.3, -0.6745, 0.6745, 1.5, -9.0]).unwrap();
+        assert!((d - 1.0).abs() < 1e-4, "{d}");
+        assert_eq!(estimate_dispersion([0.3, -0.5, 0.5, 1.5, -9.0]), Some(1.0));
+        // Twice that spread, and one real change that does not count.
+        let d = estimate_dispersion([1.349, -1.349, 0.5, 2.0, 40.0]).unwrap();
+        assert!((d - 2.0).abs() < 1e-3, "{d}");
+        assert_eq!(estimate_dispersion([5.0, 5.0]), None);
+    }
+
+    #[test]
     fn identical_weights_are_not_significant() {
         let side = SideScale::new(1000.0, 1000);
         let c = Comparison {
@@ -263,6 +296,7 @@ mod tests {
             after: side,
             scale: 1.0,
             scale_log_error: 0.0,
+            dispersion: 1.0,
             before_base: 1000.0,
             after_base: 1000.0,
         };

@@ -64,8 +64,10 @@ pub fn frame_key(profile: &Profile, frame: FrameId) -> String {
         Frame::Resolved(f) => {
             normalize_name(profile.string(profile.function(f.function).name)).into_owned()
         }
-        Frame::Unresolved(f) => match f.module {
-            Some(m) => format!("[{}]", profile.module_name(m)),
+        Frame::Unresolved(f) => match f.module.map(|m| profile.module_name(m)) {
+            // `[kernel.kallsyms]`, `[vdso]` are bracketed already.
+            Some(name) if name.starts_with('[') && name.ends_with(']') => name.to_owned(),
+            Some(name) => format!("[{name}]"),
             None => "[unknown]".to_owned(),
         },
     }
@@ -89,7 +91,10 @@ mod tests {
         );
         // Not a hash: too short, or not at the end.
         check("foo::h0123", "foo::h0123");
-        check("hash::h0123456789abcdef::inner", "hash::h0123456789abcdef::inner");
+        check(
+            "hash::h0123456789abcdef::inner",
+            "hash::h0123456789abcdef::inner",
+        );
     }
 
     #[test]
@@ -100,7 +105,10 @@ mod tests {
             "<app::Foo as app::Bar>::{shim:vtable#0}",
             "<app::Foo as app::Bar>::{shim:vtable}",
         );
-        check("main::{lambda(int)#2}::operator()", "main::{lambda(int)}::operator()");
+        check(
+            "main::{lambda(int)#2}::operator()",
+            "main::{lambda(int)}::operator()",
+        );
     }
 
     #[test]
@@ -111,7 +119,10 @@ mod tests {
         check("baz.llvm.1234567890", "baz");
         check("geom::dot(int) [clone .constprop.0]", "geom::dot(int)");
         // A dot inside a name is kept.
-        check("std::__cxx11::basic_string<char>::_M_create", "std::__cxx11::basic_string<char>::_M_create");
+        check(
+            "std::__cxx11::basic_string<char>::_M_create",
+            "std::__cxx11::basic_string<char>::_M_create",
+        );
     }
 
     #[test]
@@ -124,7 +135,10 @@ mod tests {
 
     #[test]
     fn cxx_tags_and_arrays_are_kept() {
-        check("std::__cxx11::to_string[abi:cxx11](int)", "std::__cxx11::to_string[abi:cxx11](int)");
+        check(
+            "std::__cxx11::to_string[abi:cxx11](int)",
+            "std::__cxx11::to_string[abi:cxx11](int)",
+        );
         check("sum(int (&) [4])", "sum(int (&) [4])");
     }
 }

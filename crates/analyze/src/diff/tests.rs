@@ -129,11 +129,25 @@ fn absolute_mode_compares_weights() {
 #[test]
 fn names_from_different_builds_match() {
     let before = profile(&[
-        (&["main", "app::run::h0123456789abcdef", "app::run::{{closure}}"], 100.0),
+        (
+            &[
+                "main",
+                "app::run::h0123456789abcdef",
+                "app::run::{{closure}}",
+            ],
+            100.0,
+        ),
         (&["main", "helper.constprop.0"], 50.0),
     ]);
     let after = profile(&[
-        (&["main", "app::run::hfedcba9876543210", "app::run::{closure#0}"], 100.0),
+        (
+            &[
+                "main",
+                "app::run::hfedcba9876543210",
+                "app::run::{closure#0}",
+            ],
+            100.0,
+        ),
         (&["main", "helper.isra.0"], 50.0),
     ]);
     let d = run(&before, &after, DiffOptions::default());
