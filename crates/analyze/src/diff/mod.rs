@@ -17,8 +17,9 @@
 //!     p
 //! }
 //! let (before, after) = (profile(400.0, 200.0), profile(400.0, 100.0));
-//! let side = |p: &Profile| DiffSide::new(p, p.find_weight_kind("samples").unwrap(), "");
-//! let d = diff(side(&before), side(&after), &DiffOptions::default()).unwrap();
+//! let kind = before.find_weight_kind("samples").unwrap();
+//! let (b, a) = (DiffSide::new(&before, kind, "before"), DiffSide::new(&after, kind, "after"));
+//! let d = diff(b, a, &DiffOptions::default()).unwrap();
 //! let slow = d.functions.iter().find(|f| f.name == "slow").unwrap();
 //! assert!(slow.significant && slow.adjusted_delta_percent < 0.0);
 //! assert!(d.functions.iter().filter(|f| f.name != "slow").all(|f| !f.significant));
