@@ -273,27 +273,10 @@ impl TopFunctions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use profview_model::{FrameKind, Sample, WeightUnit};
+    use profview_model::{Sample, WeightUnit};
 
     fn profile(stacks: &[(&[&str], f64)]) -> (Profile, WeightKindId) {
-        let mut p = Profile::new();
-        let kind = p.add_weight_kind("samples", WeightUnit::Samples);
-        let thread = p.add_thread(None, None, None);
-        for (names, weight) in stacks {
-            let frames: Vec<_> = names
-                .iter()
-                .map(|n| p.resolved_frame(n, None, FrameKind::User))
-                .collect();
-            let stack = p.intern_stack_path(&frames);
-            p.add_sample(Sample {
-                thread,
-                time: None,
-                stack,
-                kind,
-                weight: *weight,
-            });
-        }
-        (p, kind)
+        crate::test_support::profile_of(WeightUnit::Samples, stacks)
     }
 
     fn row<'a>(t: &'a TopFunctions, name: &str) -> &'a FunctionStats {

@@ -11,6 +11,8 @@ pub mod diff;
 mod findings;
 mod functions;
 mod stack_weights;
+#[cfg(test)]
+mod test_support;
 pub mod view;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind};

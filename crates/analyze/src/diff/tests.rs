@@ -1,27 +1,11 @@
-use profview_model::{FrameKind, Profile, Sample, WeightUnit};
+use profview_model::{Profile, WeightUnit};
 
 use super::*;
+use crate::test_support::profile_of;
 
 /// A profile of `stacks` (root first) with weights, in `unit`.
 fn profile_in(unit: WeightUnit, stacks: &[(&[&str], f64)]) -> Profile {
-    let mut p = Profile::new();
-    let kind = p.add_weight_kind("w", unit);
-    let thread = p.add_thread(None, None, None);
-    for (names, weight) in stacks {
-        let frames: Vec<_> = names
-            .iter()
-            .map(|n| p.resolved_frame(n, None, FrameKind::User))
-            .collect();
-        let stack = p.intern_stack_path(&frames);
-        p.add_sample(Sample {
-            thread,
-            time: None,
-            stack,
-            kind,
-            weight: *weight,
-        });
-    }
-    p
+    profile_of(unit, stacks).0
 }
 
 fn profile(stacks: &[(&[&str], f64)]) -> Profile {
