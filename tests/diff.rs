@@ -171,7 +171,11 @@ fn a_profile_against_itself_shows_no_change() {
 #[test]
 fn unchanged_programs_recorded_twice_show_no_significant_change() {
     let runs = root().join("testdata/diff/unchanged");
-    for (program, binaries) in [("diffapp", "diff"), ("rayon", "rayon")] {
+    for (program, binaries) in [
+        ("diffapp", "diff"),
+        ("rayon", "rayon"),
+        ("contention", "contention"),
+    ] {
         let [a, b] =
             ["run1", "run2"].map(|r| path(&runs.join(format!("{program}.{r}.perf.data.gz"))));
         let symbols = shared_fixtures().join(binaries);
@@ -217,7 +221,9 @@ fn swapped_inputs_are_a_regression_that_fails_the_gate() {
     gate(&after, &before, "5")
         .code(3)
         .stdout(predicate::str::contains("REGRESSED"))
-        .stderr(predicate::str::contains("regression beyond 5 points"))
+        .stderr(predicate::str::contains(
+            "regression beyond 5 percentage points",
+        ))
         .stderr(predicate::str::contains(CHANGED));
     // The improvement, and a regression smaller than the threshold, pass.
     gate(&before, &after, "5").success();
@@ -274,7 +280,7 @@ fn absolute_mode_keeps_unchanged_functions_level() {
             &path(&diff_case()),
         ])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("cannot compare absolute weights"));
 }
 
@@ -323,6 +329,23 @@ fn text_output_is_stable() {
 }
 
 #[test]
+fn bad_gate_values_are_usage_errors() {
+    let [before, after] = pair("folded");
+    for bad in ["nan", "-1", "inf", "two"] {
+        profview()
+            .args([
+                "diff",
+                &before,
+                &after,
+                &format!("--fail-on-regression={bad}"),
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("percentage points"));
+    }
+}
+
+#[test]
 fn missing_or_bad_input_is_one_line_and_exit_1() {
     let [before, _] = pair("folded");
     profview()
@@ -331,10 +354,10 @@ fn missing_or_bad_input_is_one_line_and_exit_1() {
         .code(1)
         .stderr(predicate::str::contains("no/such/file.data"))
         .stderr(predicate::function(|s: &str| s.lines().count() == 1));
-    // A single file must be differential.
+    // A single file must be differential: a usage error.
     profview()
         .args(["diff", &before])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("differential"));
 }

@@ -280,7 +280,7 @@ pub struct DiffArgs {
     pub no_shift: bool,
     /// Exit with status 3 when a function's share grew by more than PCT percentage points,
     /// beyond the shift and beyond the noise.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = percentage_points)]
     pub fail_on_regression: Option<f64>,
     /// Also write a differential flame graph (SVG, inferno): widths are the after profile,
     /// red grew and blue shrank relative to unchanged code.
@@ -343,6 +343,16 @@ pub struct FlamegraphArgs {
     /// Title of the graph; default: the input's file name.
     #[arg(long)]
     pub title: Option<String>,
+}
+
+/// A finite, non-negative number of percentage points.
+fn percentage_points(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(points) if points.is_finite() && points >= 0.0 => Ok(points),
+        _ => Err(format!(
+            "expected percentage points, a number of 0 or more (like 2 or 0.5), not {text:?}"
+        )),
+    }
 }
 
 impl InputArgs {

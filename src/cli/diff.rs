@@ -40,7 +40,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
 
     let mut out = output::open_output(None)?;
     match args.format {
-        OutputFormat::Text => write_text(&mut out, &d, args.top)?,
+        OutputFormat::Text => write_text(&mut out, &d, args)?,
         OutputFormat::Json => {
             let json = DiffJson {
                 diff: &d,
@@ -113,6 +113,7 @@ struct DiffJson<'a> {
 }
 
 fn gate_message(points: f64, regressions: &[&FunctionDiff]) -> String {
+    // Points of each profile's share, or of the before total with --absolute.
     let each: Vec<String> = regressions
         .iter()
         .map(|f| {
@@ -123,19 +124,19 @@ fn gate_message(points: f64, regressions: &[&FunctionDiff]) -> String {
         })
         .collect();
     format!(
-        "regression beyond {points} points of share: {}",
+        "regression beyond {points} percentage points: {}",
         each.join(", ")
     )
 }
 
-fn write_text(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io::Result<()> {
-    write_header(out, d)?;
-    write_functions(out, d, top)?;
+fn write_text(out: &mut dyn Write, d: &ProfileDiff, args: &DiffArgs) -> std::io::Result<()> {
+    write_header(out, d, args.no_shift)?;
+    write_functions(out, d, args.top)?;
     write_paths(out, &d.paths)?;
     write_summary(out, d)
 }
 
-fn write_header(out: &mut dyn Write, d: &ProfileDiff) -> std::io::Result<()> {
+fn write_header(out: &mut dyn Write, d: &ProfileDiff, no_shift: bool) -> std::io::Result<()> {
     let side = |s: &diff::SideSummary| {
         format!(
             "{}: {} samples, event {}, total {} {}",
@@ -155,14 +156,14 @@ fn write_header(out: &mut dyn Write, d: &ProfileDiff) -> std::io::Result<()> {
     }
     writeln!(out, "# after:  {after}")?;
     writeln!(out, "#")?;
-    for line in method_lines(d) {
+    for line in method_lines(d, no_shift) {
         writeln!(out, "# {line}")?;
     }
     writeln!(out, "#")
 }
 
 /// What is compared and how, in words.
-fn method_lines(d: &ProfileDiff) -> Vec<String> {
+fn method_lines(d: &ProfileDiff, no_shift: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if d.mode == diff::DiffMode::Absolute {
         lines.push("Weights compared (--absolute), as percentages of the before total.".to_owned());
@@ -175,8 +176,15 @@ fn method_lines(d: &ProfileDiff) -> Vec<String> {
         lines.push(
             "so each function is judged against its before share times that (Expected).".to_owned(),
         );
+    } else if no_shift {
+        lines.push("Shares compared directly (--no-shift).".to_owned());
     } else {
-        lines.push("Shares compared directly (no shift estimate).".to_owned());
+        lines.push(format!(
+            "Shares compared directly: fewer than {} functions have {}+ samples in both \
+             profiles, too few to estimate the shift.",
+            diff::SHIFT_MIN_FUNCTIONS,
+            diff::SHIFT_MIN_SAMPLES
+        ));
     }
     lines.push(format!(
         "Noise: {:.0}% confidence over {} functions (Bonferroni, z = {:.2}), from sample counts.",
@@ -193,29 +201,50 @@ fn method_lines(d: &ProfileDiff) -> Vec<String> {
     lines
 }
 
+/// Width of the Verdict column: `REGRESSED +100% (gone)` and the like fit.
+const VERDICT_WIDTH: usize = 22;
+
+/// One table row: before, after, delta, expected, noise, verdict, name.
+fn row(percents: [f64; 4], noise: f64, verdict: &str, name: &str) -> String {
+    let [before, after, delta, expected] = percents;
+    format!(
+        "{before:>8.2}% {after:>8.2}% {delta:>+9.2} {expected:>8.2}% {:>9}  {verdict:<VERDICT_WIDTH$} {name}",
+        format!("±{noise:.2}"),
+    )
+}
+
+fn header() -> String {
+    format!(
+        "#{:>8} {:>9} {:>9} {:>9} {:>9}  {:<VERDICT_WIDTH$} Function",
+        "Before", "After", "Delta", "Expected", "Noise", "Verdict"
+    )
+}
+
+/// The first `top` functions, and any significant one after them: a change is never hidden.
 fn write_functions(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "#  Before     After     Delta  Expected     Noise  Verdict          Function"
-    )?;
-    for f in d.functions.iter().take(top) {
-        writeln!(
-            out,
-            "{:>8.2}% {:>8.2}% {:>+9.2} {:>8.2}% {:>9} {:<16} {}",
+    writeln!(out, "{}", header())?;
+    let mut shown = 0;
+    for (i, f) in d.functions.iter().enumerate() {
+        if i >= top && !f.significant {
+            continue;
+        }
+        shown += 1;
+        let percents = [
             f.before_percent,
             f.after_percent,
             f.delta_percent,
             f.expected_after_percent,
-            format!("±{:.2}", f.noise_percent),
-            verdict(f),
-            f.name
-        )?;
-    }
-    if d.functions.len() > top {
+        ];
         writeln!(
             out,
-            "# {} of {} functions shown (--top)",
-            top,
+            "{}",
+            row(percents, f.noise_percent, &verdict(f), &f.name)
+        )?;
+    }
+    if shown < d.functions.len() {
+        writeln!(
+            out,
+            "# {shown} of {} functions shown (--top, and every significant one)",
             d.functions.len()
         )?;
     }
@@ -255,22 +284,19 @@ fn write_paths(out: &mut dyn Write, paths: &[PathDiff]) -> std::io::Result<()> {
         if skip > 0 {
             shown.insert_str(0, "... -> ");
         }
-        writeln!(
-            out,
-            "{:>8.2}% {:>8.2}% {:>+9.2} {:>8.2}% {:>9} {:<16} {}",
+        let verdict = match p.change {
+            Change::Improvement => "improved",
+            Change::Regression => "REGRESSED",
+            Change::Shift => "shift",
+            Change::Noise => "noise",
+        };
+        let percents = [
             p.before_percent,
             p.after_percent,
             p.delta_percent,
             p.expected_after_percent,
-            format!("±{:.2}", p.noise_percent),
-            match p.change {
-                Change::Improvement => "improved",
-                Change::Regression => "REGRESSED",
-                Change::Shift => "shift",
-                Change::Noise => "noise",
-            },
-            shown
-        )?;
+        ];
+        writeln!(out, "{}", row(percents, p.noise_percent, verdict, &shown))?;
     }
     writeln!(out)
 }

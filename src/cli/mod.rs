@@ -48,7 +48,11 @@ pub fn main() -> ExitCode {
         }
         Err(err) => {
             eprintln!("profview: {}", one_line(&err));
-            ExitCode::from(EXIT_BAD_INPUT)
+            ExitCode::from(if is_usage_error(&err) {
+                EXIT_USAGE
+            } else {
+                EXIT_BAD_INPUT
+            })
         }
     }
 }
@@ -132,6 +136,19 @@ fn checked(
     }
     let kind = profview::weight_kind(&profile, event)?;
     Ok((profile, kind))
+}
+
+/// Errors in what was asked rather than in what was read: the inputs are fine, the request
+/// does not fit them.
+fn is_usage_error(err: &anyhow::Error) -> bool {
+    use profview::analyze::diff::DiffError;
+    matches!(
+        err.downcast_ref::<DiffError>(),
+        Some(DiffError::UnitsDiffer { .. })
+    ) || matches!(
+        err.downcast_ref::<profview::Error>(),
+        Some(profview::Error::NotDifferential { .. })
+    )
 }
 
 /// An error and its causes on one line.

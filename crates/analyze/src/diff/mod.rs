@@ -46,6 +46,9 @@ use sums::{PathNode, PathTrie, Sums, ROOT};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiffError {
+    /// One side has no weight of the compared event: every share would be zero.
+    #[error("{name}: no samples of event {event}; nothing to compare")]
+    NoSamples { name: String, event: String },
     /// `--absolute` on weights of different units.
     #[error("cannot compare absolute weights: {before} counts {before_unit}, {after} counts {after_unit}; compare shares instead (without --absolute)")]
     UnitsDiffer {
@@ -261,6 +264,15 @@ pub fn diff(
     options: &DiffOptions,
 ) -> Result<ProfileDiff, DiffError> {
     let summaries = [summary(&before), summary(&after)];
+    if let Some(empty) = summaries
+        .iter()
+        .find(|s| !s.total_weight.is_finite() || s.total_weight <= 0.0)
+    {
+        return Err(DiffError::NoSamples {
+            name: empty.name.clone(),
+            event: empty.event.clone(),
+        });
+    }
     let [b, a] = &summaries;
     if options.absolute && b.unit != a.unit {
         return Err(DiffError::UnitsDiffer {
@@ -357,8 +369,9 @@ fn dispersion(sums: &Sums, comparison: &Comparison) -> f64 {
             .zip(self_w)
             .all(|(side, w)| side.samples(w[k]) >= SHIFT_MIN_SAMPLES)
     };
+    let sampling = comparison.sampling_only();
     let residuals = (0..sums.keys.len()).filter(|&k| enough(k)).map(|k| {
-        let judged = comparison.judge(self_w[0][k], self_w[1][k], 1.0);
+        let judged = sampling.judge(self_w[0][k], self_w[1][k], 1.0);
         judged.adjusted_delta() / judged.noise_percent
     });
     estimate_dispersion(residuals).unwrap_or(1.0)
@@ -494,7 +507,7 @@ impl ProfileDiff {
                 adjusted.significant() && direct.significant()
             })
             .collect();
-        let explained = explained_by_a_child(trie, &judged);
+        let explained = explained_by_a_child(trie, &judged, &changed);
         changed.retain(|&n| !explained[n as usize]);
         let adjusted = |n: PathNode| judged[n as usize].map_or(0.0, |(j, _)| j.adjusted_delta());
         changed.sort_by(|&a, &b| adjusted(b).abs().total_cmp(&adjusted(a).abs()));
@@ -546,13 +559,19 @@ impl ProfileDiff {
     }
 }
 
-/// A significant path whose change one child carries (same direction, at least
+/// A changed path whose change one changed child carries (same direction, at least
 /// [`CHILD_EXPLAINS`] of it) is explained by that child: the child is the more precise place.
-fn explained_by_a_child(trie: &PathTrie, judged: &[Option<(Judged, Judged)>]) -> Vec<bool> {
+/// Only `changed` children explain, so a path is never hidden behind one that is not listed.
+fn explained_by_a_child(
+    trie: &PathTrie,
+    judged: &[Option<(Judged, Judged)>],
+    changed: &[PathNode],
+) -> Vec<bool> {
     let mut explained = vec![false; trie.len()];
-    for node in 1..trie.len() {
-        let parent = trie.parent(node as PathNode) as usize;
-        let (Some((child, _)), Some((of_parent, _))) = (judged[node], judged[parent]) else {
+    for &node in changed {
+        let parent = trie.parent(node) as usize;
+        let (Some((child, _)), Some((of_parent, _))) = (judged[node as usize], judged[parent])
+        else {
             continue;
         };
         let (c, p) = (child.adjusted_delta(), of_parent.adjusted_delta());

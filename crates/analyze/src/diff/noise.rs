@@ -118,7 +118,8 @@ pub struct Comparison {
     /// Standard error of `ln(scale)`: the shift estimate's own error.
     pub scale_log_error: f64,
     /// How much wider than Poisson sampling alone the spread between the profiles is (at
-    /// least 1): see [`estimate_dispersion`].
+    /// least 1; it multiplies the sampling part of the band, not the shift's error): see
+    /// [`estimate_dispersion`].
     pub dispersion: f64,
     /// Weights are shown as percentages of these (the own total, or the before total in
     /// absolute mode).
@@ -150,17 +151,27 @@ impl Judged {
 }
 
 impl Comparison {
+    /// The same comparison with sampling noise alone: no shift error, no overdispersion.
+    pub fn sampling_only(&self) -> Self {
+        Self {
+            scale_log_error: 0.0,
+            dispersion: 1.0,
+            ..*self
+        }
+    }
+
     /// Judge `before` against `after` weight with critical value `z`.
     pub fn judge(&self, before: f64, after: f64, z: f64) -> Judged {
         let expected = self.scale * before;
-        let variance = self.after.variance(after)
-            + self.scale * self.scale * self.before.variance(before)
+        let sampling =
+            self.after.variance(after) + self.scale * self.scale * self.before.variance(before);
+        let variance = self.dispersion * self.dispersion * sampling
             + (expected * self.scale_log_error).powi(2);
         Judged {
             before_percent: self.percent(0, before),
             after_percent: self.percent(1, after),
             expected_after_percent: self.percent(1, expected),
-            noise_percent: z * self.dispersion * self.percent(1, variance.sqrt()),
+            noise_percent: z * self.percent(1, variance.sqrt()),
         }
     }
 
@@ -193,7 +204,7 @@ pub struct ShiftEstimate {
 /// Estimate the shift as the median, over functions with enough samples in both profiles, of
 /// the ratio of their after share to their before share (`pairs` of before and after share).
 ///
-/// It is robust as long as at least half of those functions did not change (whatever their
+/// It is robust as long as more than half of those functions did not change (whatever their
 /// weight), which is the usual case for a change that made one or a few functions faster or
 /// slower. Its own error (the median's, from the spread of the ratios: 1.2533 · 1.4826 · MAD
 /// / √n) widens every noise band that uses it. `None` when too few functions qualify.

@@ -15,6 +15,15 @@ use regex::Regex;
 /// Each rule is a pattern and its replacement, applied in this order.
 static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
+        // Compiler clone suffixes on plain symbols: `update_sd_lb_stats.constprop.0`,
+        // `foo.isra.0.part.0`, `bar.cold`, ThinLTO's `baz.llvm.1234567890`, clang's
+        // `qux.__uniq.1234` and `f.specialized.1`. First, since they follow a Rust hash.
+        (
+            r"(\.(constprop|isra|part|cold|lto_priv|llvm|localalias|clone|specialized|__uniq)(\.[0-9]+)?)+$",
+            "",
+        ),
+        // Demangled C++ clones: `foo(int) [clone .constprop.0]`.
+        (r" \[clone \.[^\]]*\]", ""),
         // Rust legacy mangling's hash: `core::fmt::write::h0123456789abcdef`.
         (r"::h[0-9a-f]{16}$", ""),
         // Rust v0 crate disambiguators, as rustc-demangle prints them without `{:#}`:
@@ -25,16 +34,15 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"#[0-9]+\}", "}"),
         // Legacy Rust closures, so that they match v0's `{closure}`.
         (r"\{\{closure\}\}", "{closure}"),
-        // Demangled C++ clones: `foo(int) [clone .constprop.0]`.
-        (r" \[clone \.[^\]]*\]", ""),
-        // Compiler clone suffixes on plain symbols: `update_sd_lb_stats.constprop.0`,
-        // `foo.isra.0.part.0`, `bar.cold`, ThinLTO's `baz.llvm.1234567890`.
-        (
-            r"(\.(constprop|isra|part|cold|lto_priv|llvm|localalias|clone)(\.[0-9]+)?)+$",
-            "",
-        ),
-        // Unresolved code named by address in folded input: `libc.so.6+0x9a2b1` → `[libc.so.6]`.
-        (r"^([^\s;]+)\+0x[0-9a-fA-F]+$", "[$1]"),
+        // JIT maps are named after the process id: `[perf-1234.map]`, `/tmp/perf-1234.map`.
+        (r"perf-[0-9]+\.map", "perf-PID.map"),
+        // Unresolved code named by address in folded input: `libc.so.6+0x9a2b1` → `[libc.so.6]`
+        // (a file: a path, a shared object, or a bracketed pseudo-module).
+        (r"^(\[[^\]]*\]|[^\s;]*(/|\.so)[^\s;]*)\+0x[0-9a-fA-F]+$", "[$1]"),
+        // A symbol with an offset (`perf script --symoff`): `parse+0x1f` → `parse`.
+        (r"^([^\s;]+)\+0x[0-9a-fA-F]+$", "$1"),
+        // Bracketed twice by the rule above (`[kernel.kallsyms]+0x1`).
+        (r"^\[\[(.*)\]\]$", "[$1]"),
         // A bare address.
         (r"^0x[0-9a-fA-F]+$", "[unknown]"),
     ]
@@ -126,8 +134,23 @@ mod tests {
     }
 
     #[test]
+    fn suffixes_after_a_rust_hash() {
+        check("app::run::h0123456789abcdef.cold", "app::run");
+        check("scan.__uniq.40514375424547276", "scan");
+        check("f.specialized.1", "f");
+    }
+
+    #[test]
+    fn jit_maps() {
+        check("[perf-31337.map]", "[perf-PID.map]");
+    }
+
+    #[test]
     fn addresses() {
         check("libc.so.6+0x9a2b1", "[libc.so.6]");
+        check("/usr/lib/libfoo.so.1.2+0x10", "[/usr/lib/libfoo.so.1.2]");
+        check("[kernel.kallsyms]+0xffffffff81000000", "[kernel.kallsyms]");
+        check("parse_input+0x1f", "parse_input");
         check("0x7f12deadbeef", "[unknown]");
         check("[unknown]", "[unknown]");
         check("std::string::operator+", "std::string::operator+");

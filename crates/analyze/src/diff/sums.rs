@@ -1,7 +1,7 @@
 //! Both profiles summed over one set of comparable names: self and total weight per function,
 //! and self weight per call path (a prefix tree shared by both sides).
 
-use profview_model::{FrameId, Profile, SourceFormat, WeightKindId};
+use profview_model::{FrameId, Profile, StackNode, WeightKindId};
 use rustc_hash::FxHashMap;
 
 use super::normalize::frame_key;
@@ -131,19 +131,6 @@ impl PathTrie {
     }
 }
 
-/// Frames that only name the thread: the command name that inferno's folded stacks start
-/// with. The diff leaves them out of paths and totals, since perf.data and Firefox stacks start
-/// with code, and a program's name may change between builds (`app_v1`, `app_v2`).
-fn thread_name_frames(profile: &Profile) -> Vec<bool> {
-    let mut names_thread = vec![false; profile.frames().len()];
-    if profile.meta.source_format == SourceFormat::Folded {
-        for node in profile.stacks().iter().filter(|n| n.parent.is_none()) {
-            names_thread[node.frame.index()] = true;
-        }
-    }
-    names_thread
-}
-
 /// Self and total weight per function key, for both profiles.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionSums {
@@ -179,7 +166,11 @@ impl Sums {
             })
             .collect();
         self.functions.grow(self.keys.len());
-        let names_thread = thread_name_frames(profile);
+        // The command name inferno's folded stacks start with is the thread's name, not code:
+        // perf.data and Firefox stacks start with code, and a program's name may change
+        // between builds (`app_v1`, `app_v2`). Only that root node is left out, not other
+        // frames of the same name (GNU sort's `sort()`).
+        let root_names_thread = profile.meta.root_frame_is_thread;
 
         // Stacks are interned parents first, so each stack's path node follows from its
         // parent's in one forward pass.
@@ -187,7 +178,7 @@ impl Sums {
         for node in profile.stacks() {
             let frame = node.frame.index();
             let path = match node.parent {
-                None if names_thread[frame] => ROOT,
+                None if root_names_thread => ROOT,
                 parent => {
                     let parent = parent.map_or(ROOT, |p| stack_paths[p.index()]);
                     self.paths.child(parent, frame_keys[frame])
@@ -203,8 +194,11 @@ impl Sums {
             self.paths.self_weight[side][stack_paths[stack.index()] as usize] += w;
             let leaf = profile.stack(stack).frame;
             self.functions.self_weight[side][frame_keys[leaf.index()] as usize] += w;
-            for frame in profile.stack_frames(stack) {
-                if names_thread[frame.index()] && frame != leaf {
+            let mut node = Some(stack);
+            while let Some(at) = node {
+                let StackNode { parent, frame } = profile.stack(at);
+                node = parent;
+                if parent.is_none() && root_names_thread && at != stack {
                     continue;
                 }
                 let key = frame_keys[frame.index()] as usize;

@@ -213,3 +213,28 @@ fn direct_recursion_through_clones_adds_no_path_level() {
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0].0, "main;foo");
 }
+
+#[test]
+fn a_side_without_samples_is_an_error() {
+    let empty = profile(&[]);
+    let side = |p| DiffSide::new(p, WeightKindId::from_index(0), "empty.folded");
+    let err = diff(side(&stages(1.0)), side(&empty), &DiffOptions::default()).unwrap_err();
+    assert!(matches!(err, DiffError::NoSamples { .. }), "{err}");
+    assert!(err.to_string().contains("empty.folded"));
+}
+
+#[test]
+fn only_the_root_that_names_the_thread_is_left_out() {
+    // Folded stacks of GNU sort: the command is `sort`, and so is a function.
+    let mut before = profile(&[(&["sort", "main", "sort", "compare"], 10.0)]);
+    let mut after = profile(&[(&["sort", "main", "sort", "compare"], 10.0)]);
+    before.meta.root_frame_is_thread = true;
+    after.meta.root_frame_is_thread = true;
+    let d = run(&before, &after, DiffOptions::default());
+    assert_eq!(d.flame_graph_lines()[0].0, "main;sort;compare");
+    assert_eq!(row(&d, "compare").before_total_percent, 100.0);
+    let key = (0..d.sums.keys.len())
+        .find(|&k| d.sums.keys.name(k as u32) == "sort")
+        .unwrap();
+    assert_eq!(d.sums.functions.total_weight[0][key], 10.0);
+}
