@@ -5,14 +5,19 @@
 //! steps on a large profile), but a person opens a few nodes, so each node's children are
 //! computed the first time they are asked for, from the top-down nodes it stands for.
 
+use std::sync::Arc;
+
 use super::call_tree::{CallTree, NodeId};
 use super::WeightedTree;
 use crate::GroupIndex;
 
 /// The bottom-up tree of a [`CallTree`]. Node 0 is the root; its total is the tree's.
+///
+/// It shares the top-down tree (an `Arc`) rather than borrowing it, so a browser can keep both
+/// in one state.
 #[derive(Debug, Clone)]
-pub struct BottomUp<'t> {
-    tree: &'t CallTree,
+pub struct BottomUp {
+    tree: Arc<CallTree>,
     nodes: Vec<UpNode>,
     /// The top-down nodes each bottom-up node stands for, with the self weight they carry:
     /// node `n`'s are `occurrences[n.occurrences.clone()]`.
@@ -33,9 +38,9 @@ struct UpNode {
 
 const NO_SLOT: u32 = u32::MAX;
 
-impl<'t> BottomUp<'t> {
+impl BottomUp {
     /// The bottom-up tree of `tree`; only its roots are computed.
-    pub fn new(tree: &'t CallTree) -> Self {
+    pub fn new(tree: Arc<CallTree>) -> Self {
         // The root stands for every top-down node with samples of its own, seen from "below
         // the leaf": its children are grouped by the function of those nodes themselves.
         let occurrences: Vec<(NodeId, f64)> = (1..tree.len() as NodeId)
@@ -190,7 +195,7 @@ impl<'t> BottomUp<'t> {
     }
 }
 
-impl WeightedTree for BottomUp<'_> {
+impl WeightedTree for BottomUp {
     fn total(&self) -> f64 {
         BottomUp::total(self)
     }

@@ -186,7 +186,7 @@ impl<'p> Explorer<'p> {
         let self_weight = self.weigh(kinds, transforms, final_of_path.as_deref(), tree.len());
         View {
             groups,
-            tree: CallTree::build(tree.parent.clone(), tree.group.clone(), self_weight),
+            tree: CallTree::build(tree.parent.clone(), tree.group.clone(), self_weight).into(),
         }
     }
 
@@ -344,7 +344,7 @@ impl SampleFilter {
 #[derive(Debug, Clone)]
 pub struct View {
     groups: FunctionGroups,
-    tree: CallTree,
+    tree: std::sync::Arc<CallTree>,
 }
 
 impl View {
@@ -360,8 +360,8 @@ impl View {
 
     /// The bottom-up (inverted) call tree: sampled functions at the root, their callers below.
     /// Nodes are computed as they are opened.
-    pub fn bottom_up(&self) -> BottomUp<'_> {
-        BottomUp::new(&self.tree)
+    pub fn bottom_up(&self) -> BottomUp {
+        BottomUp::new(std::sync::Arc::clone(&self.tree))
     }
 
     /// Self and total weight per function in this view.
