@@ -26,6 +26,7 @@ pub use profview_analyze as analyze;
 pub use profview_model as model;
 pub use profview_parse as parse;
 pub use profview_symbolize as symbolize;
+pub use profview_tui as tui;
 
 pub use profview_model::{Profile, WeightKindId};
 pub use profview_parse::{InputFormat, Parsed, Progress, Stage};

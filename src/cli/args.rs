@@ -106,6 +106,15 @@ Examples:
 
 Exit status: 0 no regression beyond the threshold, 1 bad input, 2 usage, 3 regression.")]
     Diff(DiffArgs),
+    /// Browse the profile in the terminal: summary, functions, call trees, callers, flame
+    /// graph (what `profview PROFILE` opens on a terminal).
+    #[command(after_help = "\
+Examples:
+  profview tui perf.data --symbol-path target/release
+  profview diff --tui before.data after.data      (the diff view)
+
+Keys: ? in the browser lists them.")]
+    Tui(InputArgs),
     /// Write an SVG flame graph (drawn with the inferno library).
     #[command(after_help = "\
 Examples:
@@ -292,6 +301,9 @@ pub struct DiffArgs {
     /// Show at most N changed call paths.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub paths: usize,
+    /// Browse the diff in the terminal (with the after profile's views) instead of printing it.
+    #[arg(long)]
+    pub tui: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

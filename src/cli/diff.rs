@@ -33,6 +33,10 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
         DiffSide::new(&after, after_kind, &names[1]),
         &options,
     )?;
+    if args.tui {
+        let path = args.after.as_deref().unwrap_or(&args.before);
+        return super::tui::browse(&after, after_kind, path, Some(d));
+    }
     let regressions: Vec<&FunctionDiff> = match args.fail_on_regression {
         Some(points) => d.regressions(points).collect(),
         None => Vec::new(),

@@ -9,6 +9,7 @@ mod output;
 mod progress;
 mod report;
 mod tree;
+mod tui;
 mod view;
 
 use std::path::Path;
@@ -67,6 +68,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Convert(args) => collapse::convert(&args),
         Command::Flamegraph(args) => flamegraph::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Tui(args) => tui::run(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "profview", &mut std::io::stdout());
@@ -75,8 +77,12 @@ fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// `profview PROFILE`: the interactive browser will open here; for now, the report.
+/// `profview PROFILE`: the browser on a terminal, the report otherwise (a pipe, a file).
 fn show(input: InputArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return tui::run(&input);
+    }
     report::run(&ReportArgs {
         input,
         children: false,

@@ -1,0 +1,145 @@
+//! What a key press means: keys become [`Action`]s, and only actions change the state.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything a person can ask of the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    /// Close the help, the search prompt or a zoom; quit when there is nothing to close.
+    Back,
+    NextTab,
+    PrevTab,
+    /// Go to the tab with this number (1-based, as shown).
+    GoTab(usize),
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    /// Expand the selected node (tree), zoom into it (flame graph).
+    Expand,
+    /// Collapse the selected node or go to its parent (tree), go to the parent (flame graph).
+    Collapse,
+    /// Flame graph: the previous / next frame on the same level.
+    Left,
+    Right,
+    /// Expand the hottest path below the selected node.
+    ExpandHottest,
+    /// Start typing a search.
+    StartSearch,
+    SearchChar(char),
+    SearchBackspace,
+    /// Finish typing: keep the highlight and jump to the first match.
+    SearchSubmit,
+    NextMatch,
+    PrevMatch,
+    /// Keep only the stacks through the selected function.
+    Focus,
+    /// Merge the selected function into its callers.
+    Merge,
+    /// Drop the stacks through the selected function.
+    Drop,
+    Undo,
+    Redo,
+    /// Show the callers and callees of the selected function.
+    ShowCallers,
+    /// Functions table: the next sort order.
+    CycleSort,
+    /// Show only the next thread (then all threads again).
+    CycleThread,
+    ToggleHelp,
+    /// Mouse wheel.
+    ScrollUp,
+    ScrollDown,
+    /// Mouse click on screen row `y`.
+    Click(u16),
+}
+
+/// The action for `key`; `searching` when the search prompt takes the typing.
+pub fn action_for_key(key: KeyEvent, searching: bool) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if searching {
+        return match key.code {
+            KeyCode::Enter => Some(Action::SearchSubmit),
+            KeyCode::Esc => Some(Action::Back),
+            KeyCode::Backspace => Some(Action::SearchBackspace),
+            KeyCode::Char(c) => Some(Action::SearchChar(c)),
+            _ => None,
+        };
+    }
+    if ctrl {
+        return match key.code {
+            KeyCode::Char('r') => Some(Action::Redo),
+            KeyCode::Char('d') => Some(Action::PageDown),
+            KeyCode::Char('u') => Some(Action::PageUp),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Tab => Action::NextTab,
+        KeyCode::BackTab => Action::PrevTab,
+        KeyCode::Char(c @ '1'..='9') => Action::GoTab(c as usize - '0' as usize),
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home | KeyCode::Char('g') => Action::First,
+        KeyCode::End | KeyCode::Char('G') => Action::Last,
+        KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => Action::Expand,
+        KeyCode::Left | KeyCode::Char('h') | KeyCode::Backspace => Action::Collapse,
+        KeyCode::Char('[') => Action::Left,
+        KeyCode::Char(']') => Action::Right,
+        KeyCode::Char('e') => Action::ExpandHottest,
+        KeyCode::Char('/') => Action::StartSearch,
+        KeyCode::Char('n') => Action::NextMatch,
+        KeyCode::Char('N') => Action::PrevMatch,
+        KeyCode::Char('f') => Action::Focus,
+        KeyCode::Char('m') => Action::Merge,
+        KeyCode::Char('d') => Action::Drop,
+        KeyCode::Char('u') => Action::Undo,
+        KeyCode::Char('U') => Action::Redo,
+        KeyCode::Char('c') => Action::ShowCallers,
+        KeyCode::Char('s') => Action::CycleSort,
+        KeyCode::Char('t') => Action::CycleThread,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        _ => return None,
+    })
+}
+
+/// The keys, for the help overlay: (keys, what they do).
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "Tab / Shift-Tab, 1-7",
+        "next / previous view, or view by number",
+    ),
+    ("↑ ↓  j k", "move the selection"),
+    ("PgUp PgDn  Ctrl-u Ctrl-d", "move by a page"),
+    ("Home End  g G", "first / last row"),
+    ("→ Enter l Space", "expand (tree), zoom in (flame graph)"),
+    ("← h Backspace", "collapse or go to the parent; zoom out"),
+    ("[ ]", "flame graph: previous / next frame on the level"),
+    ("e", "expand the hottest path below the selection"),
+    (
+        "/  n N",
+        "search names (highlighted); next / previous match",
+    ),
+    ("c", "callers and callees of the selected function"),
+    ("f m d", "focus on / merge / drop the selected function"),
+    (
+        "u  U Ctrl-r",
+        "undo / redo the last focus, merge, drop or filter",
+    ),
+    ("t", "show one thread at a time (then all again)"),
+    ("s", "functions: sort by self, total, name"),
+    ("mouse", "wheel scrolls, click selects"),
+    ("?", "this help"),
+    ("Esc", "close help, search or zoom; quit"),
+    ("q Ctrl-c", "quit"),
+];

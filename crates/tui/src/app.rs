@@ -1,0 +1,672 @@
+//! The browser's state and how actions change it. No I/O and no drawing: the tests drive it
+//! with actions and read the state back.
+
+use profview_analyze::diff::ProfileDiff;
+use profview_analyze::{
+    Analysis, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy, TopFunctions,
+    Transform, Transforms, View, WeightedTree,
+};
+use profview_model::{Profile, ThreadId, WeightKindId};
+
+use crate::action::Action;
+use crate::flame::FlameState;
+use crate::rows::{TreeRows, ROOT};
+
+/// What the browser opens.
+#[derive(Debug)]
+pub struct Input<'p> {
+    pub profile: &'p Profile,
+    /// The weight kind to show.
+    pub kind: WeightKindId,
+    /// The file name, for the status bar.
+    pub title: String,
+    /// A comparison to show in the Diff view (`profview diff --tui`).
+    pub diff: Option<ProfileDiff>,
+}
+
+/// The views, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Summary,
+    Functions,
+    TopDown,
+    BottomUp,
+    Callers,
+    Flame,
+    Diff,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 7] = [
+        Tab::Summary,
+        Tab::Functions,
+        Tab::TopDown,
+        Tab::BottomUp,
+        Tab::Callers,
+        Tab::Flame,
+        Tab::Diff,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Summary => "Summary",
+            Tab::Functions => "Functions",
+            Tab::TopDown => "Top-down",
+            Tab::BottomUp => "Bottom-up",
+            Tab::Callers => "Callers",
+            Tab::Flame => "Flame graph",
+            Tab::Diff => "Diff",
+        }
+    }
+}
+
+/// How the functions table is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionSort {
+    SelfWeight,
+    Total,
+    Name,
+}
+
+/// The search prompt and the highlighted text.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub query: String,
+    /// The prompt takes the typing.
+    pub typing: bool,
+}
+
+impl Search {
+    /// Whether `name` matches the query (case-insensitive); never with an empty query.
+    pub fn matches(&self, name: &str) -> bool {
+        !self.query.is_empty() && name.to_lowercase().contains(&self.query.to_lowercase())
+    }
+}
+
+/// A list's selection and the first row drawn.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListState {
+    pub selected: usize,
+}
+
+impl ListState {
+    fn move_by(&mut self, delta: isize, len: usize) {
+        let last = len.saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+}
+
+/// Where the list or tree of the current view was drawn, for mouse clicks: the screen row of
+/// its first line and the index of the item shown there.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListGeometry {
+    pub top: u16,
+    pub first_index: usize,
+    pub rows: u16,
+}
+
+/// Everything the browser shows and remembers.
+#[derive(Debug)]
+pub struct App<'p> {
+    pub profile: &'p Profile,
+    pub kind: WeightKindId,
+    pub title: String,
+    explorer: Explorer<'p>,
+    pub transforms: Transforms,
+    pub view: View,
+    /// Findings and diagnostics of the whole profile.
+    pub analysis: Analysis,
+    pub functions: TopFunctions,
+    pub function_sort: FunctionSort,
+    pub function_list: ListState,
+    pub top_down: TreeRows,
+    pub bottom_up: BottomUp,
+    pub bottom_up_rows: TreeRows,
+    pub callers: Option<CallerCallee>,
+    pub callers_list: ListState,
+    pub flame: FlameState,
+    pub diff: Option<ProfileDiff>,
+    pub diff_list: ListState,
+    pub tab: Tab,
+    pub search: Search,
+    pub help: bool,
+    /// A one-line message for the status bar (what the last action did or why it did not).
+    pub message: Option<String>,
+    pub quit: bool,
+    /// Threads with samples, heaviest first, for [`Action::CycleThread`].
+    threads: Vec<ThreadId>,
+    thread_cursor: Option<usize>,
+    /// Set by the renderer.
+    pub geometry: ListGeometry,
+}
+
+impl<'p> App<'p> {
+    pub fn new(input: Input<'p>) -> Self {
+        let explorer = Explorer::new(input.profile, Grouping::Function);
+        let view = explorer.view(&[input.kind], &[]);
+        let bottom_up = view.bottom_up();
+        let mut app = Self {
+            profile: input.profile,
+            kind: input.kind,
+            title: input.title,
+            analysis: Analysis::new(input.profile, input.kind),
+            functions: view.functions(input.profile, SortBy::SelfWeight),
+            function_sort: FunctionSort::SelfWeight,
+            function_list: ListState::default(),
+            top_down: TreeRows::default(),
+            bottom_up,
+            bottom_up_rows: TreeRows::default(),
+            callers: None,
+            callers_list: ListState::default(),
+            flame: FlameState::default(),
+            tab: if input.diff.is_some() {
+                Tab::Diff
+            } else {
+                Tab::Summary
+            },
+            diff: input.diff,
+            diff_list: ListState::default(),
+            search: Search::default(),
+            help: false,
+            message: None,
+            quit: false,
+            threads: threads_by_weight(input.profile, input.kind),
+            thread_cursor: None,
+            geometry: ListGeometry::default(),
+            explorer,
+            transforms: Transforms::default(),
+            view,
+        };
+        app.refresh_views();
+        app
+    }
+
+    /// The top-down tree of the current view.
+    pub fn tree(&self) -> &CallTree {
+        self.view.tree()
+    }
+
+    /// The name shown for node `node` of the top-down tree.
+    pub fn node_label(&self, node: NodeId) -> String {
+        self.view.label(self.view.tree(), node)
+    }
+
+    /// The name shown for node `node` of the bottom-up tree.
+    pub fn up_label(&self, node: NodeId) -> String {
+        self.view.label(&self.bottom_up, node)
+    }
+
+    /// Apply an action.
+    pub fn update(&mut self, action: Action) {
+        self.message = None;
+        if self.search.typing {
+            self.update_search(action);
+            return;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Back => self.back(),
+            Action::ToggleHelp => self.help = !self.help,
+            _ if self.help => self.help = false,
+            Action::NextTab => self.switch_tab(1),
+            Action::PrevTab => self.switch_tab(-1),
+            Action::GoTab(n) => self.go_tab(n),
+            Action::StartSearch => {
+                self.search = Search {
+                    query: String::new(),
+                    typing: true,
+                }
+            }
+            Action::NextMatch => self.find(true),
+            Action::PrevMatch => self.find(false),
+            Action::Focus => self.transform_selected(Transform::FocusFunction),
+            Action::Merge => self.transform_selected(Transform::MergeFunction),
+            Action::Drop => self.transform_selected(Transform::DropFunction),
+            Action::Undo => self.undo(true),
+            Action::Redo => self.undo(false),
+            Action::ShowCallers => self.show_callers(),
+            Action::CycleThread => self.cycle_thread(),
+            Action::CycleSort => self.cycle_sort(),
+            other => self.navigate(other),
+        }
+    }
+
+    fn update_search(&mut self, action: Action) {
+        match action {
+            Action::SearchChar(c) => self.search.query.push(c),
+            Action::SearchBackspace => {
+                self.search.query.pop();
+            }
+            Action::SearchSubmit => {
+                self.search.typing = false;
+                self.find(true);
+            }
+            Action::Back => self.search = Search::default(),
+            Action::Quit => self.quit = true,
+            _ => {}
+        }
+    }
+
+    fn back(&mut self) {
+        if self.help {
+            self.help = false;
+        } else if !self.search.query.is_empty() {
+            self.search = Search::default();
+        } else if self.tab == Tab::Flame && self.flame.zoom != ROOT {
+            self.flame.zoom_out(self.view.tree());
+        } else {
+            self.quit = true;
+        }
+    }
+
+    fn switch_tab(&mut self, step: isize) {
+        let tabs = self.tabs();
+        let at = tabs.iter().position(|t| *t == self.tab).unwrap_or(0) as isize;
+        let next = (at + step).rem_euclid(tabs.len() as isize) as usize;
+        self.tab = tabs[next];
+    }
+
+    fn go_tab(&mut self, number: usize) {
+        match self.tabs().get(number.wrapping_sub(1)) {
+            Some(&tab) => self.tab = tab,
+            None => self.message = Some(format!("no view {number}")),
+        }
+    }
+
+    /// The tabs this session has (Diff only with a comparison).
+    pub fn tabs(&self) -> Vec<Tab> {
+        Tab::ALL
+            .into_iter()
+            .filter(|t| *t != Tab::Diff || self.diff.is_some())
+            .collect()
+    }
+
+    /// Rebuild every view after the transforms changed.
+    fn refresh_views(&mut self) {
+        self.view = self.explorer.view(&[self.kind], self.transforms.applied());
+        self.functions = self.view.functions(self.profile, SortBy::SelfWeight);
+        self.sort_functions();
+        self.function_list = ListState::default();
+        let mut tree: &CallTree = self.view.tree();
+        self.top_down = TreeRows::new(&mut tree);
+        self.bottom_up = self.view.bottom_up();
+        self.bottom_up_rows = TreeRows::new(&mut self.bottom_up);
+        self.flame = FlameState::default();
+        if let Some(c) = &self.callers {
+            let name = c.function.clone();
+            self.callers = self.view.caller_callee(&name);
+        }
+        self.callers_list = ListState::default();
+    }
+
+    fn sort_functions(&mut self) {
+        let f = &mut self.functions.functions;
+        match self.function_sort {
+            FunctionSort::SelfWeight => f.sort_by(|a, b| {
+                b.self_weight
+                    .total_cmp(&a.self_weight)
+                    .then(a.name.cmp(&b.name))
+            }),
+            FunctionSort::Total => f.sort_by(|a, b| {
+                b.total_weight
+                    .total_cmp(&a.total_weight)
+                    .then(a.name.cmp(&b.name))
+            }),
+            FunctionSort::Name => f.sort_by(|a, b| a.name.cmp(&b.name)),
+        }
+    }
+
+    fn cycle_sort(&mut self) {
+        self.function_sort = match self.function_sort {
+            FunctionSort::SelfWeight => FunctionSort::Total,
+            FunctionSort::Total => FunctionSort::Name,
+            FunctionSort::Name => FunctionSort::SelfWeight,
+        };
+        self.sort_functions();
+        self.function_list = ListState::default();
+    }
+
+    /// The function the selection stands on in the current view, if any.
+    pub fn selected_function(&self) -> Option<String> {
+        match self.tab {
+            Tab::Functions => self
+                .functions
+                .functions
+                .get(self.function_list.selected)
+                .map(|f| f.name.clone()),
+            Tab::TopDown => self.top_down.selected_node().map(|n| self.node_label(n)),
+            Tab::BottomUp => self
+                .bottom_up_rows
+                .selected_node()
+                .map(|n| self.up_label(n)),
+            Tab::Callers => self.callers_row_name(),
+            Tab::Flame => {
+                (self.flame.selected != ROOT).then(|| self.node_label(self.flame.selected))
+            }
+            Tab::Diff => self
+                .diff
+                .as_ref()
+                .and_then(|d| d.functions.get(self.diff_list.selected))
+                .map(|f| f.name.clone()),
+            Tab::Summary => self.functions.functions.first().map(|f| f.name.clone()),
+        }
+    }
+
+    /// The rows of the Callers view: callers, the function, callees.
+    pub fn callers_rows(&self) -> Vec<(CallersRow, String, f64)> {
+        let Some(c) = &self.callers else {
+            return Vec::new();
+        };
+        let mut rows: Vec<_> = c
+            .callers
+            .iter()
+            .map(|r| (CallersRow::Caller, r.name.clone(), r.weight))
+            .collect();
+        rows.push((CallersRow::Function, c.function.clone(), c.total_weight));
+        rows.extend(
+            c.callees
+                .iter()
+                .map(|r| (CallersRow::Callee, r.name.clone(), r.weight)),
+        );
+        rows
+    }
+
+    fn callers_row_name(&self) -> Option<String> {
+        self.callers_rows()
+            .get(self.callers_list.selected)
+            .map(|(_, name, _)| name.clone())
+    }
+
+    fn show_callers(&mut self) {
+        let Some(name) = self.selected_function() else {
+            self.message = Some("nothing selected".to_owned());
+            return;
+        };
+        match self.view.caller_callee(&name) {
+            Some(c) => {
+                // Select the function itself, between its callers and callees.
+                self.callers_list.selected = c.callers.len();
+                self.callers = Some(c);
+                self.tab = Tab::Callers;
+            }
+            None => self.message = Some(format!("{name} is not in this view")),
+        }
+    }
+
+    fn transform_selected(&mut self, make: fn(String) -> Transform) {
+        let Some(name) = self.selected_function() else {
+            self.message = Some("nothing selected".to_owned());
+            return;
+        };
+        let transform = make(name);
+        self.message = Some(format!("{transform} (u to undo)"));
+        self.transforms.push(transform);
+        self.refresh_views();
+    }
+
+    fn undo(&mut self, undo: bool) {
+        let done = if undo {
+            self.transforms.undo()
+        } else {
+            self.transforms.redo()
+        };
+        self.message = Some(match (undo, done) {
+            (true, true) => "undone".to_owned(),
+            (false, true) => "redone".to_owned(),
+            (true, false) => "nothing to undo".to_owned(),
+            (false, false) => "nothing to redo".to_owned(),
+        });
+        if done {
+            self.refresh_views();
+        }
+    }
+
+    fn cycle_thread(&mut self) {
+        if self.threads.len() < 2 {
+            self.message = Some("the profile has one thread".to_owned());
+            return;
+        }
+        self.thread_cursor = match self.thread_cursor {
+            Some(i) if i + 1 < self.threads.len() => Some(i + 1),
+            Some(_) => None,
+            None => Some(0),
+        };
+        // One thread filter at a time: the new one replaces the old.
+        let mut list: Vec<Transform> = self
+            .transforms
+            .applied()
+            .iter()
+            .filter(|t| !matches!(t, Transform::Threads(_)))
+            .cloned()
+            .collect();
+        if let Some(i) = self.thread_cursor {
+            list.push(Transform::Threads(vec![self.threads[i]]));
+        }
+        self.transforms = Transforms::default();
+        for t in list {
+            self.transforms.push(t);
+        }
+        self.message = Some(self.thread_filter_label());
+        self.refresh_views();
+    }
+
+    /// The thread filter in force, in words.
+    pub fn thread_filter_label(&self) -> String {
+        match self.thread_cursor {
+            None => "all threads".to_owned(),
+            Some(i) => {
+                let thread = self.profile.thread(self.threads[i]);
+                let name = thread.name.map_or("?", |n| self.profile.string(n));
+                match thread.tid {
+                    Some(tid) => format!("thread {name} ({tid})"),
+                    None => format!("thread {name}"),
+                }
+            }
+        }
+    }
+
+    fn navigate(&mut self, action: Action) {
+        let page = self.geometry.rows.max(1) as isize;
+        let delta = match action {
+            Action::Up | Action::ScrollUp => -1,
+            Action::Down | Action::ScrollDown => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::First => isize::MIN / 2,
+            Action::Last => isize::MAX / 2,
+            Action::Click(y) => {
+                self.click(y);
+                return;
+            }
+            _ => 0,
+        };
+        match self.tab {
+            Tab::Summary => {}
+            Tab::Functions => self
+                .function_list
+                .move_by(delta, self.functions.functions.len()),
+            Tab::TopDown | Tab::BottomUp => self.navigate_tree(action, delta),
+            Tab::Callers => {
+                let len = self.callers_rows().len();
+                if action == Action::Expand {
+                    self.show_callers();
+                } else {
+                    self.callers_list.move_by(delta, len);
+                }
+            }
+            Tab::Flame => self.navigate_flame(action),
+            Tab::Diff => {
+                let len = self.diff.as_ref().map_or(0, |d| d.functions.len());
+                self.diff_list.move_by(delta, len);
+            }
+        }
+    }
+
+    fn navigate_tree(&mut self, action: Action, delta: isize) {
+        let (rows, tree): (&mut TreeRows, &mut dyn WeightedTree) = match self.tab {
+            Tab::TopDown => (&mut self.top_down, &mut self.view.tree()),
+            _ => (&mut self.bottom_up_rows, &mut self.bottom_up),
+        };
+        match action {
+            Action::Expand => rows.set_expanded(tree, true),
+            Action::Collapse => rows.collapse_or_up(tree),
+            Action::ExpandHottest => rows.expand_hottest(tree, HOTTEST_MIN_SHARE),
+            _ => rows.move_by(delta),
+        }
+    }
+
+    fn navigate_flame(&mut self, action: Action) {
+        let tree = self.view.tree();
+        match action {
+            Action::Expand => self.flame.zoom_in(),
+            Action::Collapse => self.flame.zoom_out(tree),
+            Action::Up => self.flame.to_parent(tree),
+            Action::Down => self.flame.to_child(tree),
+            Action::Left => self.flame.to_sibling(tree, -1),
+            Action::Right => self.flame.to_sibling(tree, 1),
+            Action::ExpandHottest => self.flame.to_hottest(tree),
+            _ => {}
+        }
+    }
+
+    fn click(&mut self, y: u16) {
+        let g = self.geometry;
+        if y < g.top || y >= g.top + g.rows {
+            return;
+        }
+        let index = g.first_index + usize::from(y - g.top);
+        match self.tab {
+            Tab::Functions => self.function_list.move_by(
+                index as isize - self.function_list.selected as isize,
+                self.functions.functions.len(),
+            ),
+            Tab::TopDown => self.top_down.select(index),
+            Tab::BottomUp => self.bottom_up_rows.select(index),
+            Tab::Callers => {
+                let len = self.callers_rows().len();
+                self.callers_list
+                    .move_by(index as isize - self.callers_list.selected as isize, len);
+            }
+            Tab::Diff => {
+                let len = self.diff.as_ref().map_or(0, |d| d.functions.len());
+                self.diff_list
+                    .move_by(index as isize - self.diff_list.selected as isize, len);
+            }
+            Tab::Summary | Tab::Flame => {}
+        }
+    }
+
+    /// Jump to the next (or previous) name matching the search in the current view.
+    fn find(&mut self, forward: bool) {
+        if self.search.query.is_empty() {
+            self.message = Some("no search (/ to search)".to_owned());
+            return;
+        }
+        let found = match self.tab {
+            Tab::Functions => {
+                let names: Vec<&str> = self
+                    .functions
+                    .functions
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect();
+                find_in(&names, self.function_list.selected, forward, &self.search)
+                    .map(|i| self.function_list.selected = i)
+            }
+            Tab::Diff => {
+                let Some(d) = &self.diff else { return };
+                let names: Vec<&str> = d.functions.iter().map(|f| f.name.as_str()).collect();
+                find_in(&names, self.diff_list.selected, forward, &self.search)
+                    .map(|i| self.diff_list.selected = i)
+            }
+            Tab::BottomUp => {
+                let names: Vec<String> = self
+                    .bottom_up_rows
+                    .rows()
+                    .iter()
+                    .map(|r| self.up_label(r.node))
+                    .collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                find_in(
+                    &names,
+                    self.bottom_up_rows.selected(),
+                    forward,
+                    &self.search,
+                )
+                .map(|i| self.bottom_up_rows.select(i))
+            }
+            _ => self.find_in_tree(forward),
+        };
+        if found.is_none() {
+            self.message = Some(format!("no match for {:?}", self.search.query));
+        }
+    }
+
+    /// Search the whole top-down tree (not only the open rows) and reveal the match; the
+    /// flame graph selects it.
+    fn find_in_tree(&mut self, forward: bool) -> Option<()> {
+        let tree = self.view.tree();
+        let current = match self.tab {
+            Tab::Flame => self.flame.selected,
+            _ => self.top_down.selected_node().unwrap_or(ROOT),
+        };
+        let len = tree.len() as NodeId;
+        let order = (1..len).map(|i| {
+            if forward {
+                (current + i) % len
+            } else {
+                (current + len - i) % len
+            }
+        });
+        let hit = order
+            .filter(|&n| n != ROOT)
+            .find(|&n| self.search.matches(&self.node_label(n)))?;
+        if self.tab == Tab::Flame {
+            self.flame.select(tree, hit);
+        } else {
+            let path = tree.path(hit);
+            let mut t: &CallTree = tree;
+            self.top_down.reveal(&mut t, &path);
+        }
+        Some(())
+    }
+}
+
+/// Which part of the Callers view a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallersRow {
+    Caller,
+    Function,
+    Callee,
+}
+
+/// `e` follows children holding at least this share of the node it starts from.
+const HOTTEST_MIN_SHARE: f64 = 0.05;
+
+/// The index of the next (or previous) name after `from` that matches, wrapping around.
+fn find_in(names: &[&str], from: usize, forward: bool, search: &Search) -> Option<usize> {
+    let n = names.len();
+    (1..=n)
+        .map(|i| {
+            if forward {
+                (from + i) % n
+            } else {
+                (from + n - i % n) % n
+            }
+        })
+        .find(|&i| search.matches(names[i]))
+}
+
+/// Threads with samples of `kind`, heaviest first.
+fn threads_by_weight(profile: &Profile, kind: WeightKindId) -> Vec<ThreadId> {
+    let mut weight = vec![0.0; profile.threads().len()];
+    for s in profile.samples().iter().filter(|s| s.kind == kind) {
+        weight[s.thread.index()] += s.weight;
+    }
+    let mut threads: Vec<ThreadId> = (0..weight.len())
+        .filter(|&t| weight[t] > 0.0)
+        .map(ThreadId::from_index)
+        .collect();
+    threads.sort_by(|a, b| weight[b.index()].total_cmp(&weight[a.index()]));
+    threads
+}

@@ -1,0 +1,81 @@
+//! The flame graph in cells: one row per call level, roots at the top.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Widget};
+use ratatui::Frame;
+
+use super::{percent, Theme};
+use crate::app::App;
+use crate::flame::layout;
+use crate::rows::ROOT;
+
+pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let tree = app.tree();
+    let selected = app.flame.selected;
+    let info = if selected == ROOT {
+        "↓ select a frame, Enter zoom, Backspace zoom out, [ ] neighbours, e hottest".to_owned()
+    } else {
+        format!(
+            "{}: total {:.2}%, self {:.2}%",
+            app.node_label(selected),
+            percent(tree.total_weight(selected), tree.total()),
+            percent(tree.self_weight(selected), tree.total())
+        )
+    };
+    let zoom = if app.flame.zoom == ROOT {
+        " Flame graph (icicle: callers above callees) ".to_owned()
+    } else {
+        format!(
+            " Flame graph, zoomed into {} ",
+            app.node_label(app.flame.zoom)
+        )
+    };
+    let block = Block::bordered()
+        .title(zoom)
+        .title_bottom(Line::raw(format!(" {info} ")));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let cells = layout(tree, app.flame.zoom, inner.width, usize::from(inner.height));
+    let buf = frame.buffer_mut();
+    for cell in cells {
+        let label = app.node_label(cell.node);
+        let style = if cell.node == selected {
+            theme.selected().add_modifier(Modifier::BOLD)
+        } else if app.search.matches(&label) {
+            theme.matched().add_modifier(Modifier::REVERSED)
+        } else {
+            frame_style(theme, &label)
+        };
+        let at = Rect::new(inner.x + cell.x, inner.y + cell.depth as u16, cell.width, 1);
+        draw_frame(buf, at, &label, style);
+    }
+}
+
+/// A frame: its name cut to the width, `|` at its left edge so neighbours stay apart.
+fn draw_frame(buf: &mut Buffer, at: Rect, label: &str, style: Style) {
+    let width = usize::from(at.width);
+    let mut text: String = if width >= 2 {
+        let name: String = label.chars().take(width - 1).collect();
+        format!("|{name}")
+    } else {
+        "|".to_owned()
+    };
+    let len = text.chars().count();
+    text.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+    Line::styled(text, style).render(at, buf);
+}
+
+/// Warm colours, the same for the same name.
+fn frame_style(theme: Theme, label: &str) -> Style {
+    if !theme.color {
+        return Style::new();
+    }
+    let hash = label
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let g = 90 + (hash % 110) as u8;
+    Style::new().bg(Color::Rgb(230, g, 40)).fg(Color::Black)
+}

@@ -1,0 +1,108 @@
+//! The top-down and bottom-up call trees.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Color;
+use ratatui::widgets::{Block, Row, Table};
+use ratatui::Frame;
+
+use super::{bar, percent, window, Theme};
+use crate::app::{App, Tab};
+use crate::text::shorten;
+
+/// Width of the share bar.
+const BAR: usize = 10;
+
+pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let top_down = app.tab == Tab::TopDown;
+    let title = if top_down {
+        " Top-down: callers above callees (→ expand, e hottest path, c callers, f/m/d focus/merge/drop) "
+    } else {
+        " Bottom-up: sampled functions, their callers below (→ expand) "
+    };
+    let block = Block::bordered().title(title);
+    let inner = block.inner(area);
+    let rows_high = inner.height.saturating_sub(1);
+    let (rows, selected) = if top_down {
+        (app.top_down.rows().to_vec(), app.top_down.selected())
+    } else {
+        (
+            app.bottom_up_rows.rows().to_vec(),
+            app.bottom_up_rows.selected(),
+        )
+    };
+    let range = window(
+        &mut app.geometry,
+        inner.y + 1,
+        rows_high,
+        selected,
+        rows.len(),
+    );
+    let total = app.tree().total();
+    let name_width = usize::from(inner.width.saturating_sub(30 + BAR as u16));
+    let mut lines = Vec::new();
+    for i in range {
+        let row = rows[i];
+        let (label, node_total, node_self, parent_total) = if top_down {
+            let tree = app.tree();
+            let parent = tree
+                .parent(row.node)
+                .map_or(total, |p| tree.total_weight(p));
+            (
+                app.node_label(row.node),
+                tree.total_weight(row.node),
+                tree.self_weight(row.node),
+                parent,
+            )
+        } else {
+            let up = &app.bottom_up;
+            let parent = up.parent(row.node).map_or(total, |p| up.total_weight(p));
+            (
+                app.up_label(row.node),
+                up.total_weight(row.node),
+                up.self_weight(row.node),
+                parent,
+            )
+        };
+        let marker = match (row.has_children, row.expanded) {
+            (false, _) => "  ",
+            (true, true) => "▾ ",
+            (true, false) => "▸ ",
+        };
+        let indent = "  ".repeat(usize::from(row.depth));
+        let name = format!(
+            "{indent}{marker}{}",
+            shorten(&label, name_width.saturating_sub(indent.len() + 2).max(8))
+        );
+        let style = if i == selected {
+            theme.selected()
+        } else if app.search.matches(&label) {
+            theme.matched()
+        } else {
+            Default::default()
+        };
+        lines.push(
+            Row::new([
+                format!("{:>7.2}%", percent(node_total, total)),
+                format!("{:>7.2}%", percent(node_self, total)),
+                format!("{:>6.1}%", percent(node_total, parent_total)),
+                bar(percent(node_total, total) / 100.0, BAR),
+                name,
+            ])
+            .style(style),
+        );
+    }
+    let table = Table::new(
+        lines,
+        [
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(BAR as u16),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(Row::new(["  Total", "   Self", "Parent", "", "Function"]).style(theme.header()))
+    .block(block)
+    .style(theme.fg(Color::Reset));
+    frame.render_widget(table, area);
+}
