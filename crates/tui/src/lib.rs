@@ -79,3 +79,6 @@ fn action_for_event(event: Event, searching: bool) -> Option<Action> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,334 @@
+//! The browser driven by actions, its state read back, and whole screens drawn on a
+//! `TestBackend` (insta snapshots in `src/snapshots/`).
+
+use profview_analyze::diff::{diff, DiffOptions, DiffSide};
+use profview_model::{FrameKind, Profile, Sample, WeightKindId, WeightUnit};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+
+use crate::{action_for_key, Action, App, Input, Tab, Theme};
+
+/// Two threads: `worker` runs `main → run → {hot 60, warm 25}`, `io` runs `main → read 15`.
+fn profile() -> Profile {
+    let mut p = Profile::new();
+    let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+    let worker = p.add_thread(None, Some(11), Some("worker"));
+    let io = p.add_thread(None, Some(12), Some("io"));
+    let stacks: [(&[&str], f64, _); 3] = [
+        (&["main", "run", "hot"], 60.0, worker),
+        (&["main", "run", "warm"], 25.0, worker),
+        (&["main", "read"], 15.0, io),
+    ];
+    for (names, weight, thread) in stacks {
+        let frames: Vec<_> = names
+            .iter()
+            .map(|n| p.resolved_frame(n, None, FrameKind::User))
+            .collect();
+        let stack = p.intern_stack_path(&frames);
+        p.add_sample(Sample {
+            thread,
+            time: None,
+            stack,
+            kind,
+            weight,
+        });
+    }
+    p
+}
+
+fn app(profile: &Profile) -> App<'_> {
+    App::new(Input {
+        profile,
+        kind: WeightKindId::from_index(0),
+        title: "test.folded".to_owned(),
+        diff: None,
+    })
+}
+
+fn apply(app: &mut App<'_>, actions: &[Action]) {
+    for a in actions {
+        app.update(*a);
+    }
+}
+
+fn typed(app: &mut App<'_>, text: &str) {
+    app.update(Action::StartSearch);
+    for c in text.chars() {
+        app.update(Action::SearchChar(c));
+    }
+    app.update(Action::SearchSubmit);
+}
+
+/// The labels of the visible top-down rows.
+fn top_down_labels(app: &App<'_>) -> Vec<String> {
+    app.top_down
+        .rows()
+        .iter()
+        .map(|r| app.node_label(r.node))
+        .collect()
+}
+
+#[test]
+fn opens_on_the_summary_and_tabs_cycle() {
+    let p = profile();
+    let mut a = app(&p);
+    assert_eq!(a.tab, Tab::Summary);
+    apply(&mut a, &[Action::NextTab, Action::NextTab]);
+    assert_eq!(a.tab, Tab::TopDown);
+    a.update(Action::PrevTab);
+    assert_eq!(a.tab, Tab::Functions);
+    a.update(Action::GoTab(6));
+    assert_eq!(a.tab, Tab::Flame);
+    // No diff view without a comparison: tab 7 does not exist.
+    a.update(Action::GoTab(7));
+    assert_eq!(a.tab, Tab::Flame);
+    assert!(a.message.is_some());
+    a.update(Action::PrevTab);
+    a.update(Action::NextTab);
+    a.update(Action::NextTab);
+    assert_eq!(a.tab, Tab::Summary, "wraps around");
+}
+
+#[test]
+fn expanding_and_collapsing_the_top_down_tree() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::GoTab(3));
+    assert_eq!(top_down_labels(&a), ["main"]);
+    a.update(Action::Expand);
+    assert_eq!(top_down_labels(&a), ["main", "run", "read"]);
+    a.update(Action::Down);
+    a.update(Action::ExpandHottest);
+    assert_eq!(top_down_labels(&a), ["main", "run", "hot", "warm", "read"]);
+    assert_eq!(a.selected_function().as_deref(), Some("hot"));
+    // Left on a leaf goes to its parent, then collapses it.
+    a.update(Action::Collapse);
+    assert_eq!(a.selected_function().as_deref(), Some("run"));
+    a.update(Action::Collapse);
+    assert_eq!(top_down_labels(&a), ["main", "run", "read"]);
+    apply(&mut a, &[Action::Last]);
+    assert_eq!(a.selected_function().as_deref(), Some("read"));
+    apply(&mut a, &[Action::First]);
+    assert_eq!(a.selected_function().as_deref(), Some("main"));
+}
+
+#[test]
+fn search_reveals_a_match_deep_in_the_tree() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::GoTab(3));
+    typed(&mut a, "WARM");
+    assert_eq!(a.selected_function().as_deref(), Some("warm"));
+    assert_eq!(top_down_labels(&a), ["main", "run", "hot", "warm", "read"]);
+    // Typing does not trigger commands: `q` in the prompt is a letter.
+    a.update(Action::StartSearch);
+    assert_eq!(
+        action_for_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE), true),
+        Some(Action::SearchChar('q'))
+    );
+    a.update(Action::SearchChar('q'));
+    assert!(!a.quit);
+    a.update(Action::Back);
+    assert!(a.search.query.is_empty());
+    typed(&mut a, "nothing-like-this");
+    assert!(a.message.as_deref().unwrap().contains("no match"));
+}
+
+#[test]
+fn focus_merge_drop_and_undo() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::GoTab(2));
+    typed(&mut a, "run");
+    assert_eq!(a.selected_function().as_deref(), Some("run"));
+    a.update(Action::Focus);
+    assert_eq!(a.transforms.applied().len(), 1);
+    assert_eq!(a.tree().total(), 85.0);
+    a.update(Action::Undo);
+    assert_eq!(a.tree().total(), 100.0);
+    a.update(Action::Redo);
+    assert_eq!(a.tree().total(), 85.0);
+    a.update(Action::Undo);
+
+    typed(&mut a, "hot");
+    a.update(Action::Drop);
+    assert_eq!(a.tree().total(), 40.0);
+    a.update(Action::Undo);
+    typed(&mut a, "run");
+    a.update(Action::Merge);
+    let names: Vec<&str> = a
+        .functions
+        .functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(!names.contains(&"run"), "{names:?}");
+    assert_eq!(a.tree().total(), 100.0);
+}
+
+#[test]
+fn callers_of_the_selected_function() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::GoTab(2));
+    typed(&mut a, "hot");
+    a.update(Action::ShowCallers);
+    assert_eq!(a.tab, Tab::Callers);
+    let c = a.callers.as_ref().unwrap();
+    assert_eq!(c.function, "hot");
+    assert_eq!(c.callers[0].name, "run");
+    // The function itself is selected; Up selects its caller, Enter shows the caller's.
+    assert_eq!(a.selected_function().as_deref(), Some("hot"));
+    a.update(Action::Up);
+    a.update(Action::Expand);
+    assert_eq!(a.callers.as_ref().unwrap().function, "run");
+}
+
+#[test]
+fn thread_filter_cycles_through_threads() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::CycleThread);
+    assert_eq!(a.thread_filter_label(), "thread worker (11)");
+    assert_eq!(a.tree().total(), 85.0);
+    a.update(Action::CycleThread);
+    assert_eq!(a.tree().total(), 15.0);
+    a.update(Action::CycleThread);
+    assert_eq!(a.thread_filter_label(), "all threads");
+    assert_eq!(a.tree().total(), 100.0);
+    assert!(a.transforms.applied().is_empty());
+}
+
+#[test]
+fn flame_graph_navigation_and_zoom() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::GoTab(6));
+    apply(&mut a, &[Action::Down, Action::Down, Action::Down]);
+    assert_eq!(a.selected_function().as_deref(), Some("hot"));
+    a.update(Action::Right);
+    assert_eq!(a.selected_function().as_deref(), Some("warm"));
+    a.update(Action::Up);
+    a.update(Action::Expand);
+    assert_eq!(a.node_label(a.flame.zoom), "run");
+    // Esc zooms out before it quits.
+    a.update(Action::Back);
+    a.update(Action::Back);
+    assert!(!a.quit);
+    a.update(Action::Back);
+    assert!(a.quit);
+}
+
+#[test]
+fn help_closes_on_any_key() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::ToggleHelp);
+    assert!(a.help);
+    a.update(Action::Down);
+    assert!(!a.help);
+    a.update(Action::ToggleHelp);
+    a.update(Action::Back);
+    assert!(!a.help && !a.quit);
+}
+
+#[test]
+fn keys_map_to_actions() {
+    let key = |c: KeyCode| action_for_key(KeyEvent::new(c, KeyModifiers::NONE), false);
+    assert_eq!(key(KeyCode::Char('q')), Some(Action::Quit));
+    assert_eq!(key(KeyCode::Char('j')), Some(Action::Down));
+    assert_eq!(key(KeyCode::Right), Some(Action::Expand));
+    assert_eq!(key(KeyCode::Char('3')), Some(Action::GoTab(3)));
+    assert_eq!(key(KeyCode::Char('/')), Some(Action::StartSearch));
+    assert_eq!(key(KeyCode::F(5)), None);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(action_for_key(ctrl_c, true), Some(Action::Quit));
+}
+
+/// The screen after `actions`, as text.
+fn screen(app: &mut App<'_>, actions: &[Action], width: u16, height: u16) -> TestBackend {
+    apply(app, actions);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let theme = Theme { color: false };
+    terminal.draw(|f| crate::render(app, theme, f)).unwrap();
+    terminal.backend().clone()
+}
+
+#[test]
+fn snapshot_summary() {
+    let p = profile();
+    insta::assert_snapshot!(screen(&mut app(&p), &[], 90, 20));
+}
+
+#[test]
+fn snapshot_top_down_hottest_path() {
+    let p = profile();
+    let actions = [Action::GoTab(3), Action::ExpandHottest];
+    insta::assert_snapshot!(screen(&mut app(&p), &actions, 90, 12));
+}
+
+#[test]
+fn snapshot_bottom_up() {
+    let p = profile();
+    let actions = [Action::GoTab(4), Action::Expand];
+    insta::assert_snapshot!(screen(&mut app(&p), &actions, 90, 12));
+}
+
+#[test]
+fn snapshot_flame_graph() {
+    let p = profile();
+    let actions = [Action::GoTab(6), Action::Down, Action::Down];
+    insta::assert_snapshot!(screen(&mut app(&p), &actions, 60, 10));
+}
+
+#[test]
+fn snapshot_functions_with_search_and_help() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::GoTab(2));
+    typed(&mut a, "warm");
+    insta::assert_snapshot!("functions_search", screen(&mut a, &[], 90, 10));
+    insta::assert_snapshot!("help", screen(&mut a, &[Action::ToggleHelp], 100, 28));
+}
+
+#[test]
+fn snapshot_diff() {
+    let before = profile();
+    let mut after = Profile::new();
+    let kind = after.add_weight_kind("samples", WeightUnit::Samples);
+    let thread = after.add_thread(None, Some(11), Some("worker"));
+    for (names, weight) in [
+        (&["main", "run", "hot"][..], 30.0),
+        (&["main", "run", "warm"][..], 25.0),
+        (&["main", "read"][..], 15.0),
+    ] {
+        let frames: Vec<_> = names
+            .iter()
+            .map(|n| after.resolved_frame(n, None, FrameKind::User))
+            .collect();
+        let stack = after.intern_stack_path(&frames);
+        after.add_sample(Sample {
+            thread,
+            time: None,
+            stack,
+            kind,
+            weight,
+        });
+    }
+    let k = WeightKindId::from_index(0);
+    let d = diff(
+        DiffSide::new(&before, k, "before"),
+        DiffSide::new(&after, k, "after"),
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    let mut a = App::new(Input {
+        profile: &after,
+        kind: k,
+        title: "after".to_owned(),
+        diff: Some(d),
+    });
+    assert_eq!(a.tab, Tab::Diff);
+    insta::assert_snapshot!(screen(&mut a, &[], 100, 10));
+}

@@ -1,0 +1,151 @@
+//! The real binary's browser in a real terminal: tmux runs it in a 160×48 pane on a shared
+//! recording, the test types keys and reads the screen back.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::shared_fixtures;
+
+/// A tmux server of this test's own, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start() -> Self {
+        let socket = format!("profview-test-{}", std::process::id());
+        let tmux = Self { socket };
+        let status = tmux
+            .command()
+            .args(["new-session", "-d", "-s", "pv", "-x", "160", "-y", "48"])
+            .args(["bash", "--norc", "--noprofile"])
+            .env("PS1", "$ ")
+            .status()
+            .expect("tmux is needed for this test (.ci/run installs it)");
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    /// Type `keys` (tmux key names, or literal text with `literal`).
+    fn send(&self, keys: &[&str], literal: bool) {
+        let mut c = self.command();
+        c.args(["send-keys", "-t", "pv"]);
+        if literal {
+            c.arg("-l");
+        }
+        assert!(c.args(keys).status().unwrap().success());
+    }
+
+    /// The screen; with `escapes`, with its colours and attributes as escape sequences.
+    fn screen(&self, escapes: bool) -> String {
+        let mut c = self.command();
+        c.args(["capture-pane", "-p", "-t", "pv"]);
+        if escapes {
+            c.arg("-e");
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    }
+
+    /// Wait until the screen contains `text`; fail with the screen after 20 s.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen(false);
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no {text:?} on the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").status();
+    }
+}
+
+#[test]
+fn browse_a_recording_in_a_real_terminal() {
+    let case = shared_fixtures().join("hotspot");
+    let bin = assert_cmd::cargo::cargo_bin!("profview");
+    let command = format!(
+        "{} {} --symbol-path {} --kallsyms {}",
+        bin.display(),
+        case.join("fp.perf.data").display(),
+        case.display(),
+        shared_fixtures().join("kallsyms.txt.gz").display()
+    );
+    let tmux = Tmux::start();
+    tmux.send(&[&command], true);
+    tmux.send(&["Enter"], false);
+
+    // The first screen names the hotspot.
+    let first = tmux.wait_for("single_hotspot");
+    assert!(first.contains("hot_loop takes 65.3%"), "{first}");
+
+    // Search in the functions table finds a function and selects it (drawn reversed).
+    tmux.send(&["2", "/"], false);
+    tmux.send(&["warm_path"], true);
+    tmux.send(&["Enter"], false);
+    tmux.wait_for("/warm_path (n N)");
+    let styled = tmux.screen(true);
+    let row = styled
+        .lines()
+        .find(|l| l.contains("warm_path") && l.contains('%'))
+        .unwrap();
+    assert!(
+        row.contains("\u{1b}[7m"),
+        "the match is not selected: {row:?}"
+    );
+
+    // Expanding the top-down root shows its children.
+    tmux.send(&["Escape", "3"], false);
+    tmux.wait_for("Top-down: callers");
+    tmux.send(&["Right"], false);
+    tmux.wait_for("▾ __libc_start_call_main");
+    let tree = tmux.wait_for("  ▸ main");
+    assert!(tree.contains("100.00%"), "{tree}");
+
+    // The flame graph shows the hot function.
+    tmux.send(&["6"], false);
+    tmux.wait_for("|hot_loop");
+
+    // The help lists the keys; q quits with status 0 and the shell works normally again.
+    tmux.send(&["?"], false);
+    tmux.wait_for("Keys (any key closes)");
+    tmux.send(&["Escape", "q"], false);
+    tmux.send(&["echo status=$? && stty -a | grep -o ' icanon' "], true);
+    tmux.send(&["Enter"], false);
+    let after = tmux.wait_for("status=");
+    assert!(after.contains("status=0"), "{after}");
+    tmux.wait_for(" icanon");
+}
+
+#[test]
+fn the_browser_needs_a_terminal() {
+    use predicates::prelude::*;
+    common::profview()
+        .args(["tui", "testdata/hotspot/fp.folded"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("needs a terminal"));
+    // Without a terminal, the bare command prints the report.
+    common::profview()
+        .arg("testdata/hotspot/fp.folded")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hot_loop"));
+}
