@@ -5,6 +5,8 @@
 //! No I/O: the CLI, the TUI and library users all call into this crate and render the results
 //! their own way.
 
+#[doc(hidden)]
+pub mod bench_support;
 pub mod category;
 mod diagnostics;
 pub mod diff;
