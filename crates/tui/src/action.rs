@@ -49,6 +49,8 @@ pub enum Action {
     CycleSort,
     /// Show only the next thread (then all threads again).
     CycleThread,
+    /// Show only the next process (then all again).
+    CycleProcess,
     ToggleHelp,
     /// Mouse wheel.
     ScrollUp,
@@ -108,6 +110,7 @@ pub fn action_for_key(key: KeyEvent, searching: bool) -> Option<Action> {
         KeyCode::Char('c') => Action::ShowCallers,
         KeyCode::Char('s') => Action::CycleSort,
         KeyCode::Char('t') => Action::CycleThread,
+        KeyCode::Char('p') => Action::CycleProcess,
         KeyCode::Char('?') => Action::ToggleHelp,
         _ => return None,
     })
@@ -136,7 +139,10 @@ pub const HELP: &[(&str, &str)] = &[
         "u  U Ctrl-r",
         "undo / redo the last focus, merge, drop or filter",
     ),
-    ("t", "show one thread at a time (then all again)"),
+    (
+        "t  p",
+        "show one thread / process at a time (then all again)",
+    ),
     ("s", "functions: sort by self, total, name"),
     ("mouse", "wheel scrolls, click selects"),
     ("?", "this help"),

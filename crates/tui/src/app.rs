@@ -6,7 +6,7 @@ use profview_analyze::{
     Analysis, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy, TopFunctions,
     Transform, Transforms, View, WeightedTree,
 };
-use profview_model::{Profile, ThreadId, WeightKindId};
+use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
 
 use crate::action::Action;
 use crate::flame::FlameState;
@@ -135,7 +135,9 @@ pub struct App<'p> {
     pub quit: bool,
     /// Threads with samples, heaviest first, for [`Action::CycleThread`].
     threads: Vec<ThreadId>,
-    thread_cursor: Option<usize>,
+    /// Processes with samples, heaviest first, for [`Action::CycleProcess`].
+    processes: Vec<ProcessId>,
+    only: Only,
     /// Set by the renderer.
     pub geometry: ListGeometry,
 }
@@ -171,7 +173,8 @@ impl<'p> App<'p> {
             message: None,
             quit: false,
             threads: threads_by_weight(input.profile, input.kind),
-            thread_cursor: None,
+            processes: processes_by_weight(input.profile, input.kind),
+            only: Only::All,
             geometry: ListGeometry::default(),
             explorer,
             transforms: Transforms::default(),
@@ -226,6 +229,7 @@ impl<'p> App<'p> {
             Action::Redo => self.undo(false),
             Action::ShowCallers => self.show_callers(),
             Action::CycleThread => self.cycle_thread(),
+            Action::CycleProcess => self.cycle_process(),
             Action::CycleSort => self.cycle_sort(),
             other => self.navigate(other),
         }
@@ -422,25 +426,41 @@ impl<'p> App<'p> {
     }
 
     fn cycle_thread(&mut self) {
-        if self.threads.len() < 2 {
-            self.message = Some("the profile has one thread".to_owned());
+        let next = match self.only {
+            Only::Thread(i) if i + 1 < self.threads.len() => Only::Thread(i + 1),
+            Only::Thread(_) => Only::All,
+            _ => Only::Thread(0),
+        };
+        self.filter_only(next, self.threads.len(), "thread");
+    }
+
+    fn cycle_process(&mut self) {
+        let next = match self.only {
+            Only::Process(i) if i + 1 < self.processes.len() => Only::Process(i + 1),
+            Only::Process(_) => Only::All,
+            _ => Only::Process(0),
+        };
+        self.filter_only(next, self.processes.len(), "process");
+    }
+
+    /// Show only one thread or process (or all again): the new filter replaces the old one.
+    fn filter_only(&mut self, only: Only, choices: usize, what: &str) {
+        if choices < 2 {
+            self.message = Some(format!("the profile has one {what}"));
             return;
         }
-        self.thread_cursor = match self.thread_cursor {
-            Some(i) if i + 1 < self.threads.len() => Some(i + 1),
-            Some(_) => None,
-            None => Some(0),
-        };
-        // One thread filter at a time: the new one replaces the old.
+        self.only = only;
         let mut list: Vec<Transform> = self
             .transforms
             .applied()
             .iter()
-            .filter(|t| !matches!(t, Transform::Threads(_)))
+            .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
             .cloned()
             .collect();
-        if let Some(i) = self.thread_cursor {
-            list.push(Transform::Threads(vec![self.threads[i]]));
+        match only {
+            Only::All => {}
+            Only::Thread(i) => list.push(Transform::Threads(vec![self.threads[i]])),
+            Only::Process(i) => list.push(Transform::Processes(vec![self.processes[i]])),
         }
         self.transforms = Transforms::default();
         for t in list {
@@ -450,17 +470,25 @@ impl<'p> App<'p> {
         self.refresh_views();
     }
 
-    /// The thread filter in force, in words.
+    /// The thread or process filter in force, in words.
     pub fn thread_filter_label(&self) -> String {
-        match self.thread_cursor {
-            None => "all threads".to_owned(),
-            Some(i) => {
-                let thread = self.profile.thread(self.threads[i]);
-                let name = thread.name.map_or("?", |n| self.profile.string(n));
-                match thread.tid {
-                    Some(tid) => format!("thread {name} ({tid})"),
-                    None => format!("thread {name}"),
-                }
+        let p = self.profile;
+        let named = |name: Option<profview_model::StringId>, id: Option<u32>, what: &str| {
+            let name = name.map_or("?", |n| p.string(n));
+            match id {
+                Some(id) => format!("{what} {name} ({id})"),
+                None => format!("{what} {name}"),
+            }
+        };
+        match self.only {
+            Only::All => "all threads".to_owned(),
+            Only::Thread(i) => {
+                let t = p.thread(self.threads[i]);
+                named(t.name, t.tid, "thread")
+            }
+            Only::Process(i) => {
+                let pr = p.process(self.processes[i]);
+                named(pr.name, pr.pid, "process")
             }
         }
     }
@@ -632,6 +660,14 @@ impl<'p> App<'p> {
     }
 }
 
+/// The thread or process filter: one of the heaviest-first lists, or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    All,
+    Thread(usize),
+    Process(usize),
+}
+
 /// Which part of the Callers view a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallersRow {
@@ -659,14 +695,31 @@ fn find_in(names: &[&str], from: usize, forward: bool, search: &Search) -> Optio
 
 /// Threads with samples of `kind`, heaviest first.
 fn threads_by_weight(profile: &Profile, kind: WeightKindId) -> Vec<ThreadId> {
+    heaviest(&thread_weights(profile, kind), ThreadId::from_index)
+}
+
+/// Processes with samples of `kind`, heaviest first.
+fn processes_by_weight(profile: &Profile, kind: WeightKindId) -> Vec<ProcessId> {
+    let mut weight = vec![0.0; profile.processes().len()];
+    for (t, w) in thread_weights(profile, kind).into_iter().enumerate() {
+        if let Some(process) = profile.thread(ThreadId::from_index(t)).process {
+            weight[process.index()] += w;
+        }
+    }
+    heaviest(&weight, ProcessId::from_index)
+}
+
+fn thread_weights(profile: &Profile, kind: WeightKindId) -> Vec<f64> {
     let mut weight = vec![0.0; profile.threads().len()];
     for s in profile.samples().iter().filter(|s| s.kind == kind) {
         weight[s.thread.index()] += s.weight;
     }
-    let mut threads: Vec<ThreadId> = (0..weight.len())
-        .filter(|&t| weight[t] > 0.0)
-        .map(ThreadId::from_index)
-        .collect();
-    threads.sort_by(|a, b| weight[b.index()].total_cmp(&weight[a.index()]));
-    threads
+    weight
+}
+
+/// The indices with a weight, heaviest first, as ids.
+fn heaviest<Id>(weight: &[f64], id: fn(usize) -> Id) -> Vec<Id> {
+    let mut order: Vec<usize> = (0..weight.len()).filter(|&i| weight[i] > 0.0).collect();
+    order.sort_by(|&a, &b| weight[b].total_cmp(&weight[a]));
+    order.into_iter().map(id).collect()
 }

@@ -198,6 +198,38 @@ fn thread_filter_cycles_through_threads() {
     assert_eq!(a.thread_filter_label(), "all threads");
     assert_eq!(a.tree().total(), 100.0);
     assert!(a.transforms.applied().is_empty());
+    // The test profile's threads have no process: nothing to cycle.
+    a.update(Action::CycleProcess);
+    assert_eq!(a.message.as_deref(), Some("the profile has one process"));
+}
+
+#[test]
+fn process_filter_replaces_the_thread_filter() {
+    let mut p = Profile::new();
+    let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+    for (pid, name, weight) in [(100, "server", 70.0), (200, "client", 30.0)] {
+        let process = p.add_process(Some(pid), Some(name));
+        let thread = p.add_thread(Some(process), Some(pid), Some(name));
+        let frame = p.resolved_frame(name, None, FrameKind::User);
+        let stack = p.intern_stack_path(&[frame]);
+        p.add_sample(Sample {
+            thread,
+            time: None,
+            stack,
+            kind,
+            weight,
+        });
+    }
+    let mut a = app(&p);
+    a.update(Action::CycleThread);
+    a.update(Action::CycleProcess);
+    assert_eq!(a.thread_filter_label(), "process server (100)");
+    assert_eq!(a.transforms.applied().len(), 1);
+    assert_eq!(a.tree().total(), 70.0);
+    a.update(Action::CycleProcess);
+    assert_eq!(a.tree().total(), 30.0);
+    a.update(Action::CycleProcess);
+    assert_eq!(a.tree().total(), 100.0);
 }
 
 #[test]
