@@ -119,8 +119,12 @@ fn browse_a_recording_in_a_real_terminal() {
     let tree = tmux.wait_for("  ▸ main");
     assert!(tree.contains("100.00%"), "{tree}");
 
-    // The flame graph shows the hot function.
+    // The flame graph shows the hot function, also after reading the profile again without
+    // inlined frames (`i`), on the same view.
     tmux.send(&["6"], false);
+    tmux.wait_for("|hot_loop");
+    tmux.send(&["i"], false);
+    tmux.wait_for("Flame graph (icicle");
     tmux.wait_for("|hot_loop");
 
     // The help lists the keys; q quits with status 0 and the shell works normally again.

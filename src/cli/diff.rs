@@ -35,7 +35,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
     )?;
     if args.tui {
         let path = args.after.as_deref().unwrap_or(&args.before);
-        return super::tui::browse(&after, after_kind, path, Some(d));
+        return super::tui::browse_diff(&after, after_kind, path, d);
     }
     let regressions: Vec<&FunctionDiff> = match args.fail_on_regression {
         Some(points) => d.regressions(points).collect(),

@@ -2,40 +2,119 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
 use profview::analyze::diff::ProfileDiff;
 use profview::model::{Profile, WeightKindId};
-use profview::tui::Input;
+use profview::tui::{DefaultTerminal, Exit, Input};
+use profview::{Progress, Stage};
 
 use super::args::InputArgs;
-use super::load;
 
-/// Load the profile, then browse it.
+/// Browse the profile: it loads in the background under a loading screen; `i` in the browser
+/// reads it again with inlined frames toggled.
 pub fn run(input: &InputArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(input)?;
-    browse(&profile, kind, &input.profile, None)
+    ensure_terminal()?;
+    let title = file_name(&input.profile);
+    let mut options = input.to_open_options();
+    let mut tab = None;
+    let mut outcome = Ok(());
+    profview::tui::with_terminal(|terminal| loop {
+        let loaded = match load_showing_progress(terminal, input, options.clone(), &title)? {
+            Some(Ok(loaded)) => loaded,
+            Some(Err(err)) => {
+                outcome = Err(err);
+                return Ok(());
+            }
+            None => return Ok(()),
+        };
+        let (profile, kind) = loaded;
+        let browsed = Input {
+            profile: &profile,
+            kind,
+            title: title.clone(),
+            diff: None,
+        };
+        let (exit, last) = profview::tui::browse(terminal, browsed, tab)?;
+        match exit {
+            Exit::Quit => return Ok(()),
+            Exit::ToggleInline => {
+                options.no_inline = !options.no_inline;
+                tab = Some(last);
+            }
+        }
+    })?;
+    outcome
 }
 
-/// Browse `profile` (read from `path`), with `diff` in the Diff view when given.
-pub fn browse(
+type Loaded = anyhow::Result<(Profile, WeightKindId)>;
+
+/// Load on another thread while the loading screen shows how far it got; `None` when the
+/// user quit before it finished.
+fn load_showing_progress(
+    terminal: &mut DefaultTerminal,
+    input: &InputArgs,
+    mut options: profview::OpenOptions,
+    title: &str,
+) -> std::io::Result<Option<Loaded>> {
+    let status = Arc::new(Mutex::new("reading".to_owned()));
+    let reported = Arc::clone(&status);
+    options.progress = Some(Progress::new(move |stage, done, total| {
+        let text = match stage {
+            Stage::Symbolizing => "symbolizing".to_owned(),
+            _ if total > 0 => format!("reading: {} of {} MB", done >> 20, total >> 20),
+            _ => "reading".to_owned(),
+        };
+        if let Ok(mut status) = reported.lock() {
+            *status = text;
+        }
+    }));
+    let path = input.profile.clone();
+    let event = input.source.event.clone();
+    let loader = std::thread::spawn(move || -> Loaded {
+        let profile = profview::open_with(&path, &options)?;
+        let kind = profview::weight_kind(&profile, event.as_deref())?;
+        Ok((profile, kind))
+    });
+    let text = || status.lock().map(|s| s.clone()).unwrap_or_default();
+    if !profview::tui::wait_loading(terminal, title, text, || loader.is_finished())? {
+        return Ok(None);
+    }
+    Ok(Some(
+        loader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+    ))
+}
+
+/// Browse `profile` (read from `path`) with `diff` in the Diff view.
+pub fn browse_diff(
     profile: &Profile,
     kind: WeightKindId,
     path: &Path,
-    diff: Option<ProfileDiff>,
+    diff: ProfileDiff,
 ) -> anyhow::Result<()> {
-    if !std::io::stdout().is_terminal() {
-        bail!("the browser needs a terminal; use `profview report` (or `profview diff` without --tui) for text");
-    }
-    let title = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    ensure_terminal()?;
     profview::tui::run(Input {
         profile,
         kind,
-        title,
-        diff,
+        title: file_name(path),
+        diff: Some(diff),
     })?;
     Ok(())
+}
+
+fn ensure_terminal() -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!("the browser needs a terminal; use `profview report` (or `profview diff` without --tui) for text");
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

@@ -51,6 +51,8 @@ pub enum Action {
     CycleThread,
     /// Show only the next process (then all again).
     CycleProcess,
+    /// Show or hide inlined frames (the profile is read again).
+    ToggleInline,
     ToggleHelp,
     /// Mouse wheel.
     ScrollUp,
@@ -111,6 +113,7 @@ pub fn action_for_key(key: KeyEvent, searching: bool) -> Option<Action> {
         KeyCode::Char('s') => Action::CycleSort,
         KeyCode::Char('t') => Action::CycleThread,
         KeyCode::Char('p') => Action::CycleProcess,
+        KeyCode::Char('i') => Action::ToggleInline,
         KeyCode::Char('?') => Action::ToggleHelp,
         _ => return None,
     })
@@ -144,6 +147,7 @@ pub const HELP: &[(&str, &str)] = &[
         "show one thread / process at a time (then all again)",
     ),
     ("s", "functions: sort by self, total, name"),
+    ("i", "show / hide inlined frames (reads the profile again)"),
     ("mouse", "wheel scrolls, click selects"),
     ("?", "this help"),
     ("Esc", "close help, search or zoom; quit"),

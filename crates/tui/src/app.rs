@@ -133,6 +133,8 @@ pub struct App<'p> {
     /// A one-line message for the status bar (what the last action did or why it did not).
     pub message: Option<String>,
     pub quit: bool,
+    /// Quit to reload the profile with inlined frames toggled.
+    pub reload_inline: bool,
     /// Threads with samples, heaviest first, for [`Action::CycleThread`].
     threads: Vec<ThreadId>,
     /// Processes with samples, heaviest first, for [`Action::CycleProcess`].
@@ -172,6 +174,7 @@ impl<'p> App<'p> {
             help: false,
             message: None,
             quit: false,
+            reload_inline: false,
             threads: threads_by_weight(input.profile, input.kind),
             processes: processes_by_weight(input.profile, input.kind),
             only: Only::All,
@@ -230,6 +233,7 @@ impl<'p> App<'p> {
             Action::ShowCallers => self.show_callers(),
             Action::CycleThread => self.cycle_thread(),
             Action::CycleProcess => self.cycle_process(),
+            Action::ToggleInline => self.toggle_inline(),
             Action::CycleSort => self.cycle_sort(),
             other => self.navigate(other),
         }
@@ -423,6 +427,15 @@ impl<'p> App<'p> {
         if done {
             self.refresh_views();
         }
+    }
+
+    fn toggle_inline(&mut self) {
+        if self.diff.is_some() {
+            self.message = Some("inlined frames cannot be toggled in a diff".to_owned());
+            return;
+        }
+        self.reload_inline = true;
+        self.quit = true;
     }
 
     fn cycle_thread(&mut self) {

@@ -21,11 +21,12 @@ use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
 };
 use ratatui::crossterm::execute;
-use ratatui::{DefaultTerminal, Frame};
+use ratatui::Frame;
 
 pub use action::{action_for_key, Action, HELP};
 pub use app::{App, CallersRow, FunctionSort, Input, Tab};
 pub use flame::{layout as flame_layout, FlameCell, FlameState};
+pub use ratatui::DefaultTerminal;
 pub use rows::{Row, TreeRows};
 pub use text::shorten;
 pub use ui::Theme;
@@ -36,19 +37,74 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {
     ui::render(app, theme, frame);
 }
 
+/// How a browsing session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    /// The user asked for inlined frames to be shown or hidden: the caller reloads the
+    /// profile the other way and browses again.
+    ToggleInline,
+}
+
 /// Browse `input` on the terminal until the user quits.
 ///
 /// The terminal is switched to raw mode and the alternate screen, and restored on quit, on
 /// error, and (through ratatui's panic hook) on panic.
 pub fn run(input: Input<'_>) -> io::Result<()> {
-    let mut app = App::new(input);
-    let theme = Theme::from_env();
+    with_terminal(|terminal| browse(terminal, input, None).map(|_| ()))
+}
+
+/// Run `session` on the terminal in raw mode, on the alternate screen, with the mouse
+/// captured; all of it is undone afterwards, also on error and on panic.
+pub fn with_terminal<R>(
+    session: impl FnOnce(&mut DefaultTerminal) -> io::Result<R>,
+) -> io::Result<R> {
     ratatui::run(|terminal| {
         execute!(io::stdout(), EnableMouseCapture)?;
-        let result = event_loop(terminal, &mut app, theme);
+        let result = session(terminal);
         execute!(io::stdout(), DisableMouseCapture)?;
         result
     })
+}
+
+/// Browse `input` on `terminal`, starting on `tab` when given, until the user quits or asks
+/// for a reload; returns how it ended and the tab shown last.
+pub fn browse(
+    terminal: &mut DefaultTerminal,
+    input: Input<'_>,
+    tab: Option<Tab>,
+) -> io::Result<(Exit, Tab)> {
+    let mut app = App::new(input);
+    if let Some(tab) = tab.filter(|t| app.tabs().contains(t)) {
+        app.tab = tab;
+    }
+    let theme = Theme::from_env();
+    event_loop(terminal, &mut app, theme)?;
+    let exit = if app.reload_inline {
+        Exit::ToggleInline
+    } else {
+        Exit::Quit
+    };
+    Ok((exit, app.tab))
+}
+
+/// Show a loading screen for `title` with `status()` until `done()`. Returns `false` when the
+/// user quit meanwhile (q, Esc or Ctrl-c).
+pub fn wait_loading(
+    terminal: &mut DefaultTerminal,
+    title: &str,
+    status: impl Fn() -> String,
+    done: impl Fn() -> bool,
+) -> io::Result<bool> {
+    while !done() {
+        terminal.draw(|f| ui::render_loading(f, title, &status()))?;
+        if event::poll(Duration::from_millis(100))? {
+            if let Some(Action::Quit | Action::Back) = action_for_event(event::read()?, false) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App<'_>, theme: Theme) -> io::Result<()> {

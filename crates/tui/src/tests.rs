@@ -253,6 +253,14 @@ fn flame_graph_navigation_and_zoom() {
 }
 
 #[test]
+fn toggling_inlined_frames_asks_for_a_reload() {
+    let p = profile();
+    let mut a = app(&p);
+    a.update(Action::ToggleInline);
+    assert!(a.quit && a.reload_inline);
+}
+
+#[test]
 fn help_closes_on_any_key() {
     let p = profile();
     let mut a = app(&p);

@@ -11,7 +11,7 @@ mod tree;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Row, Table};
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use crate::action::HELP;
@@ -140,6 +140,14 @@ fn render_help(theme: Theme, frame: &mut Frame<'_>) {
     );
     frame.render_widget(Clear, area);
     frame.render_widget(table, area);
+}
+
+/// The loading screen: the file and what is being done.
+pub fn render_loading(frame: &mut Frame<'_>, title: &str, status: &str) {
+    let area = centered(frame.area(), 72, 5);
+    let text = Paragraph::new(vec![Line::raw(status.to_owned()), Line::raw("q: cancel")])
+        .block(Block::bordered().title(format!(" profview: loading {title} ")));
+    frame.render_widget(text, area);
 }
 
 /// A `width` × `height` rectangle in the middle of `area` (smaller if `area` is).

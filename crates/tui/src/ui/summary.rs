@@ -92,6 +92,14 @@ fn findings(app: &App<'_>, theme: Theme) -> Vec<Line<'static>> {
             lines.push(Line::styled(format!("    → {advice}"), theme.dim()));
         }
     }
+    let warnings: Vec<_> = app.profile.meta.warnings.iter().collect();
+    if !warnings.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Warnings", theme.header()));
+        for w in warnings {
+            lines.push(Line::raw(format!("  - {} ({}x)", w.message, w.count)));
+        }
+    }
     if !app.analysis.diagnostics.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled("Diagnostics", theme.header()));
