@@ -53,6 +53,8 @@ pub enum Action {
     CycleProcess,
     /// Show or hide inlined frames (the profile is read again).
     ToggleInline,
+    /// Diff view: the table or the call-path tree.
+    ToggleDiffTree,
     ToggleHelp,
     /// Mouse wheel.
     ScrollUp,
@@ -114,6 +116,7 @@ pub fn action_for_key(key: KeyEvent, searching: bool) -> Option<Action> {
         KeyCode::Char('t') => Action::CycleThread,
         KeyCode::Char('p') => Action::CycleProcess,
         KeyCode::Char('i') => Action::ToggleInline,
+        KeyCode::Char('v') => Action::ToggleDiffTree,
         KeyCode::Char('?') => Action::ToggleHelp,
         _ => return None,
     })
@@ -148,6 +151,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("s", "functions: sort by self, total, name"),
     ("i", "show / hide inlined frames (reads the profile again)"),
+    ("v", "diff: the table or the call-path tree"),
     ("mouse", "wheel scrolls, click selects"),
     ("?", "this help"),
     ("Esc", "close help, search or zoom; quit"),

@@ -1,7 +1,7 @@
 //! The browser's state and how actions change it. No I/O and no drawing: the tests drive it
 //! with actions and read the state back.
 
-use profview_analyze::diff::ProfileDiff;
+use profview_analyze::diff::{DiffTree, ProfileDiff};
 use profview_analyze::{
     Analysis, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy, TopFunctions,
     Transform, Transforms, View, WeightedTree,
@@ -127,6 +127,10 @@ pub struct App<'p> {
     pub flame: FlameState,
     pub diff: Option<ProfileDiff>,
     pub diff_list: ListState,
+    /// The diff's call paths as a tree (`v` switches between it and the table).
+    pub diff_tree: Option<DiffTree>,
+    pub diff_rows: TreeRows,
+    pub diff_as_tree: bool,
     pub tab: Tab,
     pub search: Search,
     pub help: bool,
@@ -168,6 +172,9 @@ impl<'p> App<'p> {
             } else {
                 Tab::Summary
             },
+            diff_tree: input.diff.as_ref().map(ProfileDiff::tree),
+            diff_rows: TreeRows::default(),
+            diff_as_tree: false,
             diff: input.diff,
             diff_list: ListState::default(),
             search: Search::default(),
@@ -184,6 +191,9 @@ impl<'p> App<'p> {
             view,
         };
         app.refresh_views();
+        if let Some(tree) = &mut app.diff_tree {
+            app.diff_rows = TreeRows::new(tree);
+        }
         app
     }
 
@@ -234,6 +244,12 @@ impl<'p> App<'p> {
             Action::CycleThread => self.cycle_thread(),
             Action::CycleProcess => self.cycle_process(),
             Action::ToggleInline => self.toggle_inline(),
+            Action::ToggleDiffTree => {
+                if self.diff.is_some() {
+                    self.diff_as_tree = !self.diff_as_tree;
+                    self.tab = Tab::Diff;
+                }
+            }
             Action::CycleSort => self.cycle_sort(),
             other => self.navigate(other),
         }
@@ -350,6 +366,12 @@ impl<'p> App<'p> {
             Tab::Callers => self.callers_row_name(),
             Tab::Flame => {
                 (self.flame.selected != ROOT).then(|| self.node_label(self.flame.selected))
+            }
+            Tab::Diff if self.diff_as_tree => {
+                let tree = self.diff_tree.as_ref()?;
+                self.diff_rows
+                    .selected_node()
+                    .map(|n| tree.name(n).to_owned())
             }
             Tab::Diff => self
                 .diff
@@ -536,6 +558,17 @@ impl<'p> App<'p> {
                 }
             }
             Tab::Flame => self.navigate_flame(action),
+            Tab::Diff if self.diff_as_tree => {
+                if let Some(tree) = &mut self.diff_tree {
+                    let rows = &mut self.diff_rows;
+                    match action {
+                        Action::Expand => rows.set_expanded(tree, true),
+                        Action::Collapse => rows.collapse_or_up(tree),
+                        Action::ExpandHottest => rows.expand_hottest(tree, HOTTEST_MIN_SHARE),
+                        _ => rows.move_by(delta),
+                    }
+                }
+            }
             Tab::Diff => {
                 let len = self.diff.as_ref().map_or(0, |d| d.functions.len());
                 self.diff_list.move_by(delta, len);
@@ -588,6 +621,7 @@ impl<'p> App<'p> {
                 self.callers_list
                     .move_by(index as isize - self.callers_list.selected as isize, len);
             }
+            Tab::Diff if self.diff_as_tree => self.diff_rows.select(index),
             Tab::Diff => {
                 let len = self.diff.as_ref().map_or(0, |d| d.functions.len());
                 self.diff_list
@@ -613,6 +647,17 @@ impl<'p> App<'p> {
                     .collect();
                 find_in(&names, self.function_list.selected, forward, &self.search)
                     .map(|i| self.function_list.selected = i)
+            }
+            Tab::Diff if self.diff_as_tree => {
+                let Some(tree) = &self.diff_tree else { return };
+                let names: Vec<&str> = self
+                    .diff_rows
+                    .rows()
+                    .iter()
+                    .map(|r| tree.name(r.node))
+                    .collect();
+                find_in(&names, self.diff_rows.selected(), forward, &self.search)
+                    .map(|i| self.diff_rows.select(i))
             }
             Tab::Diff => {
                 let Some(d) = &self.diff else { return };

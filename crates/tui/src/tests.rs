@@ -371,4 +371,9 @@ fn snapshot_diff() {
     });
     assert_eq!(a.tab, Tab::Diff);
     insta::assert_snapshot!(screen(&mut a, &[], 100, 10));
+    // The call-path tree: the changed path is marked on the way down.
+    a.update(Action::ToggleDiffTree);
+    a.update(Action::ExpandHottest);
+    assert_eq!(a.selected_function().as_deref(), Some("hot"));
+    insta::assert_snapshot!("diff_tree", screen(&mut a, &[], 100, 10));
 }

@@ -255,6 +255,9 @@ pub struct ProfileDiff {
     sums: Sums,
     #[serde(skip)]
     comparison: Comparison,
+    /// The critical value of the call-path bands (Bonferroni over all paths).
+    #[serde(skip)]
+    path_z: f64,
 }
 
 /// Compare `before` with `after`.
@@ -321,6 +324,7 @@ pub fn diff(
         paths: Vec::new(),
         sums,
         comparison,
+        path_z: 0.0,
     };
     diff.compare_functions(options.alpha);
     diff.compare_paths(options.alpha, options.max_paths);
@@ -492,6 +496,7 @@ impl ProfileDiff {
             .filter(|&n| totals[0][n as usize] > 0.0 || totals[1][n as usize] > 0.0)
             .collect();
         let z = z_critical(alpha, weighted.len());
+        self.path_z = z;
         let direct = self.direct();
         let judge = |n: PathNode| {
             let (b, a) = (totals[0][n as usize], totals[1][n as usize]);
@@ -542,6 +547,37 @@ impl ProfileDiff {
         })
     }
 
+    /// Every call path of both profiles as a tree, each node judged like a changed path: for
+    /// browsing the diff.
+    pub fn tree(&self) -> DiffTree {
+        let trie = &self.sums.paths;
+        let totals = [trie.totals(0), trie.totals(1)];
+        let mut children = vec![Vec::new(); trie.len()];
+        for node in 1..trie.len() as PathNode {
+            children[trie.parent(node) as usize].push(node);
+        }
+        let size = |n: &PathNode| totals[0][*n as usize].max(totals[1][*n as usize]);
+        for list in &mut children {
+            list.sort_by(|a, b| size(b).total_cmp(&size(a)));
+        }
+        DiffTree {
+            names: (0..trie.len() as PathNode)
+                .map(|n| match n {
+                    ROOT => String::new(),
+                    n => self.sums.keys.name(trie.key(n)).to_owned(),
+                })
+                .collect(),
+            parents: (0..trie.len() as PathNode)
+                .map(|n| trie.parent(n))
+                .collect(),
+            children,
+            totals,
+            comparison: self.comparison,
+            direct: self.direct(),
+            z: self.path_z,
+        }
+    }
+
     /// Differential folded stacks (`path`, expected before, after): the before self weight of
     /// every call path scaled to what it would weigh after had it not changed, so a
     /// differential flame graph colours real changes and not the shift.
@@ -556,6 +592,96 @@ impl ProfileDiff {
                     .then(|| (trie.path(n, &self.sums.keys).join(";"), before, after))
             })
             .collect()
+    }
+}
+
+/// The call paths of both profiles as a tree (see [`ProfileDiff::tree`]); node 0 is the root
+/// above every outermost frame. Children are sorted by their larger weight in either profile.
+#[derive(Debug, Clone)]
+pub struct DiffTree {
+    names: Vec<String>,
+    parents: Vec<PathNode>,
+    children: Vec<Vec<PathNode>>,
+    totals: [Vec<f64>; 2],
+    comparison: Comparison,
+    direct: Comparison,
+    z: f64,
+}
+
+/// One node of a [`DiffTree`], judged: total shares before and after, against the shift and
+/// the noise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeDiff {
+    pub before_percent: f64,
+    pub after_percent: f64,
+    pub delta_percent: f64,
+    pub expected_after_percent: f64,
+    pub adjusted_delta_percent: f64,
+    pub noise_percent: f64,
+    pub change: Change,
+}
+
+impl DiffTree {
+    /// The root node.
+    pub const ROOT: u32 = ROOT;
+
+    /// The function of `node` (empty for the root).
+    pub fn name(&self, node: u32) -> &str {
+        &self.names[node as usize]
+    }
+
+    /// The parent of `node`; `None` for the root.
+    pub fn parent(&self, node: u32) -> Option<u32> {
+        (node != ROOT).then(|| self.parents[node as usize])
+    }
+
+    /// The calls from `node`, larger first.
+    pub fn children(&self, node: u32) -> &[u32] {
+        &self.children[node as usize]
+    }
+
+    /// Total weight of `node` in the before (`0`) or after (`1`) profile.
+    pub fn total_weight(&self, side: usize, node: u32) -> f64 {
+        self.totals[side][node as usize]
+    }
+
+    /// `node` judged against the shift and the noise.
+    pub fn judge(&self, node: u32) -> NodeDiff {
+        let (b, a) = (self.total_weight(0, node), self.total_weight(1, node));
+        let j = self.comparison.judge(b, a, self.z);
+        NodeDiff {
+            before_percent: j.before_percent,
+            after_percent: j.after_percent,
+            delta_percent: j.after_percent - j.before_percent,
+            expected_after_percent: j.expected_after_percent,
+            adjusted_delta_percent: j.adjusted_delta(),
+            noise_percent: j.noise_percent,
+            change: classify(&j, &self.direct.judge(b, a, self.z)),
+        }
+    }
+}
+
+/// The diff tree weighs nodes by the after profile (for the browser's tree rows).
+impl crate::WeightedTree for DiffTree {
+    fn total(&self) -> f64 {
+        self.total_weight(1, ROOT)
+    }
+    fn child_nodes(&mut self, node: u32) -> Vec<u32> {
+        self.children(node).to_vec()
+    }
+    fn group(&self, _node: u32) -> Option<crate::GroupIndex> {
+        None
+    }
+    fn self_weight(&self, node: u32) -> f64 {
+        let children: f64 = self
+            .children(node)
+            .iter()
+            .map(|&c| self.total_weight(1, c))
+            .sum();
+        self.total_weight(1, node) - children
+    }
+    fn total_weight(&self, node: u32) -> f64 {
+        self.totals[1][node as usize].max(self.totals[0][node as usize])
     }
 }
 

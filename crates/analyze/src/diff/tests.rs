@@ -238,3 +238,19 @@ fn only_the_root_that_names_the_thread_is_left_out() {
         .unwrap();
     assert_eq!(d.sums.functions.total_weight[0][key], 10.0);
 }
+
+#[test]
+fn the_tree_judges_every_path() {
+    let d = run(&stages(494.0), &stages(247.0), DiffOptions::default());
+    let tree = d.tree();
+    let main = tree.children(DiffTree::ROOT)[0];
+    assert_eq!(tree.name(main), "main");
+    let names: Vec<&str> = tree.children(main).iter().map(|&n| tree.name(n)).collect();
+    assert_eq!(names, ["transform", "parse", "checksum", "emit"]);
+    let transform = tree.children(main)[0];
+    assert_eq!(tree.parent(transform), Some(main));
+    let judged = tree.judge(transform);
+    assert_eq!(judged.change, Change::Improvement);
+    assert_eq!(judged.before_percent, row(&d, "transform").before_percent);
+    assert_eq!(tree.judge(main).before_percent, 100.0);
+}

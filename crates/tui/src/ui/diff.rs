@@ -1,7 +1,7 @@
 //! The diff table: every function before and after, judged against the shift and the noise.
 
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Color;
+use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
@@ -12,6 +12,10 @@ use crate::app::App;
 use crate::text::shorten;
 
 pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    if app.diff_as_tree {
+        render_tree(app, theme, frame, area);
+        return;
+    }
     let Some(d) = &app.diff else {
         let text = Paragraph::new("Open two profiles with `profview diff --tui BEFORE AFTER`.")
             .block(Block::bordered().title(" Diff "));
@@ -19,7 +23,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         return;
     };
     let title = format!(
-        " {} → {}: shift x{:.3}, noise z {:.2}{} ",
+        " {} → {}: shift x{:.3}, noise z {:.2}{} (v: call-path tree) ",
         d.before.name,
         d.after.name,
         d.shift.factor,
@@ -44,18 +48,11 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
     let lines = range.map(|i| {
         let f = &d.functions[i];
         let verdict = match (f.change, f.presence) {
-            (Change::Regression, _) => "REGRESSED",
-            (Change::Improvement, _) => "improved",
-            (Change::Shift, _) => "shift",
             (Change::Noise, Presence::Appeared) => "noise (new)",
             (Change::Noise, Presence::Vanished) => "noise (gone)",
-            (Change::Noise, Presence::Both) => "noise",
+            (change, _) => verdict(change),
         };
-        let mut style = match f.change {
-            Change::Regression => theme.fg(Color::Red),
-            Change::Improvement => theme.fg(Color::Green),
-            Change::Shift | Change::Noise => theme.dim(),
-        };
+        let mut style = change_style(theme, f.change);
         if i == selected {
             style = theme.selected();
         } else if app.search.matches(&f.name) {
@@ -91,6 +88,96 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
                 " Noise",
                 "Verdict",
                 "Function",
+            ])
+            .style(theme.header()),
+        )
+        .block(block);
+    frame.render_widget(table, area);
+}
+
+fn verdict(change: Change) -> &'static str {
+    match change {
+        Change::Regression => "REGRESSED",
+        Change::Improvement => "improved",
+        Change::Shift => "shift",
+        Change::Noise => "noise",
+    }
+}
+
+fn change_style(theme: Theme, change: Change) -> Style {
+    match change {
+        Change::Regression => theme.fg(Color::Red),
+        Change::Improvement => theme.fg(Color::Green),
+        Change::Shift | Change::Noise => theme.dim(),
+    }
+}
+
+/// The call paths of both profiles as a tree, each node's total share judged.
+fn render_tree(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let Some(tree) = &app.diff_tree else {
+        return;
+    };
+    let block = Block::bordered().title(
+        " Diff by call path: total shares before and after (v: table, → expand, e hottest) ",
+    );
+    let inner = block.inner(area);
+    let rows = app.diff_rows.rows().to_vec();
+    let selected = app.diff_rows.selected();
+    let range = window(
+        &mut app.geometry,
+        inner.y + 1,
+        inner.height.saturating_sub(1),
+        selected,
+        rows.len(),
+    );
+    let name_width = usize::from(inner.width.saturating_sub(52));
+    let lines = range.map(|i| {
+        let row = rows[i];
+        let judged = tree.judge(row.node);
+        let marker = match (row.has_children, row.expanded) {
+            (false, _) => "  ",
+            (true, true) => "▾ ",
+            (true, false) => "▸ ",
+        };
+        let indent = "  ".repeat(usize::from(row.depth));
+        let name = tree.name(row.node);
+        let shown = format!(
+            "{indent}{marker}{}",
+            shorten(name, name_width.saturating_sub(indent.len() + 2).max(8))
+        );
+        let mut style = change_style(theme, judged.change);
+        if i == selected {
+            style = theme.selected();
+        } else if app.search.matches(name) {
+            style = theme.matched();
+        }
+        Row::new([
+            format!("{:>7.2}%", judged.before_percent),
+            format!("{:>7.2}%", judged.after_percent),
+            format!("{:>+8.2}", judged.delta_percent),
+            format!("±{:.2}", judged.noise_percent),
+            verdict(judged.change).to_owned(),
+            shown,
+        ])
+        .style(style)
+    });
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Fill(1),
+    ];
+    let table = Table::new(lines, widths)
+        .header(
+            Row::new([
+                "  Before",
+                "   After",
+                "   Delta",
+                " Noise",
+                "Verdict",
+                "Call path",
             ])
             .style(theme.header()),
         )

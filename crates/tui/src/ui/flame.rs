@@ -68,14 +68,22 @@ fn draw_frame(buf: &mut Buffer, at: Rect, label: &str, style: Style) {
     Line::styled(text, style).render(at, buf);
 }
 
-/// Warm colours, the same for the same name.
+/// Warm colours, the same for the same name, from the 16 basic colours so that every
+/// terminal shows them.
 fn frame_style(theme: Theme, label: &str) -> Style {
+    const WARM: [Color; 4] = [
+        Color::Red,
+        Color::LightRed,
+        Color::Yellow,
+        Color::LightYellow,
+    ];
     if !theme.color {
         return Style::new();
     }
     let hash = label
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    let g = 90 + (hash % 110) as u8;
-    Style::new().bg(Color::Rgb(230, g, 40)).fg(Color::Black)
+    Style::new()
+        .bg(WARM[hash as usize % WARM.len()])
+        .fg(Color::Black)
 }
