@@ -288,19 +288,20 @@ fn write_paths(out: &mut dyn Write, paths: &[PathDiff]) -> std::io::Result<()> {
         if skip > 0 {
             shown.insert_str(0, "... -> ");
         }
-        let verdict = match p.change {
+        let verdict = match p.judged.change {
             Change::Improvement => "improved",
             Change::Regression => "REGRESSED",
             Change::Shift => "shift",
             Change::Noise => "noise",
         };
+        let j = &p.judged;
         let percents = [
-            p.before_percent,
-            p.after_percent,
-            p.delta_percent,
-            p.expected_after_percent,
+            j.before_percent,
+            j.after_percent,
+            j.delta_percent,
+            j.expected_after_percent,
         ];
-        writeln!(out, "{}", row(percents, p.noise_percent, verdict, &shown))?;
+        writeln!(out, "{}", row(percents, j.noise_percent, verdict, &shown))?;
     }
     writeln!(out)
 }

@@ -276,7 +276,7 @@ mod tests {
     use profview_model::{Sample, WeightUnit};
 
     fn profile(stacks: &[(&[&str], f64)]) -> (Profile, WeightKindId) {
-        crate::test_support::profile_of(WeightUnit::Samples, stacks)
+        crate::synthetic::profile_of(WeightUnit::Samples, stacks)
     }
 
     fn row<'a>(t: &'a TopFunctions, name: &str) -> &'a FunctionStats {

@@ -5,16 +5,14 @@
 //! No I/O: the CLI, the TUI and library users all call into this crate and render the results
 //! their own way.
 
-#[doc(hidden)]
-pub mod bench_support;
 pub mod category;
 mod diagnostics;
 pub mod diff;
 mod findings;
 mod functions;
 mod stack_weights;
-#[cfg(test)]
-mod test_support;
+#[doc(hidden)]
+pub mod synthetic;
 pub mod view;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind};

@@ -2,7 +2,8 @@
 //! `TestBackend` (insta snapshots in `src/snapshots/`).
 
 use profview_analyze::diff::{diff, DiffOptions, DiffSide};
-use profview_model::{FrameKind, Profile, Sample, WeightKindId, WeightUnit};
+use profview_analyze::synthetic::add_stack;
+use profview_model::{Profile, WeightKindId, WeightUnit};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -21,18 +22,7 @@ fn profile() -> Profile {
         (&["main", "read"], 15.0, io),
     ];
     for (names, weight, thread) in stacks {
-        let frames: Vec<_> = names
-            .iter()
-            .map(|n| p.resolved_frame(n, None, FrameKind::User))
-            .collect();
-        let stack = p.intern_stack_path(&frames);
-        p.add_sample(Sample {
-            thread,
-            time: None,
-            stack,
-            kind,
-            weight,
-        });
+        add_stack(&mut p, thread, kind, names, weight);
     }
     p
 }
@@ -210,15 +200,7 @@ fn process_filter_replaces_the_thread_filter() {
     for (pid, name, weight) in [(100, "server", 70.0), (200, "client", 30.0)] {
         let process = p.add_process(Some(pid), Some(name));
         let thread = p.add_thread(Some(process), Some(pid), Some(name));
-        let frame = p.resolved_frame(name, None, FrameKind::User);
-        let stack = p.intern_stack_path(&[frame]);
-        p.add_sample(Sample {
-            thread,
-            time: None,
-            stack,
-            kind,
-            weight,
-        });
+        add_stack(&mut p, thread, kind, &[name], weight);
     }
     let mut a = app(&p);
     a.update(Action::CycleThread);
@@ -343,18 +325,7 @@ fn snapshot_diff() {
         (&["main", "run", "warm"][..], 25.0),
         (&["main", "read"][..], 15.0),
     ] {
-        let frames: Vec<_> = names
-            .iter()
-            .map(|n| after.resolved_frame(n, None, FrameKind::User))
-            .collect();
-        let stack = after.intern_stack_path(&frames);
-        after.add_sample(Sample {
-            thread,
-            time: None,
-            stack,
-            kind,
-            weight,
-        });
+        add_stack(&mut after, thread, kind, names, weight);
     }
     let k = WeightKindId::from_index(0);
     let d = diff(

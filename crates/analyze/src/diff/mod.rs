@@ -230,13 +230,9 @@ pub struct FunctionDiff {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PathDiff {
     pub path: Vec<String>,
-    pub before_percent: f64,
-    pub after_percent: f64,
-    pub delta_percent: f64,
-    pub expected_after_percent: f64,
-    pub adjusted_delta_percent: f64,
-    pub noise_percent: f64,
-    pub change: Change,
+    /// Its total share before and after, judged.
+    #[serde(flatten)]
+    pub judged: NodeDiff,
 }
 
 /// The comparison of two profiles.
@@ -527,13 +523,7 @@ impl ProfileDiff {
                         .into_iter()
                         .map(str::to_owned)
                         .collect(),
-                    before_percent: j.before_percent,
-                    after_percent: j.after_percent,
-                    delta_percent: j.after_percent - j.before_percent,
-                    expected_after_percent: j.expected_after_percent,
-                    adjusted_delta_percent: j.adjusted_delta(),
-                    noise_percent: j.noise_percent,
-                    change: classify(&j, &d),
+                    judged: NodeDiff::new(&j, &d),
                 }
             })
             .collect();
@@ -621,6 +611,21 @@ pub struct NodeDiff {
     pub change: Change,
 }
 
+impl NodeDiff {
+    /// The figures of a comparison against the shift (`adjusted`) and without it (`direct`).
+    fn new(adjusted: &Judged, direct: &Judged) -> Self {
+        Self {
+            before_percent: adjusted.before_percent,
+            after_percent: adjusted.after_percent,
+            delta_percent: adjusted.after_percent - adjusted.before_percent,
+            expected_after_percent: adjusted.expected_after_percent,
+            adjusted_delta_percent: adjusted.adjusted_delta(),
+            noise_percent: adjusted.noise_percent,
+            change: classify(adjusted, direct),
+        }
+    }
+}
+
 impl DiffTree {
     /// The root node.
     pub const ROOT: u32 = ROOT;
@@ -648,16 +653,10 @@ impl DiffTree {
     /// `node` judged against the shift and the noise.
     pub fn judge(&self, node: u32) -> NodeDiff {
         let (b, a) = (self.total_weight(0, node), self.total_weight(1, node));
-        let j = self.comparison.judge(b, a, self.z);
-        NodeDiff {
-            before_percent: j.before_percent,
-            after_percent: j.after_percent,
-            delta_percent: j.after_percent - j.before_percent,
-            expected_after_percent: j.expected_after_percent,
-            adjusted_delta_percent: j.adjusted_delta(),
-            noise_percent: j.noise_percent,
-            change: classify(&j, &self.direct.judge(b, a, self.z)),
-        }
+        NodeDiff::new(
+            &self.comparison.judge(b, a, self.z),
+            &self.direct.judge(b, a, self.z),
+        )
     }
 }
 

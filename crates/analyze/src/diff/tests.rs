@@ -1,7 +1,7 @@
 use profview_model::{Profile, WeightUnit};
 
 use super::*;
-use crate::test_support::profile_of;
+use crate::synthetic::profile_of;
 
 /// A profile of `stacks` (root first) with weights, in `unit`.
 fn profile_in(unit: WeightUnit, stacks: &[(&[&str], f64)]) -> Profile {
@@ -184,7 +184,7 @@ fn changed_paths_point_at_the_changed_call() {
     ]);
     let d = run(&before, &after, DiffOptions::default());
     assert_eq!(d.paths[0].path, ["main", "request", "parse"]);
-    assert_eq!(d.paths[0].change, Change::Regression);
+    assert_eq!(d.paths[0].judged.change, Change::Regression);
     // `main → request` carries the same change and is not listed separately; `main` is 100%
     // on both sides.
     assert!(d.paths.iter().all(|p| p.path.len() == 3), "{:?}", d.paths);

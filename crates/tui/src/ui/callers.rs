@@ -43,16 +43,12 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
             CallersRow::Function => ("", shorten(name, name_width)),
             CallersRow::Callee => ("callee", format!("  {}", shorten(name, name_width))),
         };
-        let mut style = if *part == CallersRow::Function {
+        let base = if *part == CallersRow::Function {
             theme.header()
         } else {
             Default::default()
         };
-        if i == selected {
-            style = theme.selected();
-        } else if app.search.matches(name) {
-            style = theme.matched();
-        }
+        let style = theme.row(base, i == selected, app.search.matches(name));
         Row::new([
             format!("{:>7.2}%", percent(*weight, total)),
             role.to_owned(),

@@ -52,12 +52,11 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
             (Change::Noise, Presence::Vanished) => "noise (gone)",
             (change, _) => verdict(change),
         };
-        let mut style = change_style(theme, f.change);
-        if i == selected {
-            style = theme.selected();
-        } else if app.search.matches(&f.name) {
-            style = theme.matched();
-        }
+        let style = theme.row(
+            change_style(theme, f.change),
+            i == selected,
+            app.search.matches(&f.name),
+        );
         Row::new([
             format!("{:>7.2}%", f.before_percent),
             format!("{:>7.2}%", f.after_percent),
@@ -145,12 +144,11 @@ fn render_tree(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rec
             "{indent}{marker}{}",
             shorten(name, name_width.saturating_sub(indent.len() + 2).max(8))
         );
-        let mut style = change_style(theme, judged.change);
-        if i == selected {
-            style = theme.selected();
-        } else if app.search.matches(name) {
-            style = theme.matched();
-        }
+        let style = theme.row(
+            change_style(theme, judged.change),
+            i == selected,
+            app.search.matches(name),
+        );
         Row::new([
             format!("{:>7.2}%", judged.before_percent),
             format!("{:>7.2}%", judged.after_percent),

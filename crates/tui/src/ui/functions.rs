@@ -33,13 +33,11 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
     let name_width = usize::from(inner.width.saturating_sub(20));
     let lines = range.map(|i| {
         let f = &app.functions.functions[i];
-        let style = if i == selected {
-            theme.selected()
-        } else if app.search.matches(&f.name) {
-            theme.matched()
-        } else {
-            Default::default()
-        };
+        let style = theme.row(
+            Default::default(),
+            i == selected,
+            app.search.matches(&f.name),
+        );
         Row::new([
             format!("{:>7.2}%", percent(f.self_weight, total)),
             format!("{:>7.2}%", percent(f.total_weight, total)),

@@ -51,6 +51,17 @@ impl Theme {
             .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
+    /// A row's style: selected, else a search match, else `base`.
+    pub fn row(self, base: Style, selected: bool, matched: bool) -> Style {
+        if selected {
+            self.selected()
+        } else if matched {
+            self.matched()
+        } else {
+            base
+        }
+    }
+
     pub fn header(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }

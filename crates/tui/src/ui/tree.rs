@@ -73,13 +73,11 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
             "{indent}{marker}{}",
             shorten(&label, name_width.saturating_sub(indent.len() + 2).max(8))
         );
-        let style = if i == selected {
-            theme.selected()
-        } else if app.search.matches(&label) {
-            theme.matched()
-        } else {
-            Default::default()
-        };
+        let style = theme.row(
+            Default::default(),
+            i == selected,
+            app.search.matches(&label),
+        );
         lines.push(
             Row::new([
                 format!("{:>7.2}%", percent(node_total, total)),

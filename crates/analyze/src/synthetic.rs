@@ -1,7 +1,42 @@
-//! Synthetic profiles for the benchmarks (of this crate and of the terminal browser): shaped
-//! like real ones (deep, shared prefixes, skewed weights), deterministic, any size.
+//! Profiles built in code, for tests and benchmarks (of this crate and of the terminal
+//! browser): small ones from lists of stacks, and large ones shaped like real profiles (deep,
+//! shared prefixes, skewed weights), deterministic, of any size.
 
-use profview_model::{FrameKind, Profile, Sample, StackId, WeightKindId, WeightUnit};
+use profview_model::{FrameKind, Profile, Sample, StackId, ThreadId, WeightKindId, WeightUnit};
+
+/// A profile of one thread and one weight kind in `unit`: one sample per `(stack, weight)`,
+/// each stack root first, every frame a user function of that name.
+pub fn profile_of(unit: WeightUnit, stacks: &[(&[&str], f64)]) -> (Profile, WeightKindId) {
+    let mut p = Profile::new();
+    let kind = p.add_weight_kind("samples", unit);
+    let thread = p.add_thread(None, None, None);
+    for (names, weight) in stacks {
+        add_stack(&mut p, thread, kind, names, *weight);
+    }
+    (p, kind)
+}
+
+/// Add one sample of `weight` on `thread` whose stack is `names` (root first, user functions).
+pub fn add_stack(
+    p: &mut Profile,
+    thread: ThreadId,
+    kind: WeightKindId,
+    names: &[&str],
+    weight: f64,
+) {
+    let frames: Vec<_> = names
+        .iter()
+        .map(|n| p.resolved_frame(n, None, FrameKind::User))
+        .collect();
+    let stack = p.intern_stack_path(&frames);
+    p.add_sample(Sample {
+        thread,
+        time: None,
+        stack,
+        kind,
+        weight,
+    });
+}
 
 /// xorshift64: deterministic, no dependency.
 struct Rng(u64);
