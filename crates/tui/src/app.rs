@@ -117,6 +117,8 @@ pub struct App<'p> {
     /// Findings and diagnostics of the whole profile.
     pub analysis: Analysis,
     pub functions: TopFunctions,
+    /// The heaviest functions by self weight (name, weight), for the summary.
+    pub top_self: Vec<(String, f64)>,
     pub function_sort: FunctionSort,
     pub function_list: ListState,
     pub top_down: TreeRows,
@@ -158,7 +160,12 @@ impl<'p> App<'p> {
             kind: input.kind,
             title: input.title,
             analysis: Analysis::new(input.profile, input.kind),
-            functions: view.functions(input.profile, SortBy::SelfWeight),
+            // Filled from the view by `reset_from_view` below.
+            functions: TopFunctions {
+                total_weight: 0.0,
+                functions: Vec::new(),
+            },
+            top_self: Vec::new(),
             function_sort: FunctionSort::SelfWeight,
             function_list: ListState::default(),
             top_down: TreeRows::default(),
@@ -190,7 +197,7 @@ impl<'p> App<'p> {
             transforms: Transforms::default(),
             view,
         };
-        app.refresh_views();
+        app.reset_from_view();
         if let Some(tree) = &mut app.diff_tree {
             app.diff_rows = TreeRows::new(tree);
         }
@@ -308,7 +315,21 @@ impl<'p> App<'p> {
     /// Rebuild every view after the transforms changed.
     fn refresh_views(&mut self) {
         self.view = self.explorer.view(&[self.kind], self.transforms.applied());
+        self.reset_from_view();
+    }
+
+    /// Derive the tables and trees, and reset the selections, from the current view.
+    fn reset_from_view(&mut self) {
         self.functions = self.view.functions(self.profile, SortBy::SelfWeight);
+        // `functions` comes sorted by self weight: the summary keeps its head.
+        self.top_self = self
+            .functions
+            .functions
+            .iter()
+            .take(SUMMARY_TOP)
+            .filter(|f| f.self_weight > 0.0)
+            .map(|f| (f.name.clone(), f.self_weight))
+            .collect();
         self.sort_functions();
         self.function_list = ListState::default();
         let mut tree: &CallTree = self.view.tree();
@@ -733,6 +754,9 @@ pub enum CallersRow {
     Function,
     Callee,
 }
+
+/// How many functions the summary lists.
+const SUMMARY_TOP: usize = 10;
 
 /// `e` follows children holding at least this share of the node it starts from.
 const HOTTEST_MIN_SHARE: f64 = 0.05;

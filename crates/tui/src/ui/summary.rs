@@ -10,9 +10,6 @@ use profview_analyze::view::time_bounds;
 use super::{percent, Theme};
 use crate::app::App;
 
-/// How many functions the summary lists.
-const TOP: usize = 10;
-
 pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let mut lines = metadata(app, theme);
     lines.push(Line::raw(""));
@@ -20,17 +17,10 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
     lines.push(Line::raw(""));
     lines.push(Line::styled("Top functions (self)", theme.header()));
     let total = app.functions.total_weight;
-    let mut by_self: Vec<_> = app.functions.functions.iter().collect();
-    by_self.sort_by(|a, b| b.self_weight.total_cmp(&a.self_weight));
-    for f in by_self
-        .into_iter()
-        .take(TOP)
-        .filter(|f| f.self_weight > 0.0)
-    {
+    for (name, weight) in &app.top_self {
         lines.push(Line::raw(format!(
-            "  {:>6.2}%  {}",
-            percent(f.self_weight, total),
-            f.name
+            "  {:>6.2}%  {name}",
+            percent(*weight, total)
         )));
     }
     let text = Paragraph::new(lines)
