@@ -17,6 +17,9 @@
 //! # }
 //! ```
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 use std::path::Path;
 use std::sync::Arc;
 

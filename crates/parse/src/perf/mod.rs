@@ -7,7 +7,9 @@
 //! mappings live at that moment. `--call-graph dwarf` user stacks are unwound on the spot with
 //! framehop. Names are found afterwards by the symbolizer.
 
+mod header;
 mod offcpu;
+mod pipe;
 mod stacks;
 mod state;
 mod unwind;
@@ -32,6 +34,7 @@ use profview_symbolize::SymbolPaths;
 
 use crate::progress::{Progress, Tracked};
 use crate::ParseError;
+use header::{DATA_SECTION_AT, FEATURE_BITS_AT, HEADER_SIZE};
 use offcpu::{OffCpu, Switch};
 use stacks::{RawFrame, StackBuilder};
 use state::Processes;
@@ -134,15 +137,46 @@ fn read_perf<S: Source, R: Read + Seek + Send>(
     };
     let mut size_field = [0u8; 8];
     let pipe_mode = source.read_at(8, &mut size_field) && size_field == 16u64.to_le_bytes();
-    if pipe_mode {
-        let reader = PerfFileReader::parse_pipe(open()).map_err(header_error)?;
-        return Ok(read_records(name, reader, None, options));
-    }
-    let parsed = match check_header_bounds(source) {
-        Err(problem) => Err(linux_perf_data::Error::IoError(std::io::Error::new(
+    let invalid = |problem| {
+        linux_perf_data::Error::IoError(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             problem,
-        ))),
+        ))
+    };
+    if pipe_mode {
+        let cut = header::check_pipe(source).map_err(|p| header_error(invalid(p)))?;
+        let Some(at) = cut else {
+            let mut magic = [0u8; 8];
+            let big_endian = source.read_at(0, &mut magic) && &magic == b"2ELIFREP";
+            let (finder, cut) = pipe::CutFinder::new(open(), big_endian);
+            let reader = PerfFileReader::parse_pipe(finder).map_err(header_error)?;
+            let mut profile = read_records(name, reader, None, options);
+            let cut = *cut.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(at) = cut {
+                profile.meta.warnings.add(WarningKind::Truncated, || {
+                    format!(
+                        "the stream ends inside the record at byte {at} (of {}): it was cut short; the records before it are analyzed",
+                        source.len()
+                    )
+                });
+            }
+            return Ok(profile);
+        };
+        // Cut short before its first event: read what comes before the cut record.
+        let mut metadata = vec![0u8; usize::try_from(at).unwrap_or(0)];
+        source.read_at(0, &mut metadata);
+        let reader = PerfFileReader::parse_pipe(Cursor::new(metadata)).map_err(header_error)?;
+        let mut profile = read_records(name, reader, None, options);
+        profile.meta.warnings.add(WarningKind::Truncated, || {
+            format!(
+                "the stream ends inside the record at byte {at} (of {}): it was cut short before its first event",
+                source.len()
+            )
+        });
+        return Ok(profile);
+    }
+    let parsed = match header::check_file(source) {
+        Err(problem) => Err(invalid(problem)),
         Ok(()) => PerfFileReader::parse_file(open()),
     };
     match parsed {
@@ -154,10 +188,21 @@ fn read_perf<S: Source, R: Read + Seek + Send>(
             .as_deref()
             .and_then(without_feature_sections)
         {
-            Some(fixed) => match PerfFileReader::parse_file(Cursor::new(fixed.as_slice())) {
-                Ok(reader) => Ok(read_records(name, reader, Some(e.to_string()), options)),
-                Err(_) => Err(header_error(e)),
-            },
+            Some(repaired) => {
+                let why = format!(
+                    "{e}; its complete records end at byte {} of {}",
+                    repaired.records_end,
+                    source.len()
+                );
+                let fixed = repaired.data.as_slice();
+                if header::check_file(&fixed).is_err() {
+                    return Err(header_error(e));
+                }
+                match PerfFileReader::parse_file(Cursor::new(fixed)) {
+                    Ok(reader) => Ok(read_records(name, reader, Some(why), options)),
+                    Err(_) => Err(header_error(e)),
+                }
+            }
             None => Err(header_error(e)),
         },
     }
@@ -198,7 +243,7 @@ fn read_records<R: Read + Send>(
     let mut profile = Profile::new();
     if let Some(why) = &repaired {
         profile.meta.warnings.add(WarningKind::DamagedHeader, || {
-            format!("the header's feature sections (build-ids, event names, host) are unreadable ({why}): the file was cut short or damaged after its records; the records that remain are analyzed")
+            format!("the header's feature sections (build-ids, event names, host) are unreadable ({why}): the file was cut short or damaged; the records before that are analyzed")
         });
     }
     profile.meta.source_format = SourceFormat::PerfData;
@@ -298,52 +343,17 @@ fn read_records<R: Read + Send>(
     profile
 }
 
-/// perf.data file header layout (perf's `struct perf_file_header`).
-const HEADER_SIZE: usize = 104;
-const DATA_SECTION_AT: usize = 40;
-const FEATURE_BITS_AT: usize = 72;
-
-/// Check that every section the header points to lies inside the file, before the reader
-/// allocates buffers of the sizes it claims.
-fn check_header_bounds(source: &impl Source) -> Result<(), String> {
-    let len = source.len();
-    let mut header = [0u8; HEADER_SIZE];
-    if !source.read_at(0, &mut header) {
-        return Ok(()); // the reader reports the short header itself
-    }
-    let word_in = |bytes: &[u8], at: usize| {
-        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
-    };
-    let fits = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
-    let section = |at: usize| (word_in(&header, at), word_in(&header, at + 8));
-    let (attrs_offset, attrs_size) = section(24);
-    if !fits(attrs_offset, attrs_size) {
-        return Err(format!(
-            "the attribute section ({attrs_size} bytes at byte {attrs_offset}) lies outside the {len}-byte file"
-        ));
-    }
-    let (data_offset, data_size) = section(DATA_SECTION_AT);
-    let features = header[FEATURE_BITS_AT..HEADER_SIZE]
-        .iter()
-        .map(|b| u64::from(b.count_ones()))
-        .sum::<u64>();
-    let table = data_offset.saturating_add(data_size);
-    for i in 0..features {
-        let at = table.saturating_add(i * 16);
-        let mut entry = [0u8; 16];
-        let ok = source.read_at(at, &mut entry) && fits(word_in(&entry, 0), word_in(&entry, 8));
-        if !ok {
-            return Err(format!(
-                "feature section {i} (table at byte {at}) lies outside the {len}-byte file"
-            ));
-        }
-    }
-    Ok(())
+/// A damaged file made readable: its header claims no feature sections and a data section that
+/// ends with the last complete record.
+struct Repaired {
+    data: Vec<u8>,
+    /// Where the last complete record ends, in the file.
+    records_end: u64,
 }
 
 /// A copy of `data` whose header claims no feature sections and a data section that ends at the
-/// end of the file, or `None` if even that header is not there.
-fn without_feature_sections(data: &[u8]) -> Option<Vec<u8>> {
+/// end of its last complete record, or `None` if even that header is not there.
+fn without_feature_sections(data: &[u8]) -> Option<Repaired> {
     if data.len() < HEADER_SIZE || &data[..8] != b"PERFILE2" {
         return None;
     }
@@ -360,7 +370,10 @@ fn without_feature_sections(data: &[u8]) -> Option<Vec<u8>> {
     let size = complete_records_len(data.get(start..start + usize::try_from(size).ok()?)?);
     fixed[DATA_SECTION_AT + 8..DATA_SECTION_AT + 16].copy_from_slice(&(size as u64).to_le_bytes());
     fixed[FEATURE_BITS_AT..HEADER_SIZE].fill(0);
-    Some(fixed)
+    Some(Repaired {
+        data: fixed,
+        records_end: data_offset + size as u64,
+    })
 }
 
 /// The length of the complete records at the start of `records` (each starts with a `u32`

@@ -1,0 +1,354 @@
+//! Checks of a perf.data file's header and metadata against the file, made before
+//! linux-perf-data reads them.
+//!
+//! linux-perf-data allocates what the counts and sizes in the file claim (`Vec::with_capacity`
+//! of a `u32` count, a buffer of a section's size) and divides by the attribute size, so a
+//! damaged or hostile header would abort the process on a failed allocation or panic. Every
+//! count and size it will use is checked here first, against the file and against what the
+//! bytes behind it can hold; a failed check is a clear error instead.
+
+use super::Source;
+
+/// perf.data file header layout (perf's `struct perf_file_header`).
+pub(super) const HEADER_SIZE: usize = 104;
+const ATTR_SIZE_AT: usize = 16;
+const ATTRS_SECTION_AT: usize = 24;
+pub(super) const DATA_SECTION_AT: usize = 40;
+const EVENT_TYPES_SECTION_AT: usize = 56;
+pub(super) const FEATURE_BITS_AT: usize = 72;
+/// Pipe-mode header: the magic and its own size.
+const PIPE_HEADER_SIZE: u64 = 16;
+
+/// `perf_event_attr` has been 64 bytes (`PERF_ATTR_SIZE_VER0`) to 136 bytes so far; anything
+/// far outside that is not an attribute.
+const ATTR_SIZE_MIN: u64 = 64;
+const ATTR_SIZE_MAX: u64 = 4096;
+/// A `perf_file_section`: offset and size, both `u64`.
+const SECTION_SIZE: u64 = 16;
+
+/// The feature sections whose contents linux-perf-data parses with counts from the file.
+const HEADER_CMDLINE: u32 = 11;
+const HEADER_EVENT_DESC: u32 = 12;
+const HEADER_SIMPLEPERF_META_INFO: u32 = 129;
+
+/// Pipe-mode metadata records that linux-perf-data reads before the first event.
+const PERF_RECORD_HEADER_ATTR: u32 = 64;
+const PERF_RECORD_HEADER_FEATURE: u32 = 80;
+
+/// The byte order of the machine that wrote the file.
+#[derive(Clone, Copy)]
+struct Endian {
+    big: bool,
+}
+
+impl Endian {
+    fn of(magic: &[u8]) -> Option<Self> {
+        match magic {
+            b"PERFILE2" => Some(Self { big: false }),
+            b"2ELIFREP" => Some(Self { big: true }),
+            _ => None,
+        }
+    }
+
+    fn u64(self, bytes: &[u8], at: usize) -> Option<u64> {
+        let b: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        Some(if self.big {
+            u64::from_be_bytes(b)
+        } else {
+            u64::from_le_bytes(b)
+        })
+    }
+
+    fn u32(self, bytes: &[u8], at: usize) -> Option<u32> {
+        let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if self.big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    }
+
+    fn u16(self, bytes: &[u8], at: usize) -> Option<u16> {
+        let b: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if self.big {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    }
+}
+
+/// A section of the file: where it starts and how long it is.
+#[derive(Clone, Copy)]
+struct Section {
+    offset: u64,
+    size: u64,
+}
+
+impl Section {
+    fn at(endian: Endian, bytes: &[u8], at: usize) -> Option<Self> {
+        Some(Self {
+            offset: endian.u64(bytes, at)?,
+            size: endian.u64(bytes, at + 8)?,
+        })
+    }
+
+    fn fits_in(self, len: u64) -> bool {
+        self.offset
+            .checked_add(self.size)
+            .is_some_and(|end| end <= len)
+    }
+}
+
+/// Check a file-mode header, its sections and the feature sections linux-perf-data parses.
+/// A file too short for the header passes: the reader reports that itself.
+pub(super) fn check_file(source: &impl Source) -> Result<(), String> {
+    let len = source.len();
+    let mut header = [0u8; HEADER_SIZE];
+    if !source.read_at(0, &mut header) {
+        return Ok(());
+    }
+    let Some(endian) = Endian::of(&header[..8]) else {
+        return Ok(());
+    };
+    let word = |at| endian.u64(&header, at).unwrap_or(0);
+    let section = |at| Section::at(endian, &header, at).expect("inside the header");
+    let attr_size = word(ATTR_SIZE_AT);
+    if !(ATTR_SIZE_MIN..=ATTR_SIZE_MAX).contains(&attr_size) {
+        return Err(format!(
+            "the header's attribute size ({attr_size} bytes) is not that of a perf_event_attr"
+        ));
+    }
+    let named = [
+        ("attribute", ATTRS_SECTION_AT),
+        ("data", DATA_SECTION_AT),
+        ("event type", EVENT_TYPES_SECTION_AT),
+    ];
+    for (name, at) in named {
+        let s = section(at);
+        if !s.fits_in(len) {
+            return Err(format!(
+                "the {name} section ({} bytes at byte {}) lies outside the {len}-byte file",
+                s.size, s.offset
+            ));
+        }
+    }
+    check_id_sections(
+        source,
+        endian,
+        section(EVENT_TYPES_SECTION_AT),
+        attr_size + SECTION_SIZE,
+    )?;
+    let features = feature_ids(endian, &header);
+    if features.contains(&HEADER_SIMPLEPERF_META_INFO) {
+        // Simpleperf keeps each event's id section inside its attribute entries.
+        check_id_sections(source, endian, section(ATTRS_SECTION_AT), attr_size)?;
+    }
+    let data = section(DATA_SECTION_AT);
+    let table = data.offset.saturating_add(data.size);
+    for (i, &feature) in features.iter().enumerate() {
+        let at = table.saturating_add(i as u64 * SECTION_SIZE);
+        let mut entry = [0u8; SECTION_SIZE as usize];
+        let s = source
+            .read_at(at, &mut entry)
+            .then(|| Section::at(endian, &entry, 0))
+            .flatten()
+            .filter(|s| s.fits_in(len));
+        let Some(s) = s else {
+            return Err(format!(
+                "feature section {i} (table at byte {at}) lies outside the {len}-byte file"
+            ));
+        };
+        if matches!(feature, HEADER_CMDLINE | HEADER_EVENT_DESC) {
+            let mut contents = vec![0u8; s.size as usize];
+            if !source.read_at(s.offset, &mut contents) {
+                return Err(format!("feature section {i} cannot be read"));
+            }
+            check_feature(endian, feature, &contents)
+                .map_err(|why| format!("feature section {i} at byte {}: {why}", s.offset))?;
+        }
+    }
+    Ok(())
+}
+
+/// The feature ids whose bits the header sets, in the order of the feature table.
+fn feature_ids(endian: Endian, header: &[u8]) -> Vec<u32> {
+    let mut ids = Vec::new();
+    for word_index in 0..4u32 {
+        let at = FEATURE_BITS_AT + word_index as usize * 8;
+        let bits = endian.u64(header, at).unwrap_or(0);
+        ids.extend(
+            (0..64u32)
+                .filter(|bit| bits & (1 << bit) != 0)
+                .map(|bit| word_index * 64 + bit),
+        );
+    }
+    ids
+}
+
+/// Each entry of `section` (entries of `entry_size` bytes) ends with the `(offset, size)` of a
+/// list of event ids: check that every list lies inside the file.
+fn check_id_sections(
+    source: &impl Source,
+    endian: Endian,
+    section: Section,
+    entry_size: u64,
+) -> Result<(), String> {
+    let len = source.len();
+    let entries = section.size / entry_size;
+    for i in 0..entries {
+        let at = section.offset + i * entry_size + entry_size - SECTION_SIZE;
+        let mut entry = [0u8; SECTION_SIZE as usize];
+        let ids = source
+            .read_at(at, &mut entry)
+            .then(|| Section::at(endian, &entry, 0))
+            .flatten();
+        if !ids.is_some_and(|s| s.fits_in(len)) {
+            return Err(format!(
+                "the event ids of event {i} (entry at byte {at}) lie outside the {len}-byte file"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Check the counts inside a feature section that linux-perf-data allocates by.
+fn check_feature(endian: Endian, feature: u32, data: &[u8]) -> Result<(), String> {
+    match feature {
+        HEADER_CMDLINE => check_string_list(endian, data),
+        HEADER_EVENT_DESC => check_event_desc(endian, data),
+        _ => Ok(()),
+    }
+}
+
+/// A `u32` count, then that many `perf_header_string`s.
+fn check_string_list(endian: Endian, data: &[u8]) -> Result<(), String> {
+    let count = endian.u32(data, 0).ok_or("no string count")?;
+    let mut at = 4usize;
+    for i in 0..count {
+        at = skip_string(endian, data, at).ok_or_else(|| {
+            format!("the command line claims {count} strings; string {i} is cut short")
+        })?;
+    }
+    Ok(())
+}
+
+/// A `perf_header_string` at `at`: a `u32` length, then that many bytes. Where it ends.
+fn skip_string(endian: Endian, data: &[u8], at: usize) -> Option<usize> {
+    let len = endian.u32(data, at)? as usize;
+    let end = at.checked_add(4)?.checked_add(len)?;
+    (end <= data.len()).then_some(end)
+}
+
+/// `HEADER_EVENT_DESC`: a count and an attribute size, then per event the attribute, a count of
+/// ids, the event's name and the ids.
+fn check_event_desc(endian: Endian, data: &[u8]) -> Result<(), String> {
+    let count = endian.u32(data, 0).ok_or("no event count")?;
+    let attr_size = endian.u32(data, 4).ok_or("no attribute size")? as usize;
+    if !(ATTR_SIZE_MIN..=ATTR_SIZE_MAX).contains(&(attr_size as u64)) {
+        return Err(format!(
+            "the event descriptions' attribute size ({attr_size} bytes) is not that of a perf_event_attr"
+        ));
+    }
+    let cut = |i| format!("the event descriptions claim {count} events; event {i} is cut short");
+    let mut at = 8usize;
+    for i in 0..count {
+        at = at
+            .checked_add(attr_size)
+            .filter(|&end| end <= data.len())
+            .ok_or_else(|| cut(i))?;
+        let ids = endian.u32(data, at).ok_or_else(|| cut(i))? as usize;
+        at = skip_string(endian, data, at + 4).ok_or_else(|| cut(i))?;
+        at = ids
+            .checked_mul(8)
+            .and_then(|n| at.checked_add(n))
+            .filter(|&end| end <= data.len())
+            .ok_or_else(|| cut(i))?;
+    }
+    Ok(())
+}
+
+/// Check the metadata records at the start of a pipe-mode stream (attributes and feature
+/// sections, read before the first event). `Ok(Some(at))`: the stream ends inside the metadata
+/// record, or the first event record, that starts at byte `at`.
+pub(super) fn check_pipe(source: &impl Source) -> Result<Option<u64>, String> {
+    let mut magic = [0u8; 8];
+    if !source.read_at(0, &mut magic) {
+        return Ok(None);
+    }
+    let Some(endian) = Endian::of(&magic) else {
+        return Ok(None);
+    };
+    let len = source.len();
+    let mut at = PIPE_HEADER_SIZE;
+    loop {
+        let mut header = [0u8; 8];
+        if !source.read_at(at, &mut header) {
+            return Ok((at < len).then_some(at));
+        }
+        let kind = endian.u32(&header, 0).unwrap_or(0);
+        let size = u64::from(endian.u16(&header, 6).unwrap_or(0));
+        if size < 8 {
+            return Ok(None);
+        }
+        if at + size > len {
+            return Ok(Some(at));
+        }
+        if !matches!(kind, PERF_RECORD_HEADER_ATTR | PERF_RECORD_HEADER_FEATURE) {
+            return Ok(None);
+        }
+        if kind == PERF_RECORD_HEADER_FEATURE {
+            let mut body = vec![0u8; size as usize - 8];
+            if !source.read_at(at + 8, &mut body) {
+                return Ok(Some(at));
+            }
+            let feature = endian.u64(&body, 0).unwrap_or(0) as u32;
+            check_feature(endian, feature, body.get(8..).unwrap_or_default())
+                .map_err(|why| format!("the feature record at byte {at}: {why}"))?;
+        }
+        at += size;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LE: Endian = Endian { big: false };
+
+    fn string(s: &str) -> Vec<u8> {
+        let mut out = (s.len() as u32).to_le_bytes().to_vec();
+        out.extend_from_slice(s.as_bytes());
+        out
+    }
+
+    #[test]
+    fn string_lists_must_hold_the_strings_they_count() {
+        let mut list = 2u32.to_le_bytes().to_vec();
+        list.extend(string("perf"));
+        list.extend(string("record"));
+        assert!(check_string_list(LE, &list).is_ok());
+        list[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = check_string_list(LE, &list).unwrap_err();
+        assert!(err.contains("4294967295 strings"), "{err}");
+    }
+
+    #[test]
+    fn event_descriptions_must_hold_the_events_they_count() {
+        let mut desc = 1u32.to_le_bytes().to_vec();
+        desc.extend(128u32.to_le_bytes());
+        desc.extend([0u8; 128]);
+        desc.extend(2u32.to_le_bytes());
+        desc.extend(string("cycles"));
+        desc.extend([0u8; 16]);
+        assert!(check_event_desc(LE, &desc).is_ok());
+        let mut many_ids = desc.clone();
+        many_ids[8 + 128..8 + 132].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(check_event_desc(LE, &many_ids).is_err());
+        let mut tiny_attr = desc.clone();
+        tiny_attr[4..8].copy_from_slice(&0u32.to_le_bytes());
+        assert!(check_event_desc(LE, &tiny_attr).is_err());
+        desc[..4].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(check_event_desc(LE, &desc).is_err());
+    }
+}

@@ -1,0 +1,128 @@
+//! The fuzz harnesses: one function per entry point that takes bytes.
+//!
+//! The cargo-fuzz targets in `fuzz/` call these, and `tests/fuzz_corpus.rs` replays the kept
+//! inputs (`testdata/fuzz/<target>/`) through them on every test run, so a crash found once stays
+//! fixed. Each harness reads the bytes the way the CLI would and then runs the analyses the
+//! report and the browser run on what was read: a reader that lets through a profile the
+//! analyses cannot take is a bug too. Errors are the expected outcome for most inputs; only a
+//! panic, a hang or a runaway allocation is a failure.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use profview_analyze::diff::{diff, DiffOptions, DiffSide};
+use profview_analyze::{Analysis, Explorer, Grouping, SortBy, TopFunctions};
+use profview_model::{Profile, WeightKindId};
+use profview_parse::perf::{read_perf_data, PerfOptions};
+use profview_parse::{firefox, folded, Parsed, ReadOptions};
+use profview_symbolize::{resolve_module, ModuleJob, SymbolPaths};
+
+/// perf.data, file or pipe mode, as read from a file.
+pub fn perf_data(bytes: &[u8]) {
+    // No symbol directories: binaries are only looked for at their recorded paths.
+    let options = PerfOptions {
+        symbol_paths: Some(Arc::new(SymbolPaths::only(Vec::new()))),
+        progress: None,
+    };
+    if let Ok(profile) = read_perf_data("fuzz", bytes, &options) {
+        analyze_all(&profile);
+    }
+}
+
+/// Folded stacks (and the differential folded format).
+pub fn folded(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    match folded::parse_folded("fuzz", &text) {
+        Ok(profview_parse::FoldedProfiles::Single(profile)) => analyze_all(&profile),
+        Ok(profview_parse::FoldedProfiles::Differential { before, after }) => {
+            analyze_pair(&before, &after)
+        }
+        Err(_) => {}
+    }
+}
+
+/// Firefox Profiler JSON, processed or Gecko.
+pub fn firefox(bytes: &[u8]) {
+    if let Ok(profile) = firefox::parse_firefox("fuzz", bytes) {
+        analyze_all(&profile);
+    }
+}
+
+/// Any input through format detection and gzip, as `profview PROFILE` reads a file.
+pub fn any_input(bytes: &[u8]) {
+    let mut options = ReadOptions::default();
+    options.symbol_paths = Some(Arc::new(SymbolPaths::only(Vec::new())));
+    match profview_parse::read_bytes("fuzz", bytes.to_vec(), &options) {
+        Ok(Parsed::Single(profile)) => analyze_all(&profile),
+        Ok(Parsed::Differential { before, after }) => analyze_pair(&before, &after),
+        Err(_) => {}
+    }
+}
+
+/// An ELF file (with DWARF) given to the symbolizer, with and without inlined frames.
+///
+/// The symbolizer reads files, so the bytes are written to a file of this process first.
+pub fn elf(bytes: &[u8]) {
+    let path = scratch_file();
+    let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(bytes));
+    if written.is_err() {
+        return;
+    }
+    let job = ModuleJob {
+        path: path.display().to_string(),
+        build_id: None,
+        // A spread of file offsets: the start of the file, the usual text range, the end.
+        offsets: (0..64u64)
+            .map(|i| i * 0x80)
+            .chain([0x1000, 0x1139, 0x2000])
+            .collect(),
+        relative: false,
+    };
+    let paths = SymbolPaths::only(Vec::new());
+    for inline in [false, true] {
+        let _ = resolve_module(&job, &paths, inline);
+    }
+}
+
+/// Run what `report`, `analyze` and the browser run, for every weight kind.
+fn analyze_all(profile: &Profile) {
+    for kind in kinds(profile) {
+        let _ = Analysis::new(profile, kind);
+        let _ = TopFunctions::new(profile, kind, SortBy::SelfWeight);
+        let _ = profview_parse::folded_lines(profile, kind);
+        let explorer = Explorer::new(profile, Grouping::Function);
+        let view = explorer.view(&[kind], &[]);
+        let _ = view.bottom_up();
+        let _ = profview_parse::firefox::to_firefox(profile, kind);
+    }
+}
+
+/// The diff of two profiles, both ways round, and each on its own.
+fn analyze_pair(before: &Profile, after: &Profile) {
+    analyze_all(before);
+    analyze_all(after);
+    let (Some(&b), Some(&a)) = (kinds(before).first(), kinds(after).first()) else {
+        return;
+    };
+    let side = |profile, kind| DiffSide {
+        profile,
+        kind,
+        name: "fuzz",
+    };
+    if let Ok(result) = diff(side(before, b), side(after, a), &DiffOptions::default()) {
+        let _ = result.tree();
+        let _ = result.flame_graph_lines();
+    }
+}
+
+fn kinds(profile: &Profile) -> Vec<WeightKindId> {
+    (0..profile.weight_kinds().len())
+        .map(WeightKindId::from_index)
+        .collect()
+}
+
+/// A file private to this process, reused for every input.
+fn scratch_file() -> PathBuf {
+    std::env::temp_dir().join(format!("profview-fuzz-elf-{}", std::process::id()))
+}
