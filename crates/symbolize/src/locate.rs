@@ -23,6 +23,8 @@ pub struct SymbolPaths {
     build_id_caches: Vec<PathBuf>,
     index: OnceLock<HashMap<OsString, Vec<PathBuf>>>,
     build_ids: Mutex<HashMap<PathBuf, Option<Vec<u8>>>>,
+    /// Do not look at the paths the recording names.
+    skip_recorded: bool,
 }
 
 /// A file that was found by name but not used, and why.
@@ -78,10 +80,22 @@ impl SymbolPaths {
         }
     }
 
+    /// Look nowhere: no file is read, whatever the profile names (for fuzzing, and for reading
+    /// profiles from untrusted sources without touching the file system).
+    pub fn none() -> Self {
+        Self {
+            skip_recorded: true,
+            ..Self::default()
+        }
+    }
+
     /// Find the binary and debug file of the module recorded at `recorded_path` with
     /// `build_id` (when the recording gave one).
     pub fn locate(&self, recorded_path: &str, build_id: Option<&[u8]>) -> ModuleFiles {
         let mut files = ModuleFiles::default();
+        if self.skip_recorded {
+            return files;
+        }
         files.binary = self.find_binary(recorded_path, build_id, &mut files.rejected);
         // Without a recorded build-id (perf writes them only for some modules), the binary's
         // own one finds its debug file.

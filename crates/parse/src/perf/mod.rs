@@ -19,8 +19,8 @@ use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use linux_perf_data::linux_perf_event_reader::constants::{
-    PERF_CONTEXT_KERNEL, PERF_CONTEXT_MAX, PERF_CONTEXT_USER, PERF_REG_X86_BP, PERF_REG_X86_IP,
-    PERF_REG_X86_SP,
+    PERF_CONTEXT_KERNEL, PERF_CONTEXT_MAX, PERF_CONTEXT_USER, PERF_RECORD_MISC_MMAP_BUILD_ID,
+    PERF_REG_X86_BP, PERF_REG_X86_IP, PERF_REG_X86_SP,
 };
 use linux_perf_data::linux_perf_event_reader::{
     CpuMode, EventRecord, PerfEventType, RawData, RawEventRecord, RecordParseInfo, RecordType,
@@ -324,6 +324,12 @@ fn read_records<R: Read + Send>(
                 index += 1;
                 let data = RawData::Single(&batch.bytes[start..r.end]);
                 start = r.end;
+                if let Some(problem) = unparseable(r.record_type, r.misc, data) {
+                    profile.meta.warnings.add(WarningKind::DamagedRecord, || {
+                        format!("record {index} could not be parsed and was skipped: {problem}")
+                    });
+                    continue;
+                }
                 let raw = RawEventRecord::new(r.record_type, r.misc, data, r.parse_info);
                 match raw.parse() {
                     Ok(parsed) => reader.handle(&mut profile, r.attr_index, parsed),
@@ -341,6 +347,24 @@ fn read_records<R: Read + Send>(
     });
     reader.finish(&mut profile);
     profile
+}
+
+/// Why a record that linux-perf-event-reader would panic on (rather than return an error for)
+/// cannot be parsed.
+fn unparseable(record_type: RecordType, misc: u16, data: RawData<'_>) -> Option<String> {
+    /// MMAP2 with a build-id: pid, tid, address, length, page offset, then the id's length.
+    const MMAP2_BUILD_ID_LEN_AT: usize = 32;
+    const MAX_BUILD_ID: u8 = 20;
+    if record_type == RecordType::MMAP2 && misc & PERF_RECORD_MISC_MMAP_BUILD_ID != 0 {
+        let RawData::Single(bytes) = data else {
+            return None;
+        };
+        let len = bytes.get(MMAP2_BUILD_ID_LEN_AT).copied().unwrap_or(0);
+        if len > MAX_BUILD_ID {
+            return Some(format!("an MMAP2 record claims a {len}-byte build-id"));
+        }
+    }
+    None
 }
 
 /// A damaged file made readable: its header claims no feature sections and a data section that
