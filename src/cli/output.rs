@@ -21,8 +21,12 @@ pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
 /// True if `err` (or an error it wraps) is a closed pipe: `profview report x | head` is fine.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        let io_kind = cause.downcast_ref::<io::Error>().map(io::Error::kind);
+        let json_kind = || {
+            cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+        };
+        io_kind.or_else(json_kind) == Some(io::ErrorKind::BrokenPipe)
     })
 }

@@ -49,10 +49,14 @@ fn write_tree(
             write_nodes(&mut out, view, tree, &limits)?;
         }
         OutputFormat::Json => {
+            // Nesting is bounded (building, writing and reading nested JSON all recurse).
+            let mut cut = false;
+            let roots = json_nodes(view, tree, CallTree::ROOT, &limits, 1, &mut cut);
             let doc = TreeJson {
                 header,
                 inverted: args.inverted,
-                roots: json_nodes(view, tree, CallTree::ROOT, &limits, 1),
+                depth_limit: cut.then_some(MAX_JSON_DEPTH),
+                roots,
             };
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
@@ -212,11 +216,18 @@ fn write_nodes(
     Ok(())
 }
 
+/// The deepest a JSON tree nests: JSON readers recurse (Python's limit is about 1000 levels),
+/// and so does writing it. Deeper call paths are cut there, and the document says so.
+const MAX_JSON_DEPTH: usize = 256;
+
 #[derive(Debug, Serialize)]
 struct TreeJson {
     #[serde(flatten)]
     header: Header,
     inverted: bool,
+    /// Set when the tree is deeper than [`MAX_JSON_DEPTH`]: nodes below it are left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    depth_limit: Option<usize>,
     roots: Vec<NodeJson>,
 }
 
@@ -236,7 +247,12 @@ fn json_nodes(
     parent: NodeId,
     limits: &Limits,
     depth: usize,
+    cut: &mut bool,
 ) -> Vec<NodeJson> {
+    if depth > MAX_JSON_DEPTH {
+        *cut |= !tree.child_nodes(parent).is_empty();
+        return Vec::new();
+    }
     let total = tree.total();
     let round = |p: f64| (p * 10_000.0).round() / 10_000.0;
     let shown: Vec<NodeId> = tree
@@ -252,7 +268,7 @@ fn json_nodes(
             self_weight: tree.self_weight(n),
             total_percent: round(percent(tree.total_weight(n), total)),
             self_percent: round(percent(tree.self_weight(n), total)),
-            children: json_nodes(view, tree, n, limits, depth + 1),
+            children: json_nodes(view, tree, n, limits, depth + 1, cut),
         })
         .collect()
 }
