@@ -7,6 +7,7 @@
 //! count and size it will use is checked here first, against the file and against what the
 //! bytes behind it can hold; a failed check is a clear error instead.
 
+use super::guard::Region;
 use super::Source;
 
 /// perf.data file header layout (perf's `struct perf_file_header`).
@@ -169,6 +170,34 @@ pub(super) fn check_file(source: &impl Source) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Where the records are: a file's data section (as much of it as the file holds), or
+/// everything after a pipe-mode stream's header.
+pub(super) fn records_region(source: &impl Source) -> Result<Region, String> {
+    let len = source.len();
+    let mut header = [0u8; HEADER_SIZE];
+    let short = !source.read_at(0, &mut header);
+    let endian = Endian::of(&header[..8]).ok_or("not a perf.data file")?;
+    let pipe = endian.u64(&header, 8) == Some(PIPE_HEADER_SIZE);
+    if pipe {
+        return Ok(Region {
+            start: PIPE_HEADER_SIZE,
+            end: len,
+            big_endian: endian.big,
+        });
+    }
+    if short {
+        return Err(format!(
+            "the {len}-byte file is shorter than a perf.data header"
+        ));
+    }
+    let data = Section::at(endian, &header, DATA_SECTION_AT).expect("inside the header");
+    Ok(Region {
+        start: data.offset,
+        end: data.offset.saturating_add(data.size).min(len),
+        big_endian: endian.big,
+    })
 }
 
 /// The feature ids whose bits the header sets, in the order of the feature table.

@@ -7,9 +7,9 @@
 //! mappings live at that moment. `--call-graph dwarf` user stacks are unwound on the spot with
 //! framehop. Names are found afterwards by the symbolizer.
 
+mod guard;
 mod header;
 mod offcpu;
-mod pipe;
 mod stacks;
 mod state;
 mod unwind;
@@ -34,6 +34,7 @@ use profview_symbolize::SymbolPaths;
 
 use crate::progress::{Progress, Tracked};
 use crate::ParseError;
+use guard::RecordGuard;
 use header::{DATA_SECTION_AT, FEATURE_BITS_AT, HEADER_SIZE};
 use offcpu::{OffCpu, Switch};
 use stacks::{RawFrame, StackBuilder};
@@ -146,12 +147,14 @@ fn read_perf<S: Source, R: Read + Seek + Send>(
     if pipe_mode {
         let cut = header::check_pipe(source).map_err(|p| header_error(invalid(p)))?;
         let Some(at) = cut else {
-            let mut magic = [0u8; 8];
-            let big_endian = source.read_at(0, &mut magic) && &magic == b"2ELIFREP";
-            let (finder, cut) = pipe::CutFinder::new(open(), big_endian);
-            let reader = PerfFileReader::parse_pipe(finder).map_err(header_error)?;
-            let mut profile = read_records(name, reader, None, options);
-            let cut = *cut.lock().unwrap_or_else(|e| e.into_inner());
+            let (guarded, seen) = RecordGuard::new(
+                open(),
+                header::records_region(source).map_err(|p| header_error(invalid(p)))?,
+                0,
+            );
+            let reader = PerfFileReader::parse_pipe(guarded).map_err(header_error)?;
+            let mut profile = read_records(name, reader, None, &seen, options);
+            let cut = seen.lock().unwrap_or_else(|e| e.into_inner()).cut;
             if let Some(at) = cut {
                 profile.meta.warnings.add(WarningKind::Truncated, || {
                     format!(
@@ -165,8 +168,11 @@ fn read_perf<S: Source, R: Read + Seek + Send>(
         // Cut short before its first event: read what comes before the cut record.
         let mut metadata = vec![0u8; usize::try_from(at).unwrap_or(0)];
         source.read_at(0, &mut metadata);
-        let reader = PerfFileReader::parse_pipe(Cursor::new(metadata)).map_err(header_error)?;
-        let mut profile = read_records(name, reader, None, options);
+        let region =
+            header::records_region(&metadata.as_slice()).map_err(|p| header_error(invalid(p)))?;
+        let (guarded, seen) = RecordGuard::new(Cursor::new(metadata.as_slice()), region, 0);
+        let reader = PerfFileReader::parse_pipe(guarded).map_err(header_error)?;
+        let mut profile = read_records(name, reader, None, &seen, options);
         profile.meta.warnings.add(WarningKind::Truncated, || {
             format!(
                 "the stream ends inside the record at byte {at} (of {}): it was cut short before its first event",
@@ -175,12 +181,13 @@ fn read_perf<S: Source, R: Read + Seek + Send>(
         });
         return Ok(profile);
     }
-    let parsed = match header::check_file(source) {
-        Err(problem) => Err(invalid(problem)),
-        Ok(()) => PerfFileReader::parse_file(open()),
-    };
+    let parsed = header::check_file(source).map_err(invalid).and_then(|()| {
+        let region = header::records_region(source).map_err(invalid)?;
+        let (guarded, seen) = RecordGuard::new(open(), region, 0);
+        PerfFileReader::parse_file(guarded).map(|reader| (reader, seen))
+    });
     match parsed {
-        Ok(reader) => Ok(read_records(name, reader, None, options)),
+        Ok((reader, seen)) => Ok(read_records(name, reader, None, &seen, options)),
         // The feature sections sit after the samples, so a file cut short (perf killed
         // mid-write) or damaged there still has readable records.
         Err(e) => match source
@@ -195,11 +202,15 @@ fn read_perf<S: Source, R: Read + Seek + Send>(
                     source.len()
                 );
                 let fixed = repaired.data.as_slice();
-                if header::check_file(&fixed).is_err() {
-                    return Err(header_error(e));
-                }
-                match PerfFileReader::parse_file(Cursor::new(fixed)) {
-                    Ok(reader) => Ok(read_records(name, reader, Some(why), options)),
+                let region = match header::check_file(&fixed)
+                    .and_then(|()| header::records_region(&fixed))
+                {
+                    Ok(region) => region,
+                    Err(_) => return Err(header_error(e)),
+                };
+                let (guarded, seen) = RecordGuard::new(Cursor::new(fixed), region, 0);
+                match PerfFileReader::parse_file(guarded) {
+                    Ok(reader) => Ok(read_records(name, reader, Some(why), &seen, options)),
                     Err(_) => Err(header_error(e)),
                 }
             }
@@ -234,6 +245,7 @@ fn read_records<R: Read + Send>(
     name: &str,
     reader: PerfFileReader<R>,
     repaired: Option<String>,
+    seen: &guard::Shared,
     options: &PerfOptions,
 ) -> Profile {
     let PerfFileReader {
@@ -338,7 +350,15 @@ fn read_records<R: Read + Send>(
                     }),
                 }
             }
-            if let Some(e) = batch.stopped {
+            if let Some(mut e) = batch.stopped {
+                if let Some(why) = seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .refused
+                    .take()
+                {
+                    e = why;
+                }
                 profile.meta.warnings.add(WarningKind::Truncated, || {
                     format!("stopped reading after record {index}: {e}; the records before it are analyzed")
                 });

@@ -1,0 +1,265 @@
+//! A reader between linux-perf-data and the input that follows the record boundaries of the
+//! records region as the bytes pass (it looks only at each record's 8-byte header, and at the
+//! first 8 bytes of an AUXTRACE body).
+//!
+//! It does two things linux-perf-data does not:
+//! - An AUXTRACE record says how many bytes of trace data follow it, and linux-perf-data
+//!   allocates that much before reading them. A size beyond the end of the input fails the
+//!   read instead, with the reason kept for the warning.
+//! - A pipe-mode stream carries no length, and linux-perf-data takes an end of input in the
+//!   middle of a record for the end of the stream. The guard notes where that record starts.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::{Arc, Mutex};
+
+const PERF_RECORD_AUXTRACE: u32 = 71;
+
+/// What the guard saw, shared with the code that reads the profile.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Seen {
+    /// The input ended inside the record that starts at this byte.
+    pub cut: Option<u64>,
+    /// Why a read was failed on purpose.
+    pub refused: Option<String>,
+}
+
+pub(super) type Shared = Arc<Mutex<Seen>>;
+
+/// The records region of the input.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Region {
+    /// Where the first record starts.
+    pub start: u64,
+    /// Where the records end (the input's length for a pipe-mode stream).
+    pub end: u64,
+    pub big_endian: bool,
+}
+
+pub(super) struct RecordGuard<R> {
+    inner: R,
+    region: Region,
+    /// The position of the next byte `inner` delivers.
+    pos: u64,
+    /// Where the record whose header (or AUXTRACE size) is being collected starts.
+    record_at: u64,
+    /// Where the record before it starts (whose body may still be passing).
+    last_start: u64,
+    /// The record's header, then for AUXTRACE the first 8 bytes of its body.
+    bytes: [u8; 16],
+    filled: usize,
+    /// How many bytes of `bytes` this record needs.
+    wanted: usize,
+    /// Reads skipped ahead or a record claimed less than its own header: stop following.
+    lost: bool,
+    seen: Shared,
+}
+
+impl<R> RecordGuard<R> {
+    pub(super) fn new(inner: R, region: Region, pos: u64) -> (Self, Shared) {
+        let seen = Shared::default();
+        let guard = Self {
+            inner,
+            region,
+            pos,
+            record_at: region.start,
+            last_start: region.start,
+            bytes: [0; 16],
+            filled: 0,
+            wanted: 8,
+            lost: false,
+            seen: Arc::clone(&seen),
+        };
+        (guard, seen)
+    }
+
+    fn u16_at(&self, at: usize) -> u64 {
+        let b = [self.bytes[at], self.bytes[at + 1]];
+        u64::from(if self.region.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    }
+
+    fn u32_at(&self, at: usize) -> u32 {
+        let b: [u8; 4] = self.bytes[at..at + 4].try_into().expect("4 bytes");
+        if self.region.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+
+    fn u64_at(&self, at: usize) -> u64 {
+        let b: [u8; 8] = self.bytes[at..at + 8].try_into().expect("8 bytes");
+        if self.region.big_endian {
+            u64::from_be_bytes(b)
+        } else {
+            u64::from_le_bytes(b)
+        }
+    }
+
+    /// Follow the records in `chunk`, the bytes from `self.pos` on. `Err`: refuse the read.
+    fn observe(&mut self, chunk: &[u8]) -> Result<(), String> {
+        let end = self.pos + chunk.len() as u64;
+        loop {
+            let next = self.record_at + self.filled as u64;
+            if self.lost || next >= end.min(self.region.end) {
+                break;
+            }
+            if next < self.pos {
+                // The reader jumped past a record: nothing more can be followed.
+                self.lost = true;
+                break;
+            }
+            let from = (next - self.pos) as usize;
+            let take = (self.wanted - self.filled).min(chunk.len() - from);
+            self.bytes[self.filled..self.filled + take].copy_from_slice(&chunk[from..from + take]);
+            self.filled += take;
+            if self.filled < self.wanted {
+                break;
+            }
+            self.record_complete()?;
+        }
+        Ok(())
+    }
+
+    /// The header (and AUXTRACE size) of the record at `record_at` is in: move to the next.
+    fn record_complete(&mut self) -> Result<(), String> {
+        let size = self.u16_at(6);
+        if size < 8 {
+            self.lost = true;
+            return Ok(());
+        }
+        let auxtrace = self.u32_at(0) == PERF_RECORD_AUXTRACE && size >= 16;
+        if auxtrace && self.wanted == 8 {
+            self.wanted = 16; // the trace size comes first in the body
+            return Ok(());
+        }
+        let mut next = self.record_at + size;
+        if auxtrace {
+            let trace = self.u64_at(8);
+            let room = self.region.end.saturating_sub(next);
+            if trace > room {
+                return Err(format!(
+                    "the AUXTRACE record at byte {} claims {trace} bytes of trace data; {room} bytes remain",
+                    self.record_at
+                ));
+            }
+            next += trace;
+        }
+        self.last_start = self.record_at;
+        self.record_at = next;
+        self.filled = 0;
+        self.wanted = 8;
+        Ok(())
+    }
+
+    fn at_end(&mut self) {
+        let inside = !self.lost
+            && self.pos > self.region.start
+            && (self.filled > 0 || self.record_at > self.pos);
+        if inside {
+            let start = if self.filled > 0 {
+                self.record_at
+            } else {
+                self.last_start
+            };
+            self.seen.lock().unwrap_or_else(|e| e.into_inner()).cut = Some(start);
+        }
+    }
+}
+
+impl<R: Read> Read for RecordGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.at_end();
+            return Ok(0);
+        }
+        if let Err(why) = self.observe(&buf[..n]) {
+            self.lost = true;
+            self.seen.lock().unwrap_or_else(|e| e.into_inner()).refused = Some(why.clone());
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why));
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for RecordGuard<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: u32, size: u16) -> Vec<u8> {
+        let mut r = vec![0u8; usize::from(size)];
+        r[..4].copy_from_slice(&kind.to_le_bytes());
+        r[6..8].copy_from_slice(&size.to_le_bytes());
+        r
+    }
+
+    /// Read `stream` (a 16-byte pipe header, then records) in small pieces, so that headers
+    /// straddle reads; what the guard saw, and whether a read was refused.
+    fn guard(stream: &[u8]) -> (Seen, bool) {
+        let region = Region {
+            start: 16,
+            end: stream.len() as u64,
+            big_endian: false,
+        };
+        let (mut g, seen) = RecordGuard::new(stream, region, 0);
+        let mut buf = [0u8; 5];
+        let refused = loop {
+            match g.read(&mut buf) {
+                Ok(0) => break false,
+                Ok(_) => {}
+                Err(_) => break true,
+            }
+        };
+        let seen = seen.lock().unwrap().clone();
+        (seen, refused)
+    }
+
+    #[test]
+    fn finds_the_record_a_stream_was_cut_in() {
+        let mut stream = vec![0u8; 16];
+        stream.extend(record(9, 24));
+        stream.extend(record(9, 40));
+        assert_eq!(guard(&stream).0.cut, None);
+        assert_eq!(guard(&stream[..16 + 24]).0.cut, None);
+        assert_eq!(
+            guard(&stream[..16 + 24 + 3]).0.cut,
+            Some(40),
+            "inside a header"
+        );
+        assert_eq!(
+            guard(&stream[..16 + 24 + 20]).0.cut,
+            Some(40),
+            "inside a body"
+        );
+        assert_eq!(guard(&stream[..16 + 10]).0.cut, Some(16));
+    }
+
+    #[test]
+    fn refuses_trace_data_larger_than_the_input() {
+        let mut stream = vec![0u8; 16];
+        let mut aux = record(PERF_RECORD_AUXTRACE, 48);
+        aux[8..16].copy_from_slice(&8u64.to_le_bytes());
+        stream.extend(&aux);
+        stream.extend([0u8; 8]); // the trace data
+        stream.extend(record(9, 24));
+        let (seen, refused) = guard(&stream);
+        assert!(!refused && seen.cut.is_none(), "{seen:?}");
+        let mut hostile = stream.clone();
+        hostile[16 + 8..16 + 16].copy_from_slice(&u64::MAX.to_le_bytes());
+        let (seen, refused) = guard(&hostile);
+        assert!(refused);
+        assert!(seen.refused.unwrap().contains("AUXTRACE record at byte 16"));
+    }
+}
