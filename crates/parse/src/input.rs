@@ -30,17 +30,59 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, ParseError> {
     result.map_err(|source| ParseError::Io { name, source })
 }
 
+/// The most a gzipped input may decompress to in memory: a few kilobytes of hostile gzip can
+/// claim gigabytes (deflate reaches 1000:1). A larger profile can still be read unpacked, and
+/// perf.data files on disk are streamed.
+const MAX_GUNZIPPED: u64 = 4 << 30;
+
 /// Decompress `bytes` if they are gzip, else return them as they are.
 pub fn gunzip_if_needed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, ParseError> {
+    gunzip_at_most(name, bytes, MAX_GUNZIPPED)
+}
+
+fn gunzip_at_most(name: &str, bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, ParseError> {
     if !is_gzip(&bytes) {
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+    // One byte over the limit tells a file at the limit from a larger one.
     MultiGzDecoder::new(bytes.as_slice())
+        .take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|source| ParseError::Gzip {
             name: name.to_owned(),
             source,
         })?;
+    if out.len() as u64 > limit {
+        return Err(ParseError::Gzip {
+            name: name.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "it decompresses to more than {limit} bytes (gunzip it and open the result)"
+                ),
+            ),
+        });
+    }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_limit() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![0u8; 1 << 20]).unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 4096, "{} bytes", bomb.len());
+        let err = gunzip_at_most("bomb.gz", bomb.clone(), 1000).unwrap_err();
+        assert!(err.to_string().contains("bomb.gz"), "{err}");
+        assert_eq!(
+            gunzip_at_most("ok.gz", bomb, 1 << 20).unwrap().len(),
+            1 << 20
+        );
+    }
 }
