@@ -173,3 +173,41 @@ fn a_dwarf_file_cut_anywhere_keeps_every_sample_before_the_cut() {
         }
     }
 }
+
+#[test]
+fn a_sample_whose_callchain_claims_millions_of_frames_costs_only_that_sample() {
+    let mut data = seed("fp.data");
+    let whole = read(&data).unwrap().samples().len();
+    // The callchain's length is the word before its first context marker (PERF_CONTEXT_KERNEL
+    // or PERF_CONTEXT_USER) in the first sample record.
+    let start = word(&data, 40) as usize;
+    let mut at = start;
+    let count_at = loop {
+        let kind = u32::from_le_bytes(data[at..at + 4].try_into().unwrap());
+        let size = usize::from(u16::from_le_bytes([data[at + 6], data[at + 7]]));
+        if kind == PERF_RECORD_SAMPLE {
+            let marker = (at + 8..at + size - 8).step_by(8).find(|&i| {
+                let w = word(&data, i);
+                w == 0xffff_ffff_ffff_ff80 || w == 0xffff_ffff_ffff_fe00
+            });
+            break marker.expect("a callchain") - 8;
+        }
+        at += size;
+    };
+    assert!(word(&data, count_at) < 128, "found the callchain length");
+    data[count_at..count_at + 8].copy_from_slice(&5_000_000u64.to_le_bytes());
+    let profile = read(&data).unwrap();
+    assert!(
+        profile.samples().len() >= whole - 1,
+        "only the damaged sample may go"
+    );
+    assert!(
+        profile
+            .meta
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::DamagedRecord),
+        "{:?}",
+        profile.meta.warnings
+    );
+}
