@@ -1,6 +1,7 @@
 //! A generic interner: a `Vec` of values plus a map from value to its index.
 
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
 /// Stores each distinct value once and hands out its index.
@@ -24,14 +25,17 @@ impl<T> Default for Interner<T> {
 impl<T: Hash + Eq + Clone> Interner<T> {
     /// The index of `value`, adding it if it is new.
     pub(crate) fn intern(&mut self, value: T) -> usize {
-        if let Some(&i) = self.index.get(&value) {
-            return i as usize;
+        // One hash and one probe, found or not: stacks are interned millions of times.
+        match self.index.entry(value) {
+            Entry::Occupied(e) => *e.get() as usize,
+            Entry::Vacant(e) => {
+                let i = self.values.len();
+                let i32 = u32::try_from(i).expect("interner larger than u32::MAX entries");
+                self.values.push(e.key().clone());
+                e.insert(i32);
+                i
+            }
         }
-        let i = self.values.len();
-        let i32 = u32::try_from(i).expect("interner larger than u32::MAX entries");
-        self.values.push(value.clone());
-        self.index.insert(value, i32);
-        i
     }
 
     pub(crate) fn get(&self, value: &T) -> Option<usize> {
