@@ -12,6 +12,8 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 
+use super::header::Endian;
+
 const PERF_RECORD_AUXTRACE: u32 = 71;
 
 /// What the guard saw, shared with the code that reads the profile.
@@ -72,31 +74,18 @@ impl<R> RecordGuard<R> {
         (guard, seen)
     }
 
+    fn endian(&self) -> Endian {
+        Endian {
+            big: self.region.big_endian,
+        }
+    }
+
     fn u16_at(&self, at: usize) -> u64 {
-        let b = [self.bytes[at], self.bytes[at + 1]];
-        u64::from(if self.region.big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
-    }
-
-    fn u32_at(&self, at: usize) -> u32 {
-        let b: [u8; 4] = self.bytes[at..at + 4].try_into().expect("4 bytes");
-        if self.region.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }
-    }
-
-    fn u64_at(&self, at: usize) -> u64 {
-        let b: [u8; 8] = self.bytes[at..at + 8].try_into().expect("8 bytes");
-        if self.region.big_endian {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        }
+        u64::from(
+            self.endian()
+                .u16(&self.bytes, at)
+                .expect("inside the header"),
+        )
     }
 
     /// Follow the records in `chunk`, the bytes from `self.pos` on. `Err`: refuse the read.
@@ -131,14 +120,15 @@ impl<R> RecordGuard<R> {
             self.lost = true;
             return Ok(());
         }
-        let auxtrace = self.u32_at(0) == PERF_RECORD_AUXTRACE && size >= 16;
+        let auxtrace =
+            self.endian().u32(&self.bytes, 0) == Some(PERF_RECORD_AUXTRACE) && size >= 16;
         if auxtrace && self.wanted == 8 {
             self.wanted = 16; // the trace size comes first in the body
             return Ok(());
         }
         let mut next = self.record_at + size;
         if auxtrace {
-            let trace = self.u64_at(8);
+            let trace = self.endian().u64(&self.bytes, 8).expect("collected");
             let room = self.region.end.saturating_sub(next);
             if trace > room {
                 return Err(format!(

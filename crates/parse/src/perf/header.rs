@@ -38,8 +38,8 @@ const PERF_RECORD_HEADER_FEATURE: u32 = 80;
 
 /// The byte order of the machine that wrote the file.
 #[derive(Clone, Copy)]
-struct Endian {
-    big: bool,
+pub(super) struct Endian {
+    pub big: bool,
 }
 
 impl Endian {
@@ -51,7 +51,7 @@ impl Endian {
         }
     }
 
-    fn u64(self, bytes: &[u8], at: usize) -> Option<u64> {
+    pub(super) fn u64(self, bytes: &[u8], at: usize) -> Option<u64> {
         let b: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
         Some(if self.big {
             u64::from_be_bytes(b)
@@ -60,7 +60,7 @@ impl Endian {
         })
     }
 
-    fn u32(self, bytes: &[u8], at: usize) -> Option<u32> {
+    pub(super) fn u32(self, bytes: &[u8], at: usize) -> Option<u32> {
         let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
         Some(if self.big {
             u32::from_be_bytes(b)
@@ -69,7 +69,7 @@ impl Endian {
         })
     }
 
-    fn u16(self, bytes: &[u8], at: usize) -> Option<u16> {
+    pub(super) fn u16(self, bytes: &[u8], at: usize) -> Option<u16> {
         let b: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
         Some(if self.big {
             u16::from_be_bytes(b)
