@@ -2,9 +2,9 @@
 //!
 //! The cargo-fuzz targets in `fuzz/` call these, and `tests/fuzz_corpus.rs` replays the kept
 //! inputs (`testdata/fuzz/<target>/`) through them on every test run, so a crash found once stays
-//! fixed. Each harness reads the bytes the way the CLI would and then runs the analyses the
-//! report and the browser run on what was read: a reader that lets through a profile the
-//! analyses cannot take is a bug too. Errors are the expected outcome for most inputs; only a
+//! fixed. Each harness reads the bytes the way the CLI would; `any_input` then runs the analyses
+//! the report, the browser and the diff run on what was read (a reader that lets through a
+//! profile the analyses cannot take is a bug too), the others only walk every stack. Errors are the expected outcome for most inputs; only a
 //! panic, a hang or a runaway allocation is a failure.
 
 use std::io::Write;
@@ -26,11 +26,15 @@ pub fn perf_data(bytes: &[u8]) {
         progress: None,
     };
     if let Ok(profile) = read_perf_data("fuzz", bytes, &options) {
-        // The analyses are fuzzed through `any_input`; here every stack is only walked once, so
-        // that the reader gets the executions.
-        for kind in kinds(&profile) {
-            let _ = profview_parse::folded_lines(&profile, kind);
-        }
+        walk_stacks(&profile);
+    }
+}
+
+/// Walk every stack once. The analyses are fuzzed through [`any_input`]; the targets of one
+/// reader only walk what it read, so that the reader gets the executions.
+fn walk_stacks(profile: &Profile) {
+    for kind in kinds(profile) {
+        let _ = profview_parse::folded_lines(profile, kind);
     }
 }
 
@@ -38,9 +42,10 @@ pub fn perf_data(bytes: &[u8]) {
 pub fn folded(bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     match folded::parse_folded("fuzz", &text) {
-        Ok(profview_parse::FoldedProfiles::Single(profile)) => analyze_all(&profile),
+        Ok(profview_parse::FoldedProfiles::Single(profile)) => walk_stacks(&profile),
         Ok(profview_parse::FoldedProfiles::Differential { before, after }) => {
-            analyze_pair(&before, &after)
+            walk_stacks(&before);
+            walk_stacks(&after);
         }
         Err(_) => {}
     }
@@ -49,7 +54,7 @@ pub fn folded(bytes: &[u8]) {
 /// Firefox Profiler JSON, processed or Gecko.
 pub fn firefox(bytes: &[u8]) {
     if let Ok(profile) = firefox::parse_firefox("fuzz", bytes) {
-        analyze_all(&profile);
+        walk_stacks(&profile);
     }
 }
 
