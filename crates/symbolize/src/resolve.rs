@@ -79,7 +79,9 @@ pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> Mod
     // Without inlining the symbol table names every frame (as perf report does), so the cost
     // of loading DWARF (decompressing a debug file's sections) is only paid for inline frames.
     let has_dwarf = symbols_file.section_by_name(".debug_info").is_some();
-    let dwarf = if has_dwarf && (inline || symtab.is_empty()) {
+    let wants_dwarf = has_dwarf && (inline || symtab.is_empty());
+    // A damaged file keeps its symbol-table names; only its DWARF is passed over.
+    let dwarf = if wants_dwarf && !has_implausible_compressed_section(&symbols_file) {
         addr2line::Loader::new(&symbol_path).ok()
     } else {
         None
@@ -106,6 +108,25 @@ pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> Mod
         ));
     }
     outcome
+}
+
+/// The most a compressed section may claim to grow to, as a multiple of its compressed size:
+/// real debug sections compress 3-10 times; a claim far beyond that would only make the DWARF
+/// reader allocate it (object allocates the claimed size before decompressing).
+const MAX_COMPRESSION_RATIO: u64 = 4096;
+const MAX_UNCOMPRESSED: u64 = 4 << 30;
+
+/// Whether a compressed section claims an uncompressed size that is not believable.
+fn has_implausible_compressed_section(file: &object::File<'_>) -> bool {
+    use object::ObjectSection;
+    file.sections().any(|section| {
+        section.compressed_data().is_ok_and(|compressed| {
+            let claimed = compressed.uncompressed_size;
+            let packed = compressed.data.len() as u64;
+            claimed > MAX_UNCOMPRESSED
+                || claimed > packed.saturating_mul(MAX_COMPRESSION_RATIO).max(4096)
+        })
+    })
 }
 
 /// The frames at `svma`, outermost first.
