@@ -42,12 +42,17 @@ record() { # name, perf args..., -- command
 
 rounds() { awk -v r="$1" -v k="$SCALE" 'BEGIN { printf "%d", r * k + 1 }'; }
 
-# fp: 8 threads on one mutex, cpu-clock at 20 kHz: ~26k samples/s on 2 cores.
-record fp -F 20000 --call-graph fp -- "$FIX/contention/contention" "$(secs 38)" 8
-# fp-deep: rayon (its argument is a number of rounds, ~6 ms each on 2 cores).
+# fp: the large frame-pointer file: a multithreaded C program (bench/workload/layers.c,
+# 8 threads, ~19-frame stacks with the kernel's futex and page-fault paths) at 20 kHz: ~1.6M
+# samples, ~350 MB. fp-half: the same program for half as long (memory must not follow size).
+LAYERS=$OUT/layers
+[ -x "$LAYERS" ] || gcc -O2 -g -fno-omit-frame-pointer -pthread -o "$LAYERS" bench/workload/layers.c
+record fp -F 20000 --call-graph fp -- "$LAYERS" "$(secs 54)" 8
+record fp-half -F 20000 --call-graph fp -- "$LAYERS" "$(secs 27)" 8
+# fp-deep: rayon (its argument is a number of rounds, ~6 ms each on 2 cores), 40-frame stacks.
 record fp-deep -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
-# DWARF: rayon, 3 KB stack copies at 4 kHz on 2 cores.
-record dwarf -F 4000 --call-graph dwarf,3072 -- "$FIX/rayon/rayon_tiny" "$(rounds 2000)"
+# dwarf: the same rayon program on 4 threads, 3 KB stack copies at 4 kHz: ~170k samples, ~550 MB.
+record dwarf -F 4000 --call-graph dwarf,3072 -- env RAYON_NUM_THREADS=4 "$FIX/rayon/rayon_tiny" "$(rounds 3600)"
 # fp-deep-2: the same program again, the other side of the diff benchmark.
 record fp-deep-2 -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
 

@@ -7,6 +7,7 @@
 //! mappings live at that moment. `--call-graph dwarf` user stacks are unwound on the spot with
 //! framehop. Names are found afterwards by the symbolizer.
 
+mod blocks;
 mod guard;
 mod header;
 mod offcpu;
@@ -37,7 +38,7 @@ use crate::ParseError;
 use guard::RecordGuard;
 use header::{DATA_SECTION_AT, FEATURE_BITS_AT, HEADER_SIZE};
 use offcpu::{OffCpu, Switch};
-use stacks::{RawFrame, StackBuilder};
+use stacks::{RawChain, RawFrame, StackBuilder};
 use state::Processes;
 use unwind::UnwindEnd;
 
@@ -126,7 +127,7 @@ impl Source for &File {
     }
 }
 
-fn read_perf<S: Source, R: Read + Seek + Send>(
+fn read_perf<S: Source + Sync, R: Read + Seek + Send>(
     name: &str,
     source: &S,
     open: impl Fn() -> R,
@@ -184,10 +185,15 @@ fn read_perf<S: Source, R: Read + Seek + Send>(
     let parsed = header::check_file(source).map_err(invalid).and_then(|()| {
         let region = header::records_region(source).map_err(invalid)?;
         let (guarded, seen) = RecordGuard::new(open(), region, 0);
-        PerfFileReader::parse_file(guarded).map(|reader| (reader, seen))
+        PerfFileReader::parse_file(guarded).map(|reader| (reader, seen, region))
     });
     match parsed {
-        Ok((reader, seen)) => Ok(read_records(name, reader, None, &seen, options)),
+        Ok((reader, seen, region)) => {
+            match read_fast(name, source, region, &reader.perf_file, options) {
+                Some(profile) => Ok(profile),
+                None => Ok(read_records(name, reader, None, &seen, options)),
+            }
+        }
         // The feature sections sit after the samples, so a file cut short (perf killed
         // mid-write) or damaged there still has readable records.
         Err(e) => match source
@@ -252,51 +258,7 @@ fn read_records<R: Read + Send>(
         mut perf_file,
         mut record_iter,
     } = reader;
-    let mut profile = Profile::new();
-    if let Some(why) = &repaired {
-        profile.meta.warnings.add(WarningKind::DamagedHeader, || {
-            format!("the header's feature sections (build-ids, event names, host) are unreadable ({why}): the file was cut short or damaged; the records before that are analyzed")
-        });
-    }
-    profile.meta.source_format = SourceFormat::PerfData;
-    profile.meta.source_name = Some(name.to_owned());
-    read_header(&perf_file, &mut profile);
-    let kinds: Vec<WeightKindId> = perf_file
-        .event_attributes()
-        .iter()
-        .enumerate()
-        .map(|(i, attr)| add_event(&mut profile, i, attr))
-        .collect();
-    if let Some(rate) =
-        perf_file
-            .event_attributes()
-            .first()
-            .and_then(|a| match a.attr.sampling_policy {
-                SamplingPolicy::Frequency(f) => Some(f as f64),
-                _ => None,
-            })
-    {
-        profile.meta.sample_rate_hz = Some(rate);
-    }
-
-    profile.meta.stacks_recorded = Some(perf_file.event_attributes().iter().any(|a| {
-        a.attr
-            .sample_format
-            .intersects(SampleFormat::CALLCHAIN | SampleFormat::STACK_USER)
-    }));
-    let build_ids = perf_file.build_ids().unwrap_or_default();
-    let paths = options
-        .symbol_paths
-        .clone()
-        .unwrap_or_else(|| Arc::new(SymbolPaths::only(Vec::new())));
-    let mut reader = Reader {
-        processes: Processes::new(build_ids, paths),
-        kinds,
-        frames: Vec::new(),
-        stacks: StackBuilder::default(),
-        stats: Stats::default(),
-        offcpu: OffCpu::new(perf_file.event_attributes().iter().map(|a| a.name())),
-    };
+    let (mut profile, mut reader) = start_profile(name, &perf_file, repaired.as_deref(), options);
     let (send, receive) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -367,6 +329,77 @@ fn read_records<R: Read + Send>(
     });
     reader.finish(&mut profile);
     profile
+}
+
+/// A profile with the file's header facts and events, and the reader its records go through.
+fn start_profile(
+    name: &str,
+    perf_file: &linux_perf_data::PerfFile,
+    repaired: Option<&str>,
+    options: &PerfOptions,
+) -> (Profile, Reader) {
+    let mut profile = Profile::new();
+    if let Some(why) = repaired {
+        profile.meta.warnings.add(WarningKind::DamagedHeader, || {
+            format!("the header's feature sections (build-ids, event names, host) are unreadable ({why}): the file was cut short or damaged; the records before that are analyzed")
+        });
+    }
+    profile.meta.source_format = SourceFormat::PerfData;
+    profile.meta.source_name = Some(name.to_owned());
+    read_header(perf_file, &mut profile);
+    let kinds: Vec<WeightKindId> = perf_file
+        .event_attributes()
+        .iter()
+        .enumerate()
+        .map(|(i, attr)| add_event(&mut profile, i, attr))
+        .collect();
+    if let Some(rate) =
+        perf_file
+            .event_attributes()
+            .first()
+            .and_then(|a| match a.attr.sampling_policy {
+                SamplingPolicy::Frequency(f) => Some(f as f64),
+                _ => None,
+            })
+    {
+        profile.meta.sample_rate_hz = Some(rate);
+    }
+
+    profile.meta.stacks_recorded = Some(perf_file.event_attributes().iter().any(|a| {
+        a.attr
+            .sample_format
+            .intersects(SampleFormat::CALLCHAIN | SampleFormat::STACK_USER)
+    }));
+    let build_ids = perf_file.build_ids().unwrap_or_default();
+    let paths = options
+        .symbol_paths
+        .clone()
+        .unwrap_or_else(|| Arc::new(SymbolPaths::only(Vec::new())));
+    let reader = Reader {
+        processes: Processes::new(build_ids, paths),
+        kinds,
+        frames: Vec::new(),
+        stacks: StackBuilder::default(),
+        stats: Stats::default(),
+        offcpu: OffCpu::new(perf_file.event_attributes().iter().map(|a| a.name())),
+    };
+    (profile, reader)
+}
+
+/// Read the records of a well-formed file in parallel blocks (see `blocks.rs`); `None` when the
+/// file must go through the general reader.
+fn read_fast<S: Source + Sync>(
+    name: &str,
+    source: &S,
+    region: guard::Region,
+    perf_file: &linux_perf_data::PerfFile,
+    options: &PerfOptions,
+) -> Option<Profile> {
+    let (mut profile, mut reader) = start_profile(name, perf_file, None, options);
+    let progress = options.progress.as_ref();
+    blocks::read_blocks(source, region, perf_file, &mut reader, &mut profile, progress).ok()?;
+    reader.finish(&mut profile);
+    Some(profile)
 }
 
 /// Why a record that linux-perf-event-reader would panic on (rather than return an error for)
@@ -581,8 +614,64 @@ impl Reader {
             self.stacks
                 .build(&mut self.processes, profile, (pid, tid), &frames)
         });
+        if let Some(stack) = stack {
+            self.stacks.remember_raw(stack);
+        }
         self.frames = frames;
         stack
+    }
+
+    /// A sample the block reader reduced to its thread, weight and numbered raw chain (see
+    /// `blocks.rs`); the same as [`Self::sample`] for such a sample.
+    fn compact_sample(
+        &mut self,
+        profile: &mut Profile,
+        attr_index: usize,
+        tid: i32,
+        time: Option<u64>,
+        weight: u64,
+        raw: RawChain<'_>,
+    ) {
+        let Some(&kind) = self.kinds.get(attr_index) else {
+            return;
+        };
+        let pid = raw.pid;
+        let thread = self.processes.thread(profile, pid, tid);
+        let stack = match self.stacks.numbered(raw.id) {
+            Some(stack) => Some(stack),
+            None => {
+                let mut frames = std::mem::take(&mut self.frames);
+                frames.clear();
+                if let Some(chain) = raw.chain {
+                    chain_frames(raw.kernel, chain.iter().copied(), &mut frames);
+                }
+                if let (true, Some(ip)) = (frames.is_empty(), raw.ip) {
+                    frames.push(RawFrame {
+                        address: ip,
+                        is_return: false,
+                        kernel: raw.kernel || ip >= KERNEL_START,
+                    });
+                }
+                let stack = (!frames.is_empty()).then(|| {
+                    self.stacks
+                        .build(&mut self.processes, profile, (pid, tid), &frames)
+                });
+                if let Some(stack) = stack {
+                    self.stacks.remember_numbered(raw.id, stack);
+                }
+                self.frames = frames;
+                stack
+            }
+        };
+        if let Some(stack) = stack {
+            profile.add_sample(Sample {
+                thread,
+                time,
+                stack,
+                kind,
+                weight: weight as f64,
+            });
+        }
     }
 
     /// The frames of the sample's callchain, leaf first. The first address is the sampled IP;
@@ -593,23 +682,8 @@ impl Reader {
             self.stats.damaged_callchains += 1;
             return;
         }
-        let mut kernel = matches!(s.cpu_mode, CpuMode::Kernel);
-        for i in 0..chain.len() {
-            let Some(addr) = chain.get(i) else { break };
-            if addr >= PERF_CONTEXT_MAX {
-                match addr {
-                    PERF_CONTEXT_KERNEL => kernel = true,
-                    PERF_CONTEXT_USER => kernel = false,
-                    _ => {}
-                }
-                continue;
-            }
-            out.push(RawFrame {
-                address: addr,
-                is_return: !out.is_empty(),
-                kernel: kernel || addr >= KERNEL_START,
-            });
-        }
+        let kernel = matches!(s.cpu_mode, CpuMode::Kernel);
+        chain_frames(kernel, (0..chain.len()).map_while(|i| chain.get(i)), out);
     }
 
     fn unwind_user(
@@ -690,6 +764,26 @@ impl Reader {
                 "samples without pid/tid were skipped".to_owned()
             });
         }
+    }
+}
+
+/// The frames of a callchain, leaf first: the first address is the sampled IP, the others are
+/// return addresses; context markers switch between kernel and user code.
+fn chain_frames(mut kernel: bool, chain: impl Iterator<Item = u64>, out: &mut Vec<RawFrame>) {
+    for addr in chain {
+        if addr >= PERF_CONTEXT_MAX {
+            match addr {
+                PERF_CONTEXT_KERNEL => kernel = true,
+                PERF_CONTEXT_USER => kernel = false,
+                _ => {}
+            }
+            continue;
+        }
+        out.push(RawFrame {
+            address: addr,
+            is_return: !out.is_empty(),
+            kernel: kernel || addr >= KERNEL_START,
+        });
     }
 }
 

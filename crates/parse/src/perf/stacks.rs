@@ -22,10 +22,25 @@ pub struct RawFrame {
     pub kernel: bool,
 }
 
+/// A sample's raw callchain as the block reader numbered it (see `blocks.rs`): the same number
+/// means the same process, CPU mode, IP and chain.
+pub struct RawChain<'a> {
+    pub id: u32,
+    pub pid: i32,
+    pub kernel: bool,
+    pub ip: Option<u64>,
+    /// The callchain's entries, context markers included; `None` without a callchain.
+    pub chain: Option<&'a [u64]>,
+}
+
 #[derive(Default)]
 pub struct StackBuilder {
     chains: ChainCache,
     recent: FxHashMap<i32, RecentStack>,
+    /// The stack of each numbered raw chain, valid while its generation is the current one.
+    numbered: Vec<(u32, StackId)>,
+    /// Starts at 1, so that the zero-filled entries are never valid.
+    generation: u32,
 }
 
 /// The last stack built for a thread, level by level.
@@ -45,8 +60,29 @@ impl StackBuilder {
         self.chains.lookup(pid, s)
     }
 
-    /// Intern the stack of `frames` (leaf first, not empty) for thread `tid` of process `pid`,
-    /// and remember it for the sample's raw callchain when [`Self::cached`] missed.
+    /// The stack of raw chain number `id`, if it was built since the mappings last changed.
+    pub fn numbered(&self, id: u32) -> Option<StackId> {
+        match self.numbered.get(id as usize) {
+            Some(&(generation, stack)) if generation == self.generation + 1 => Some(stack),
+            _ => None,
+        }
+    }
+
+    /// Remember `stack` for raw chain number `id`.
+    pub fn remember_numbered(&mut self, id: u32, stack: StackId) {
+        let id = id as usize;
+        if self.numbered.len() <= id {
+            self.numbered.resize(id + 1, (0, stack));
+        }
+        self.numbered[id] = (self.generation + 1, stack);
+    }
+
+    /// Remember `stack` for the raw callchain of the sample [`Self::cached`] last missed.
+    pub fn remember_raw(&mut self, stack: StackId) {
+        self.chains.insert(stack);
+    }
+
+    /// Intern the stack of `frames` (leaf first, not empty) for thread `tid` of process `pid`.
     pub fn build(
         &mut self,
         processes: &mut Processes,
@@ -71,15 +107,14 @@ impl StackBuilder {
         recent.pid = pid;
         recent.frames.clear();
         recent.frames.extend_from_slice(frames);
-        let stack = parent.expect("a sample has at least one frame");
-        self.chains.insert(stack);
-        stack
+        parent.expect("a sample has at least one frame")
     }
 
     /// Forget everything: the mappings changed.
     pub fn clear(&mut self) {
         self.chains.clear();
         self.recent.clear();
+        self.generation += 1;
     }
 }
 

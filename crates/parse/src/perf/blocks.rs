@@ -1,0 +1,669 @@
+//! The fast way through a well-formed perf.data file: the records region is read in large
+//! blocks, the blocks are parsed on every core, and only the ordered part (processes, threads,
+//! mappings, and turning each distinct raw callchain into a stack) runs on one thread.
+//!
+//! Per sample, a worker reads the few fixed fields and finds the raw callchain in its block's
+//! table of distinct chains (one hash of the chain's bytes, no copy); the ordered pass sorts
+//! small entries by time like linux-perf-data does (by timestamp and file offset, flushed at
+//! each FINISHED_ROUND) and finds the stack of a chain by its number.
+//!
+//! Files this does not take (pipe mode, compressed records, big-endian, AUXTRACE, off-CPU
+//! events, events without timestamps) or that turn out damaged anywhere go through the general
+//! reader instead, which reads what it can and says where it stopped.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash};
+
+use byteorder::LittleEndian;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+use hashbrown::HashTable;
+use linux_perf_data::linux_perf_event_reader::{
+    get_record_id, get_record_identifier, get_record_timestamp, AttrFlags, CpuMode, Endianness,
+    RawData, RawEventRecord, RecordIdParseInfo, RecordParseInfo, RecordType, SampleFormat,
+};
+use linux_perf_data::{Feature, PerfFile};
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use super::guard::Region;
+use super::{unparseable, Reader, Source, MAX_CALLCHAIN};
+use crate::progress::Stage;
+use profview_model::Profile;
+
+/// Bytes read at a time: large enough that a worker's table of chains pays off, small enough
+/// that a few blocks in flight cost little memory.
+const BLOCK: usize = 4 << 20;
+
+const PERF_RECORD_SAMPLE: u32 = 9;
+const PERF_RECORD_FINISHED_ROUND: u32 = 68;
+const PERF_RECORD_AUXTRACE: u32 = 71;
+const PERF_RECORD_COMPRESSED: u32 = 81;
+const PERF_RECORD_COMPRESSED2: u32 = 83;
+/// The first record type perf itself defines (the kernel's are below).
+const PERF_RECORD_USER_TYPE_START: u32 = 64;
+
+/// The file is one the general reader must take (or it is damaged somewhere).
+#[derive(Debug)]
+pub(super) struct Unsuitable;
+
+/// How to find a record's event, as linux-perf-data does.
+#[derive(Clone)]
+enum EventIds {
+    OnlyOne,
+    Same(RecordIdParseInfo),
+    Identifier(bool),
+}
+
+/// Where a sample's fields are, for samples whose format is only fixed fields and then at
+/// most the callchain (frame-pointer and no-call-graph recordings).
+#[derive(Clone, Copy)]
+struct Compact {
+    ip_at: Option<usize>,
+    tid_at: usize,
+    period_at: Option<usize>,
+    /// Where the callchain's length is; the fixed fields' size when there is none.
+    chain_at: usize,
+    has_chain: bool,
+}
+
+impl Compact {
+    fn of(format: SampleFormat) -> Option<Self> {
+        let fixed = [
+            SampleFormat::IDENTIFIER,
+            SampleFormat::IP,
+            SampleFormat::TID,
+            SampleFormat::TIME,
+            SampleFormat::ADDR,
+            SampleFormat::ID,
+            SampleFormat::STREAM_ID,
+            SampleFormat::CPU,
+            SampleFormat::PERIOD,
+        ];
+        let allowed = fixed
+            .iter()
+            .fold(SampleFormat::CALLCHAIN, |all, f| all | *f);
+        if !allowed.contains(format) || !format.contains(SampleFormat::TID) {
+            return None;
+        }
+        let mut at = 0;
+        let mut offset_of = |field: SampleFormat| {
+            let here = format.contains(field).then_some(at);
+            if here.is_some() {
+                at += 8;
+            }
+            here
+        };
+        let mut offsets = fixed.iter().map(|f| offset_of(*f)).collect::<Vec<_>>();
+        let period_at = offsets.pop().flatten();
+        let ip_at = offsets[1];
+        let tid_at = offsets[2]?;
+        let has_chain = format.contains(SampleFormat::CALLCHAIN);
+        if ip_at.is_none() && !has_chain {
+            return None;
+        }
+        Some(Self {
+            ip_at,
+            tid_at,
+            period_at,
+            chain_at: at,
+            has_chain,
+        })
+    }
+}
+
+/// One event's parsing facts.
+#[derive(Clone)]
+struct Event {
+    parse_info: RecordParseInfo,
+    compact: Option<Compact>,
+}
+
+/// What the workers need to know about the file.
+#[derive(Clone)]
+struct Layout {
+    events: Vec<Event>,
+    ids: EventIds,
+    attr_of_id: FxHashMap<u64, usize>,
+}
+
+impl Layout {
+    fn of(perf_file: &PerfFile) -> Result<Self, Unsuitable> {
+        let attrs = perf_file.event_attributes();
+        if attrs.is_empty()
+            || perf_file.endian() != Endianness::LittleEndian
+            || perf_file.features().has_feature(Feature::COMPRESSED)
+        {
+            return Err(Unsuitable);
+        }
+        let mut events = Vec::new();
+        for a in attrs {
+            let timed = a.attr.sample_format.contains(SampleFormat::TIME)
+                && a.attr.flags.contains(AttrFlags::SAMPLE_ID_ALL);
+            if !timed {
+                return Err(Unsuitable);
+            }
+            events.push(Event {
+                parse_info: RecordParseInfo::new(&a.attr, Endianness::LittleEndian),
+                compact: Compact::of(a.attr.sample_format),
+            });
+        }
+        let first = events[0].parse_info.id_parse_info;
+        let ids = if events.len() == 1 {
+            EventIds::OnlyOne
+        } else if events.iter().all(|e| e.parse_info.id_parse_info == first) {
+            EventIds::Same(first)
+        } else if attrs
+            .iter()
+            .all(|a| a.attr.sample_format.contains(SampleFormat::IDENTIFIER))
+        {
+            EventIds::Identifier(true)
+        } else {
+            return Err(Unsuitable);
+        };
+        let mut attr_of_id = FxHashMap::default();
+        for (i, a) in attrs.iter().enumerate() {
+            for id in &a.event_ids {
+                attr_of_id.insert(*id, i);
+            }
+        }
+        Ok(Self {
+            events,
+            ids,
+            attr_of_id,
+        })
+    }
+
+    fn attr_index(&self, record_type: RecordType, data: &[u8]) -> usize {
+        let raw = RawData::Single(data);
+        let id = match &self.ids {
+            EventIds::OnlyOne => return 0,
+            EventIds::Same(info) => get_record_id::<LittleEndian>(record_type, raw, info),
+            EventIds::Identifier(all) => get_record_identifier::<LittleEndian>(record_type, raw, *all),
+        };
+        id.and_then(|id| self.attr_of_id.get(&id).copied())
+            .unwrap_or(0)
+    }
+}
+
+/// One block of whole records, as read from the file.
+struct Block {
+    index: usize,
+    /// Where the block starts in the file.
+    at: u64,
+    bytes: Arc<Vec<u8>>,
+}
+
+/// A record to be handled in time order.
+enum Item {
+    /// A sample reduced to what the ordered pass needs.
+    Sample {
+        attr: u32,
+        pid: i32,
+        tid: i32,
+        chain: u32,
+        weight: u64,
+    },
+    /// Any other record, parsed in the ordered pass.
+    Record {
+        attr: u32,
+        record_type: RecordType,
+        misc: u16,
+        bytes: Arc<Vec<u8>>,
+        start: u32,
+        end: u32,
+    },
+}
+
+/// A record's place in time order: timestamp (0 for none, which sorts first like
+/// linux-perf-data's `None`), then its byte offset in the file.
+type SortKey = (u64, u64);
+
+enum Entry {
+    Item(SortKey, Option<u64>, Item),
+    FinishedRound,
+}
+
+/// A parsed block: its entries in file order, and the distinct raw callchains its samples
+/// have (each as its key words, see [`ChainKey`]), which the entries number.
+struct Parsed {
+    index: usize,
+    entries: Vec<Entry>,
+    chain_words: Vec<u64>,
+    chain_ends: Vec<u32>,
+}
+
+/// A sample's raw callchain as found in a block: the process, the CPU mode and the sampled IP
+/// packed in two words, then the chain's bytes.
+#[derive(PartialEq, Eq, Hash)]
+struct ChainKey<'a> {
+    head: u64,
+    ip: u64,
+    chain: &'a [u8],
+}
+
+const HAS_CHAIN: u64 = 1 << 33;
+const HAS_IP: u64 = 1 << 34;
+const KERNEL: u64 = 1 << 32;
+
+/// Read `source`'s records region into `profile` through `reader`, or say the file is one the
+/// general reader must take. On `Err` the profile is half-built and must be dropped.
+pub(super) fn read_blocks<S: Source + Sync>(
+    source: &S,
+    region: Region,
+    perf_file: &PerfFile,
+    reader: &mut Reader,
+    profile: &mut Profile,
+    progress: Option<&crate::progress::Progress>,
+) -> Result<(), Unsuitable> {
+    if region.big_endian || reader.offcpu.is_some() {
+        return Err(Unsuitable);
+    }
+    let layout = Layout::of(perf_file)?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let stop = AtomicBool::new(false);
+    let (block_tx, block_rx) = sync_channel::<Block>(workers + 1);
+    let block_rx = Mutex::new(block_rx);
+    let (parsed_tx, parsed_rx) = sync_channel::<Result<Parsed, Unsuitable>>(workers + 1);
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        scope.spawn(move || {
+            if read_region(source, region, &block_tx, stop, progress).is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
+        for _ in 0..workers {
+            let parsed_tx = parsed_tx.clone();
+            let (block_rx, layout) = (&block_rx, &layout);
+            scope.spawn(move || loop {
+                let block = match block_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok(block) = block else { return };
+                if parsed_tx.send(parse_block(&block, layout)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(parsed_tx);
+        let result = merge(parsed_rx, reader, profile, &layout);
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        // Unblock the reader and workers whatever happened.
+        drop(block_rx.lock().map(|rx| while rx.try_recv().is_ok() {}));
+        result.and_then(|()| {
+            if stop.load(Ordering::Relaxed) {
+                Err(Unsuitable)
+            } else {
+                Ok(())
+            }
+        })
+    })
+}
+
+/// Send the records region in blocks of whole records; `Err` if it does not end with a whole
+/// record or holds a record this path does not take.
+fn read_region<S: Source>(
+    source: &S,
+    region: Region,
+    blocks: &std::sync::mpsc::SyncSender<Block>,
+    stop: &AtomicBool,
+    progress: Option<&crate::progress::Progress>,
+) -> Result<(), Unsuitable> {
+    let mut at = region.start;
+    let mut carry = Vec::new();
+    let mut index = 0;
+    while at < region.end {
+        if stop.load(Ordering::Relaxed) {
+            return Err(Unsuitable);
+        }
+        let want = usize::try_from(region.end - at).map_or(BLOCK, |left| left.min(BLOCK));
+        let block_at = at - carry.len() as u64;
+        let mut bytes = Vec::with_capacity(carry.len() + want);
+        bytes.append(&mut carry);
+        let old = bytes.len();
+        bytes.resize(old + want, 0);
+        if !source.read_at(at, &mut bytes[old..]) {
+            return Err(Unsuitable);
+        }
+        at += want as u64;
+        let whole = whole_records(&bytes)?;
+        carry.extend_from_slice(&bytes[whole..]);
+        bytes.truncate(whole);
+        if let Some(p) = progress {
+            p.report(Stage::Reading, at, source.len());
+        }
+        let block = Block {
+            index,
+            at: block_at,
+            bytes: Arc::new(bytes),
+        };
+        index += 1;
+        if blocks.send(block).is_err() {
+            return Err(Unsuitable);
+        }
+    }
+    if carry.is_empty() {
+        Ok(())
+    } else {
+        Err(Unsuitable)
+    }
+}
+
+/// The length of the whole records at the start of `bytes`; `Err` at a record header that is
+/// damaged or names a record this path does not take.
+fn whole_records(bytes: &[u8]) -> Result<usize, Unsuitable> {
+    let mut at = 0;
+    while let Some(header) = bytes.get(at..at + 8) {
+        let record_type = u32::from_le_bytes(header[..4].try_into().expect("4 bytes"));
+        let size = usize::from(u16::from_le_bytes([header[6], header[7]]));
+        if size < 8
+            || matches!(
+                record_type,
+                PERF_RECORD_AUXTRACE | PERF_RECORD_COMPRESSED | PERF_RECORD_COMPRESSED2
+            )
+        {
+            return Err(Unsuitable);
+        }
+        if at + size > bytes.len() {
+            break;
+        }
+        at += size;
+    }
+    Ok(at)
+}
+
+fn word(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes
+        .get(at..at + 8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+}
+
+/// Parse one block's records (on a worker thread).
+fn parse_block(block: &Block, layout: &Layout) -> Result<Parsed, Unsuitable> {
+    let bytes = block.bytes.as_slice();
+    let mut entries = Vec::new();
+    let mut table: FxHashMap<ChainKey<'_>, u32> = FxHashMap::default();
+    let mut chain_words = Vec::new();
+    let mut chain_ends = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let header = &bytes[at..at + 8];
+        let record_type = u32::from_le_bytes(header[..4].try_into().expect("4 bytes"));
+        let misc = u16::from_le_bytes([header[4], header[5]]);
+        let size = usize::from(u16::from_le_bytes([header[6], header[7]]));
+        let body = &bytes[at + 8..at + size];
+        let offset = block.at + at as u64;
+        let start = at + 8;
+        at += size;
+        if record_type >= PERF_RECORD_USER_TYPE_START {
+            if record_type == PERF_RECORD_FINISHED_ROUND {
+                entries.push(Entry::FinishedRound);
+            }
+            continue;
+        }
+        let kind = RecordType(record_type);
+        let attr = layout.attr_index(kind, body);
+        let event = layout.events.get(attr).ok_or(Unsuitable)?;
+        let time = get_record_timestamp::<LittleEndian>(
+            kind,
+            RawData::Single(body),
+            &event.parse_info,
+        );
+        let key = (time.map_or(0, |t| t.saturating_add(1)), offset);
+        let compact = (record_type == PERF_RECORD_SAMPLE)
+            .then_some(event.compact)
+            .flatten()
+            .and_then(|c| compact_sample(c, misc, body));
+        let item = match compact {
+            Some((chain_key, pid, tid, weight)) => {
+                let next = u32::try_from(chain_ends.len()).map_err(|_| Unsuitable)?;
+                let chain = *table.entry(chain_key).or_insert_with_key(|k| {
+                    chain_words.push(k.head);
+                    chain_words.push(k.ip);
+                    chain_words.extend(k.chain.chunks_exact(8).map(|w| {
+                        u64::from_le_bytes(w.try_into().expect("8 bytes"))
+                    }));
+                    chain_ends.push(chain_words.len() as u32);
+                    next
+                });
+                Item::Sample {
+                    attr: attr as u32,
+                    pid,
+                    tid,
+                    chain,
+                    weight,
+                }
+            }
+            None => Item::Record {
+                attr: attr as u32,
+                record_type: kind,
+                misc,
+                bytes: Arc::clone(&block.bytes),
+                start: start as u32,
+                end: (start + body.len()) as u32,
+            },
+        };
+        entries.push(Entry::Item(key, time, item));
+    }
+    Ok(Parsed {
+        index: block.index,
+        entries,
+        chain_words,
+        chain_ends,
+    })
+}
+
+/// The chain key, pid, tid and weight of a sample of a compact event; `None` when the record
+/// is not exactly the fixed fields and the callchain (the general parser then decides).
+fn compact_sample(c: Compact, misc: u16, body: &[u8]) -> Option<(ChainKey<'_>, i32, i32, u64)> {
+    let pid_tid = word(body, c.tid_at)?;
+    let pid = pid_tid as u32 as i32;
+    let tid = (pid_tid >> 32) as u32 as i32;
+    let ip = match c.ip_at {
+        Some(at) => Some(word(body, at)?),
+        None => None,
+    };
+    let weight = match c.period_at {
+        Some(at) => word(body, at)?,
+        None => 1,
+    };
+    let chain = if c.has_chain {
+        let nr = usize::try_from(word(body, c.chain_at)?).ok()?;
+        if nr > MAX_CALLCHAIN {
+            return None;
+        }
+        body.get(c.chain_at + 8..c.chain_at + 8 + nr * 8)?
+    } else {
+        &body[c.chain_at..c.chain_at]
+    };
+    let end = c.chain_at + if c.has_chain { 8 + chain.len() } else { 0 };
+    if end != body.len() {
+        return None;
+    }
+    let kernel = matches!(CpuMode::from_misc(misc), CpuMode::Kernel);
+    let head = u64::from(pid as u32)
+        | if kernel { KERNEL } else { 0 }
+        | if c.has_chain { HAS_CHAIN } else { 0 }
+        | if ip.is_some() { HAS_IP } else { 0 };
+    let key = ChainKey {
+        head,
+        ip: ip.unwrap_or(0),
+        chain,
+    };
+    Some((key, pid, tid, weight))
+}
+
+/// Every distinct raw callchain of the file, numbered, stored end to end.
+#[derive(Default)]
+struct Chains {
+    table: HashTable<u32>,
+    words: Vec<u64>,
+    ends: Vec<u32>,
+    hasher: FxBuildHasher,
+}
+
+impl Chains {
+    fn get(&self, id: u32) -> &[u64] {
+        let id = id as usize;
+        let start = id.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
+        &self.words[start..self.ends[id] as usize]
+    }
+
+    fn intern(&mut self, key: &[u64]) -> u32 {
+        let hash = self.hasher.hash_one(key);
+        let Self {
+            table, words, ends, ..
+        } = self;
+        let slice = |id: u32| {
+            let id = id as usize;
+            let start = id.checked_sub(1).map_or(0, |i| ends[i] as usize);
+            &words[start..ends[id] as usize]
+        };
+        if let Some(&id) = table.find(hash, |&id| slice(id) == key) {
+            return id;
+        }
+        let id = ends.len() as u32;
+        words.extend_from_slice(key);
+        ends.push(words.len() as u32);
+        let hasher = &self.hasher;
+        let (words, ends) = (&self.words, &self.ends);
+        table.insert_unique(hash, id, |&id| {
+            let id = id as usize;
+            let start = id.checked_sub(1).map_or(0, |i| ends[i] as usize);
+            hasher.hash_one(&words[start..ends[id] as usize])
+        });
+        id
+    }
+}
+
+/// linux-perf-data's order: records sorted by key, released at each FINISHED_ROUND up to the
+/// largest key of the round before (perf promises round N+2 starts after round N ends).
+#[derive(Default)]
+struct RoundSorter {
+    incoming: Vec<(SortKey, Option<u64>, Item)>,
+    prev_max: SortKey,
+    cur_max: SortKey,
+}
+
+impl RoundSorter {
+    fn insert(&mut self, key: SortKey, time: Option<u64>, item: Item) {
+        self.cur_max = self.cur_max.max(key);
+        self.incoming.push((key, time, item));
+    }
+
+    /// The records this round releases, in order.
+    fn finish_round(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item)> {
+        self.incoming.sort_unstable_by_key(|(key, ..)| *key);
+        let released = self.incoming.partition_point(|(key, ..)| *key <= self.prev_max);
+        self.prev_max = self.cur_max;
+        self.incoming.drain(..released)
+    }
+
+    fn finish(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item)> {
+        self.incoming.sort_unstable_by_key(|(key, ..)| *key);
+        self.incoming.drain(..)
+    }
+}
+
+/// The ordered pass: blocks in file order, records in time order, into the profile.
+fn merge(
+    parsed: Receiver<Result<Parsed, Unsuitable>>,
+    reader: &mut Reader,
+    profile: &mut Profile,
+    layout: &Layout,
+) -> Result<(), Unsuitable> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0;
+    let mut chains = Chains::default();
+    let mut sorter = RoundSorter::default();
+    let mut local = Vec::new();
+    for p in parsed {
+        let p = p?;
+        waiting.insert(p.index, p);
+        while let Some(p) = waiting.remove(&next) {
+            next += 1;
+            local.clear();
+            let mut start = 0;
+            for &end in &p.chain_ends {
+                local.push(chains.intern(&p.chain_words[start..end as usize]));
+                start = end as usize;
+            }
+            for entry in p.entries {
+                match entry {
+                    Entry::Item(key, time, mut item) => {
+                        if let Item::Sample { chain, .. } = &mut item {
+                            *chain = local[*chain as usize];
+                        }
+                        sorter.insert(key, time, item);
+                    }
+                    Entry::FinishedRound => {
+                        for (_, time, item) in sorter.finish_round() {
+                            handle(item, time, reader, profile, layout, &chains)?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !waiting.is_empty() {
+        return Err(Unsuitable);
+    }
+    for (_, time, item) in sorter.finish() {
+        handle(item, time, reader, profile, layout, &chains)?;
+    }
+    Ok(())
+}
+
+fn handle(
+    item: Item,
+    time: Option<u64>,
+    reader: &mut Reader,
+    profile: &mut Profile,
+    layout: &Layout,
+    chains: &Chains,
+) -> Result<(), Unsuitable> {
+    match item {
+        Item::Sample {
+            attr,
+            pid,
+            tid,
+            chain,
+            weight,
+        } => {
+            let words = chains.get(chain);
+            let head = words[0];
+            let raw = super::stacks::RawChain {
+                id: chain,
+                pid,
+                kernel: head & KERNEL != 0,
+                ip: (head & HAS_IP != 0).then_some(words[1]),
+                chain: (head & HAS_CHAIN != 0).then_some(&words[2..]),
+            };
+            reader.compact_sample(profile, attr as usize, tid, time, weight, raw);
+            Ok(())
+        }
+        Item::Record {
+            attr,
+            record_type,
+            misc,
+            bytes,
+            start,
+            end,
+        } => {
+            let data = RawData::Single(&bytes[start as usize..end as usize]);
+            if unparseable(record_type, misc, data).is_some() {
+                return Err(Unsuitable);
+            }
+            let parse_info = layout.events[attr as usize].parse_info;
+            let parsed = RawEventRecord::new(record_type, misc, data, parse_info)
+                .parse()
+                .map_err(|_| Unsuitable)?;
+            reader.handle(profile, attr as usize, parsed);
+            Ok(())
+        }
+    }
+}
