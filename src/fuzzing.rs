@@ -23,7 +23,7 @@ pub fn perf_data(bytes: &[u8]) {
     // No file is read: the input cannot choose which files the fuzzer opens.
     let options = PerfOptions {
         symbol_paths: Some(Arc::new(SymbolPaths::none())),
-        progress: None,
+        ..PerfOptions::default()
     };
     if let Ok(profile) = read_perf_data("fuzz", bytes, &options) {
         walk_stacks(&profile);

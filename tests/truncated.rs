@@ -23,7 +23,7 @@ fn seed(name: &str) -> Vec<u8> {
 fn read(bytes: &[u8]) -> Result<Profile, ParseError> {
     let options = PerfOptions {
         symbol_paths: Some(Arc::new(SymbolPaths::only(Vec::new()))),
-        progress: None,
+        ..PerfOptions::default()
     };
     read_perf_data("cut.perf.data", bytes, &options)
 }

@@ -106,6 +106,7 @@ fn perf_options(options: &ReadOptions) -> perf::PerfOptions {
     perf::PerfOptions {
         symbol_paths: options.symbol_paths.clone(),
         progress: options.progress.clone(),
+        reader: perf::PerfReader::Auto,
     }
 }
 

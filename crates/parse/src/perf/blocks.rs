@@ -180,7 +180,9 @@ impl Layout {
         let id = match &self.ids {
             EventIds::OnlyOne => return 0,
             EventIds::Same(info) => get_record_id::<LittleEndian>(record_type, raw, info),
-            EventIds::Identifier(all) => get_record_identifier::<LittleEndian>(record_type, raw, *all),
+            EventIds::Identifier(all) => {
+                get_record_identifier::<LittleEndian>(record_type, raw, *all)
+            }
         };
         id.and_then(|id| self.attr_of_id.get(&id).copied())
             .unwrap_or(0)
@@ -408,11 +410,8 @@ fn parse_block(block: &Block, layout: &Layout) -> Result<Parsed, Unsuitable> {
         let kind = RecordType(record_type);
         let attr = layout.attr_index(kind, body);
         let event = layout.events.get(attr).ok_or(Unsuitable)?;
-        let time = get_record_timestamp::<LittleEndian>(
-            kind,
-            RawData::Single(body),
-            &event.parse_info,
-        );
+        let time =
+            get_record_timestamp::<LittleEndian>(kind, RawData::Single(body), &event.parse_info);
         let key = (time.map_or(0, |t| t.saturating_add(1)), offset);
         let compact = (record_type == PERF_RECORD_SAMPLE)
             .then_some(event.compact)
@@ -424,9 +423,11 @@ fn parse_block(block: &Block, layout: &Layout) -> Result<Parsed, Unsuitable> {
                 let chain = *table.entry(chain_key).or_insert_with_key(|k| {
                     chain_words.push(k.head);
                     chain_words.push(k.ip);
-                    chain_words.extend(k.chain.chunks_exact(8).map(|w| {
-                        u64::from_le_bytes(w.try_into().expect("8 bytes"))
-                    }));
+                    chain_words.extend(
+                        k.chain
+                            .chunks_exact(8)
+                            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes"))),
+                    );
                     chain_ends.push(chain_words.len() as u32);
                     next
                 });
@@ -558,7 +559,9 @@ impl RoundSorter {
     /// The records this round releases, in order.
     fn finish_round(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item)> {
         self.incoming.sort_unstable_by_key(|(key, ..)| *key);
-        let released = self.incoming.partition_point(|(key, ..)| *key <= self.prev_max);
+        let released = self
+            .incoming
+            .partition_point(|(key, ..)| *key <= self.prev_max);
         self.prev_max = self.cur_max;
         self.incoming.drain(..released)
     }

@@ -55,6 +55,24 @@ pub struct PerfOptions {
     pub symbol_paths: Option<Arc<SymbolPaths>>,
     /// Called as the file is read.
     pub progress: Option<Progress>,
+    /// Which reader goes through the records.
+    pub reader: PerfReader,
+}
+
+/// The two ways through a perf.data file's records. Both give the same profile where both
+/// apply; tests and benchmarks compare them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PerfReader {
+    /// The block reader where the file allows it, else the general one.
+    #[default]
+    Auto,
+    /// The general reader (linux-perf-data's record iterator, on one thread plus a reading
+    /// thread): every file, compressed, pipe-mode or damaged ones too.
+    General,
+    /// The parallel block reader only: an error for files it does not take (pipe mode,
+    /// compressed records, big-endian, AUXTRACE, sched_switch events, events without
+    /// timestamps, and damaged files).
+    Blocks,
 }
 
 /// Read a perf.data file (or pipe-mode stream) held in `data`.
@@ -145,6 +163,14 @@ fn read_perf<S: Source + Sync, R: Read + Seek + Send>(
             problem,
         ))
     };
+    let refused = || ParseError::PerfData {
+        name: name.to_owned(),
+        problem: "the block reader does not take this file (it is read by the general reader)"
+            .to_owned(),
+    };
+    if pipe_mode && options.reader == PerfReader::Blocks {
+        return Err(refused());
+    }
     if pipe_mode {
         let cut = header::check_pipe(source).map_err(|p| header_error(invalid(p)))?;
         let Some(at) = cut else {
@@ -189,9 +215,14 @@ fn read_perf<S: Source + Sync, R: Read + Seek + Send>(
     });
     match parsed {
         Ok((reader, seen, region)) => {
-            match read_fast(name, source, region, &reader.perf_file, options) {
-                Some(profile) => Ok(profile),
-                None => Ok(read_records(name, reader, None, &seen, options)),
+            let fast = match options.reader {
+                PerfReader::General => None,
+                _ => read_fast(name, source, region, &reader.perf_file, options),
+            };
+            match (fast, options.reader) {
+                (Some(profile), _) => Ok(profile),
+                (None, PerfReader::Blocks) => Err(refused()),
+                (None, _) => Ok(read_records(name, reader, None, &seen, options)),
             }
         }
         // The feature sections sit after the samples, so a file cut short (perf killed
@@ -221,7 +252,11 @@ fn read_perf<S: Source + Sync, R: Read + Seek + Send>(
                 }
             }
             None => Err(header_error(e)),
-        },
+        }
+        .and_then(|profile| match options.reader {
+            PerfReader::Blocks => Err(refused()),
+            _ => Ok(profile),
+        }),
     }
 }
 
@@ -397,7 +432,15 @@ fn read_fast<S: Source + Sync>(
 ) -> Option<Profile> {
     let (mut profile, mut reader) = start_profile(name, perf_file, None, options);
     let progress = options.progress.as_ref();
-    blocks::read_blocks(source, region, perf_file, &mut reader, &mut profile, progress).ok()?;
+    blocks::read_blocks(
+        source,
+        region,
+        perf_file,
+        &mut reader,
+        &mut profile,
+        progress,
+    )
+    .ok()?;
     reader.finish(&mut profile);
     Some(profile)
 }
