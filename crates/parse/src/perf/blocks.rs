@@ -17,24 +17,31 @@ use std::hash::{BuildHasher, Hash};
 use byteorder::LittleEndian;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
+use framehop::x86_64::CacheX86_64;
 use hashbrown::HashTable;
 use linux_perf_data::linux_perf_event_reader::{
+    constants::{PERF_REG_X86_BP, PERF_REG_X86_IP, PERF_REG_X86_SP},
     get_record_id, get_record_identifier, get_record_timestamp, AttrFlags, CpuMode, Endianness,
-    RawData, RawEventRecord, RecordIdParseInfo, RecordParseInfo, RecordType, SampleFormat,
+    EventRecord, RawData, RawEventRecord, RecordIdParseInfo, RecordParseInfo, RecordType,
+    SampleFormat,
 };
 use linux_perf_data::{Feature, PerfFile};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::guard::Region;
-use super::{unparseable, Reader, Source, MAX_CALLCHAIN};
+use super::stacks::RawFrame;
+use super::unwind::{unwind_with, ProcessUnwinder, UnwindEnd};
+use super::{chain_frames, unparseable, Reader, Source, Window, MAX_CALLCHAIN};
 use crate::progress::Stage;
 use profview_model::Profile;
 
 /// Bytes read at a time: large enough that a worker's table of chains pays off, small enough
 /// that a few blocks in flight cost little memory.
 const BLOCK: usize = 4 << 20;
+/// A record's size is a `u16`.
+const MAX_RECORD: usize = 1 << 16;
 
 const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_RECORD_FINISHED_ROUND: u32 = 68;
@@ -118,6 +125,8 @@ impl Compact {
 struct Event {
     parse_info: RecordParseInfo,
     compact: Option<Compact>,
+    /// Samples carry user registers and stack for DWARF unwinding.
+    dwarf: bool,
 }
 
 /// What the workers need to know about the file.
@@ -147,6 +156,10 @@ impl Layout {
             events.push(Event {
                 parse_info: RecordParseInfo::new(&a.attr, Endianness::LittleEndian),
                 compact: Compact::of(a.attr.sample_format),
+                dwarf: a
+                    .attr
+                    .sample_format
+                    .contains(SampleFormat::STACK_USER | SampleFormat::REGS_USER),
             });
         }
         let first = events[0].parse_info.id_parse_info;
@@ -189,16 +202,17 @@ impl Layout {
     }
 }
 
-/// One block of whole records, as read from the file.
-struct Block {
+/// One block of whole records: the first `end` bytes of a window of the input.
+struct Block<'a> {
     index: usize,
     /// Where the block starts in the file.
     at: u64,
-    bytes: Arc<Vec<u8>>,
+    bytes: Arc<Window<'a>>,
+    end: usize,
 }
 
 /// A record to be handled in time order.
-enum Item {
+enum Item<'a> {
     /// A sample reduced to what the ordered pass needs.
     Sample {
         attr: u32,
@@ -207,31 +221,57 @@ enum Item {
         chain: u32,
         weight: u64,
     },
+    /// A DWARF sample: parsed, and unwound if its process's unwinder was published.
+    Unwound(Box<Unwound<'a>>),
     /// Any other record, parsed in the ordered pass.
-    Record {
-        attr: u32,
-        record_type: RecordType,
-        misc: u16,
-        bytes: Arc<Vec<u8>>,
-        start: u32,
-        end: u32,
-    },
+    Record(RecordRef<'a>),
 }
+
+/// Where a record is, to be parsed in the ordered pass.
+struct RecordRef<'a> {
+    attr: u32,
+    record_type: RecordType,
+    misc: u16,
+    bytes: Arc<Window<'a>>,
+    start: u32,
+    end: u32,
+}
+
+/// A DWARF sample unwound by a worker with the unwinder its process had when the worker
+/// started the block. The ordered pass keeps the result only if that is still the process's
+/// unwinder at the sample's time; otherwise it parses and unwinds the record itself.
+struct Unwound<'a> {
+    record: RecordRef<'a>,
+    pid: i32,
+    done: Option<(Arc<ProcessUnwinder>, UnwoundStack)>,
+}
+
+/// The frames of an unwound sample, leaf first (kernel frames from the callchain, then the user
+/// frames), as the general reader builds them.
+struct UnwoundStack {
+    tid: i32,
+    weight: u64,
+    frames: Vec<RawFrame>,
+    truncated: bool,
+}
+
+/// Each process's unwinder, as the ordered pass last built it, for the workers to unwind with.
+type Published = RwLock<FxHashMap<i32, Arc<ProcessUnwinder>>>;
 
 /// A record's place in time order: timestamp (0 for none, which sorts first like
 /// linux-perf-data's `None`), then its byte offset in the file.
 type SortKey = (u64, u64);
 
-enum Entry {
-    Item(SortKey, Option<u64>, Item),
+enum Entry<'a> {
+    Item(SortKey, Option<u64>, Item<'a>),
     FinishedRound,
 }
 
 /// A parsed block: its entries in file order, and the distinct raw callchains its samples
 /// have (each as its key words, see [`ChainKey`]), which the entries number.
-struct Parsed {
+struct Parsed<'a> {
     index: usize,
-    entries: Vec<Entry>,
+    entries: Vec<Entry<'a>>,
     chain_words: Vec<u64>,
     chain_ends: Vec<u32>,
 }
@@ -265,9 +305,10 @@ pub(super) fn read_blocks<S: Source + Sync>(
     let layout = Layout::of(perf_file)?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let stop = AtomicBool::new(false);
-    let (block_tx, block_rx) = sync_channel::<Block>(workers + 1);
+    let published = Published::default();
+    let (block_tx, block_rx) = sync_channel::<Block<'_>>(workers + 1);
     let block_rx = Mutex::new(block_rx);
-    let (parsed_tx, parsed_rx) = sync_channel::<Result<Parsed, Unsuitable>>(workers + 1);
+    let (parsed_tx, parsed_rx) = sync_channel::<Result<Parsed<'_>, Unsuitable>>(workers + 1);
     std::thread::scope(|scope| {
         let stop = &stop;
         scope.spawn(move || {
@@ -277,20 +318,24 @@ pub(super) fn read_blocks<S: Source + Sync>(
         });
         for _ in 0..workers {
             let parsed_tx = parsed_tx.clone();
-            let (block_rx, layout) = (&block_rx, &layout);
-            scope.spawn(move || loop {
-                let block = match block_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok(block) = block else { return };
-                if parsed_tx.send(parse_block(&block, layout)).is_err() {
-                    return;
+            let (block_rx, layout, published) = (&block_rx, &layout, &published);
+            scope.spawn(move || {
+                let mut cache = CacheX86_64::new();
+                loop {
+                    let block = match block_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(block) = block else { return };
+                    let parsed = parse_block(&block, layout, published, &mut cache);
+                    if parsed_tx.send(parsed).is_err() {
+                        return;
+                    }
                 }
             });
         }
         drop(parsed_tx);
-        let result = merge(parsed_rx, reader, profile, &layout);
+        let result = merge(parsed_rx, reader, profile, &layout, &published);
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -308,70 +353,60 @@ pub(super) fn read_blocks<S: Source + Sync>(
 
 /// Send the records region in blocks of whole records; `Err` if it does not end with a whole
 /// record or holds a record this path does not take.
-fn read_region<S: Source>(
-    source: &S,
+fn read_region<'a, S: Source>(
+    source: &'a S,
     region: Region,
-    blocks: &std::sync::mpsc::SyncSender<Block>,
+    blocks: &std::sync::mpsc::SyncSender<Block<'a>>,
     stop: &AtomicBool,
     progress: Option<&crate::progress::Progress>,
 ) -> Result<(), Unsuitable> {
     let mut at = region.start;
-    let mut carry = Vec::new();
     let mut index = 0;
     while at < region.end {
         if stop.load(Ordering::Relaxed) {
             return Err(Unsuitable);
         }
-        let want = usize::try_from(region.end - at).map_or(BLOCK, |left| left.min(BLOCK));
-        let block_at = at - carry.len() as u64;
-        let mut bytes = Vec::with_capacity(carry.len() + want);
-        bytes.append(&mut carry);
-        let old = bytes.len();
-        bytes.resize(old + want, 0);
-        if !source.read_at(at, &mut bytes[old..]) {
-            return Err(Unsuitable);
-        }
-        at += want as u64;
-        let whole = whole_records(&bytes)?;
-        carry.extend_from_slice(&bytes[whole..]);
-        bytes.truncate(whole);
+        // The window reaches past the block by the largest record, so that the block's last
+        // record is whole in it.
+        let left = region.end - at;
+        let len = usize::try_from(left).map_or(BLOCK + MAX_RECORD, |l| l.min(BLOCK + MAX_RECORD));
+        let window = source.window(at, len).ok_or(Unsuitable)?;
+        let limit = if len as u64 == left { len } else { BLOCK };
+        let end = whole_records(&window, limit)?;
+        at += end as u64;
         if let Some(p) = progress {
             p.report(Stage::Reading, at, source.len());
         }
         let block = Block {
             index,
-            at: block_at,
-            bytes: Arc::new(bytes),
+            at: at - end as u64,
+            bytes: Arc::new(window),
+            end,
         };
         index += 1;
         if blocks.send(block).is_err() {
             return Err(Unsuitable);
         }
     }
-    if carry.is_empty() {
-        Ok(())
-    } else {
-        Err(Unsuitable)
-    }
+    Ok(())
 }
 
-/// The length of the whole records at the start of `bytes`; `Err` at a record header that is
-/// damaged or names a record this path does not take.
-fn whole_records(bytes: &[u8]) -> Result<usize, Unsuitable> {
+/// Where the records that start before `limit` in `bytes` end; `Err` at a record header that
+/// is damaged or names a record this path does not take, or a record not whole in `bytes`.
+fn whole_records(bytes: &[u8], limit: usize) -> Result<usize, Unsuitable> {
     let mut at = 0;
-    while let Some(header) = bytes.get(at..at + 8) {
+    while at < limit {
+        let header = bytes.get(at..at + 8).ok_or(Unsuitable)?;
         let record_type = u32::from_le_bytes(header[..4].try_into().expect("4 bytes"));
         let size = usize::from(u16::from_le_bytes([header[6], header[7]]));
         if size < 8
+            || at + size > bytes.len()
             || matches!(
                 record_type,
                 PERF_RECORD_AUXTRACE | PERF_RECORD_COMPRESSED | PERF_RECORD_COMPRESSED2
             )
         {
             return Err(Unsuitable);
-        }
-        if at + size > bytes.len() {
-            break;
         }
         at += size;
     }
@@ -385,8 +420,15 @@ fn word(bytes: &[u8], at: usize) -> Option<u64> {
 }
 
 /// Parse one block's records (on a worker thread).
-fn parse_block(block: &Block, layout: &Layout) -> Result<Parsed, Unsuitable> {
-    let bytes = block.bytes.as_slice();
+fn parse_block<'a>(
+    block: &Block<'a>,
+    layout: &Layout,
+    published: &Published,
+    cache: &mut CacheX86_64,
+) -> Result<Parsed<'a>, Unsuitable> {
+    let bytes = &block.bytes[..block.end];
+    let unwinders = published.read().map(|p| p.clone()).unwrap_or_default();
+    let unwinders = &unwinders;
     let mut entries = Vec::new();
     let mut table: FxHashMap<ChainKey<'_>, u32> = FxHashMap::default();
     let mut chain_words = Vec::new();
@@ -417,7 +459,25 @@ fn parse_block(block: &Block, layout: &Layout) -> Result<Parsed, Unsuitable> {
             .then_some(event.compact)
             .flatten()
             .and_then(|c| compact_sample(c, misc, body));
+        let record = |bytes: &Arc<Window<'a>>| RecordRef {
+            attr: attr as u32,
+            record_type: kind,
+            misc,
+            bytes: Arc::clone(bytes),
+            start: start as u32,
+            end: (start + body.len()) as u32,
+        };
         let item = match compact {
+            None if record_type == PERF_RECORD_SAMPLE && event.dwarf => {
+                match unwind_sample(event, misc, body, unwinders, cache) {
+                    Some((pid, done)) => Item::Unwound(Box::new(Unwound {
+                        record: record(&block.bytes),
+                        pid,
+                        done,
+                    })),
+                    None => Item::Record(record(&block.bytes)),
+                }
+            }
             Some((chain_key, pid, tid, weight)) => {
                 let next = u32::try_from(chain_ends.len()).map_err(|_| Unsuitable)?;
                 let chain = *table.entry(chain_key).or_insert_with_key(|k| {
@@ -439,14 +499,7 @@ fn parse_block(block: &Block, layout: &Layout) -> Result<Parsed, Unsuitable> {
                     weight,
                 }
             }
-            None => Item::Record {
-                attr: attr as u32,
-                record_type: kind,
-                misc,
-                bytes: Arc::clone(&block.bytes),
-                start: start as u32,
-                end: (start + body.len()) as u32,
-            },
+            None => Item::Record(record(&block.bytes)),
         };
         entries.push(Entry::Item(key, time, item));
     }
@@ -498,6 +551,80 @@ fn compact_sample(c: Compact, misc: u16, body: &[u8]) -> Option<(ChainKey<'_>, i
     Some((key, pid, tid, weight))
 }
 
+/// Parse a DWARF sample and, if its process's unwinder is in `unwinders`, unwind it as the
+/// general reader would: its pid, and the unwinder with the frames. `None` for samples the
+/// ordered pass must parse itself (no pid, damaged, missing registers).
+#[allow(clippy::type_complexity)]
+fn unwind_sample(
+    event: &Event,
+    misc: u16,
+    body: &[u8],
+    unwinders: &FxHashMap<i32, Arc<ProcessUnwinder>>,
+    cache: &mut CacheX86_64,
+) -> Option<(i32, Option<(Arc<ProcessUnwinder>, UnwoundStack)>)> {
+    let raw = RawEventRecord::new(
+        RecordType::SAMPLE,
+        misc,
+        RawData::Single(body),
+        event.parse_info,
+    );
+    let Ok(EventRecord::Sample(s)) = raw.parse() else {
+        return None;
+    };
+    let (pid, tid) = (s.pid?, s.tid?);
+    let Some(unwinder) = unwinders.get(&pid) else {
+        return Some((pid, None));
+    };
+    let (regs, (stack, dyn_size)) = (s.user_regs.as_ref()?, s.user_stack.as_ref()?);
+    let ip = regs.get(PERF_REG_X86_IP)?;
+    let sp = regs.get(PERF_REG_X86_SP)?;
+    let bp = regs.get(PERF_REG_X86_BP)?;
+    let mut frames = Vec::new();
+    if let Some(chain) = &s.callchain {
+        if chain.len() > MAX_CALLCHAIN {
+            return None;
+        }
+        let kernel = matches!(s.cpu_mode, CpuMode::Kernel);
+        chain_frames(
+            kernel,
+            (0..chain.len()).map_while(|i| chain.get(i)),
+            &mut frames,
+        );
+    }
+    let bytes = stack.as_slice();
+    let len = usize::try_from(*dyn_size)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    let first = frames.len();
+    let end = unwind_with(
+        unwinder,
+        cache,
+        (ip, sp, bp),
+        &bytes[..len],
+        |address, is_return| {
+            frames.push(RawFrame {
+                address,
+                is_return,
+                kernel: false,
+            });
+        },
+    );
+    if frames.len() == first {
+        frames.push(RawFrame {
+            address: ip,
+            is_return: false,
+            kernel: false,
+        });
+    }
+    let stack = UnwoundStack {
+        tid,
+        weight: s.period.unwrap_or(1),
+        frames,
+        truncated: end == UnwindEnd::Truncated,
+    };
+    Some((pid, Some((Arc::clone(unwinder), stack))))
+}
+
 /// Every distinct raw callchain of the file, numbered, stored end to end.
 #[derive(Default)]
 struct Chains {
@@ -544,20 +671,20 @@ impl Chains {
 /// linux-perf-data's order: records sorted by key, released at each FINISHED_ROUND up to the
 /// largest key of the round before (perf promises round N+2 starts after round N ends).
 #[derive(Default)]
-struct RoundSorter {
-    incoming: Vec<(SortKey, Option<u64>, Item)>,
+struct RoundSorter<'a> {
+    incoming: Vec<(SortKey, Option<u64>, Item<'a>)>,
     prev_max: SortKey,
     cur_max: SortKey,
 }
 
-impl RoundSorter {
-    fn insert(&mut self, key: SortKey, time: Option<u64>, item: Item) {
+impl<'a> RoundSorter<'a> {
+    fn insert(&mut self, key: SortKey, time: Option<u64>, item: Item<'a>) {
         self.cur_max = self.cur_max.max(key);
         self.incoming.push((key, time, item));
     }
 
     /// The records this round releases, in order.
-    fn finish_round(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item)> {
+    fn finish_round(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item<'a>)> {
         self.incoming.sort_unstable_by_key(|(key, ..)| *key);
         let released = self
             .incoming
@@ -566,7 +693,7 @@ impl RoundSorter {
         self.incoming.drain(..released)
     }
 
-    fn finish(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item)> {
+    fn finish(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item<'a>)> {
         self.incoming.sort_unstable_by_key(|(key, ..)| *key);
         self.incoming.drain(..)
     }
@@ -574,10 +701,11 @@ impl RoundSorter {
 
 /// The ordered pass: blocks in file order, records in time order, into the profile.
 fn merge(
-    parsed: Receiver<Result<Parsed, Unsuitable>>,
+    parsed: Receiver<Result<Parsed<'_>, Unsuitable>>,
     reader: &mut Reader,
     profile: &mut Profile,
     layout: &Layout,
+    published: &Published,
 ) -> Result<(), Unsuitable> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
@@ -605,7 +733,7 @@ fn merge(
                     }
                     Entry::FinishedRound => {
                         for (_, time, item) in sorter.finish_round() {
-                            handle(item, time, reader, profile, layout, &chains)?;
+                            handle(item, time, reader, profile, (layout, &chains, published))?;
                         }
                     }
                 }
@@ -616,18 +744,17 @@ fn merge(
         return Err(Unsuitable);
     }
     for (_, time, item) in sorter.finish() {
-        handle(item, time, reader, profile, layout, &chains)?;
+        handle(item, time, reader, profile, (layout, &chains, published))?;
     }
     Ok(())
 }
 
 fn handle(
-    item: Item,
+    item: Item<'_>,
     time: Option<u64>,
     reader: &mut Reader,
     profile: &mut Profile,
-    layout: &Layout,
-    chains: &Chains,
+    (layout, chains, published): (&Layout, &Chains, &Published),
 ) -> Result<(), Unsuitable> {
     match item {
         Item::Sample {
@@ -649,24 +776,58 @@ fn handle(
             reader.compact_sample(profile, attr as usize, tid, time, weight, raw);
             Ok(())
         }
-        Item::Record {
-            attr,
-            record_type,
-            misc,
-            bytes,
-            start,
-            end,
-        } => {
-            let data = RawData::Single(&bytes[start as usize..end as usize]);
-            if unparseable(record_type, misc, data).is_some() {
-                return Err(Unsuitable);
+        Item::Record(record) => handle_record(&record, reader, profile, layout),
+        Item::Unwound(unwound) => {
+            let Unwound { record, pid, done } = *unwound;
+            let current = reader.processes.unwinder(profile, pid);
+            match (done, &current) {
+                (Some((used, stack)), Some(current)) if Arc::ptr_eq(&used, current) => {
+                    let UnwoundStack {
+                        tid,
+                        weight,
+                        frames,
+                        truncated,
+                    } = stack;
+                    let sample = (record.attr as usize, pid, tid, time, weight);
+                    reader.unwound_sample(profile, sample, &frames, truncated);
+                }
+                _ => handle_record(&record, reader, profile, layout)?,
             }
-            let parse_info = layout.events[attr as usize].parse_info;
-            let parsed = RawEventRecord::new(record_type, misc, data, parse_info)
-                .parse()
-                .map_err(|_| Unsuitable)?;
-            reader.handle(profile, attr as usize, parsed);
+            // Let the workers unwind this process's next samples with its unwinder now.
+            let current = reader.processes.unwinder(profile, pid);
+            if let Some(current) = current {
+                publish(published, pid, current);
+            }
             Ok(())
         }
     }
+}
+
+fn publish(published: &Published, pid: i32, unwinder: Arc<ProcessUnwinder>) {
+    let same = published
+        .read()
+        .is_ok_and(|p| p.get(&pid).is_some_and(|u| Arc::ptr_eq(u, &unwinder)));
+    if !same {
+        if let Ok(mut p) = published.write() {
+            p.insert(pid, unwinder);
+        }
+    }
+}
+
+fn handle_record(
+    record: &RecordRef<'_>,
+    reader: &mut Reader,
+    profile: &mut Profile,
+    layout: &Layout,
+) -> Result<(), Unsuitable> {
+    let data = RawData::Single(&record.bytes[record.start as usize..record.end as usize]);
+    if unparseable(record.record_type, record.misc, data).is_some() {
+        return Err(Unsuitable);
+    }
+    let parse_info = layout.events[record.attr as usize].parse_info;
+    let parsed = RawEventRecord::new(record.record_type, record.misc, data, parse_info)
+        .parse()
+        .map_err(|_| Unsuitable)?;
+    reader.handle(profile, record.attr as usize, parsed);
+    Ok(())
 }

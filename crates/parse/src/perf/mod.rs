@@ -84,8 +84,9 @@ pub fn read_perf_data(
     read_perf(name, &data, || Cursor::new(data), options)
 }
 
-/// Read a perf.data file from disk. Records are streamed through a small buffer, so a file of
-/// hundreds of megabytes never sits in memory (a memory map would count in the resident size).
+/// Read a perf.data file from disk. Records are read a window at a time (memory maps of a few
+/// megabytes, or a small buffer for the general reader), so a file of hundreds of megabytes
+/// never sits in memory whole.
 pub fn read_perf_file(
     name: &str,
     file: &File,
@@ -101,11 +102,31 @@ pub fn read_perf_file(
 
 const READ_BUFFER: usize = 1 << 18;
 
-/// Random access to the whole input, for the header checks and the repair of damaged files.
+/// Random access to the whole input, for the header checks, the block reader and the repair
+/// of damaged files.
 trait Source {
     fn len(&self) -> u64;
     fn read_at(&self, at: u64, buf: &mut [u8]) -> bool;
     fn read_all(&self) -> Option<Vec<u8>>;
+    /// `len` bytes from `at`, without copying where the input allows.
+    fn window(&self, at: u64, len: usize) -> Option<Window<'_>>;
+}
+
+/// Some bytes of the input: borrowed from input in memory, or a read-only memory map of part of
+/// a file (unmapped when dropped, so only the windows in use count in the resident size).
+pub(super) enum Window<'a> {
+    Borrowed(&'a [u8]),
+    Mapped { map: memmap2::Mmap, skip: usize },
+}
+
+impl std::ops::Deref for Window<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Window::Borrowed(bytes) => bytes,
+            Window::Mapped { map, skip } => &map[*skip..],
+        }
+    }
 }
 
 impl Source for &[u8] {
@@ -127,6 +148,10 @@ impl Source for &[u8] {
     fn read_all(&self) -> Option<Vec<u8>> {
         Some(self.to_vec())
     }
+    fn window(&self, at: u64, len: usize) -> Option<Window<'_>> {
+        let at = usize::try_from(at).ok()?;
+        self.get(at..at.checked_add(len)?).map(Window::Borrowed)
+    }
 }
 
 impl Source for &File {
@@ -142,6 +167,27 @@ impl Source for &File {
         file.seek(SeekFrom::Start(0)).ok()?;
         file.read_to_end(&mut all).ok()?;
         Some(all)
+    }
+    fn window(&self, at: u64, len: usize) -> Option<Window<'_>> {
+        const PAGE: u64 = 4096;
+        let start = at - at % PAGE;
+        let skip = (at - start) as usize;
+        if at.checked_add(len as u64)? > Source::len(self) {
+            return None;
+        }
+        // SAFETY: the map is read-only and private to this reader. As with every reader of a
+        // memory-mapped file (perf itself maps perf.data), a program truncating the file while
+        // it is read could fault the process; perf.data files are not written once recorded.
+        #[allow(unsafe_code)]
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(start)
+                .len(skip + len)
+                .populate()
+                .map(*self)
+        }
+        .ok()?;
+        Some(Window::Mapped { map, skip })
     }
 }
 
@@ -662,6 +708,35 @@ impl Reader {
         }
         self.frames = frames;
         stack
+    }
+
+    /// A DWARF sample the block reader unwound (see `blocks.rs`): `sample` is its event, pid,
+    /// tid, time and weight. The same as [`Self::sample`] for such a sample.
+    fn unwound_sample(
+        &mut self,
+        profile: &mut Profile,
+        (attr_index, pid, tid, time, weight): (usize, i32, i32, Option<u64>, u64),
+        frames: &[RawFrame],
+        truncated: bool,
+    ) {
+        let Some(&kind) = self.kinds.get(attr_index) else {
+            return;
+        };
+        let thread = self.processes.thread(profile, pid, tid);
+        self.stats.unwound_samples += 1;
+        if truncated {
+            self.stats.truncated_unwinds += 1;
+        }
+        let stack = self
+            .stacks
+            .build(&mut self.processes, profile, (pid, tid), frames);
+        profile.add_sample(Sample {
+            thread,
+            time,
+            stack,
+            kind,
+            weight: weight as f64,
+        });
     }
 
     /// A sample the block reader reduced to its thread, weight and numbered raw chain (see

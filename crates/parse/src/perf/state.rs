@@ -79,7 +79,7 @@ struct ProcState {
     /// Sorted by start, not overlapping.
     mappings: Vec<Mapping>,
     /// Built from `mappings` on the first unwind after they changed.
-    unwinder: Option<ProcessUnwinder>,
+    unwinder: Option<Arc<ProcessUnwinder>>,
 }
 
 /// The live state of every process seen so far.
@@ -280,6 +280,13 @@ impl Processes {
         stack: &[u8],
         on_frame: impl FnMut(u64, bool),
     ) -> Option<UnwindEnd> {
+        let unwinder = self.unwinder(profile, pid)?;
+        Some(self.unwinding.unwind(&unwinder, regs, stack, on_frame))
+    }
+
+    /// The unwinder of process `pid` for its mappings now (built on first use after they
+    /// changed, so the same `Arc` until they change again); `None` when the process is unknown.
+    pub fn unwinder(&mut self, profile: &Profile, pid: i32) -> Option<Arc<ProcessUnwinder>> {
         let state = self.procs.get_mut(&pid)?;
         if state.unwinder.is_none() {
             let mut unwinder = ProcessUnwinder::new();
@@ -295,9 +302,8 @@ impl Processes {
                     m.pgoff,
                 );
             }
-            state.unwinder = Some(unwinder);
+            state.unwinder = Some(Arc::new(unwinder));
         }
-        let unwinder = state.unwinder.as_ref()?;
-        Some(self.unwinding.unwind(unwinder, regs, stack, on_frame))
+        state.unwinder.clone()
     }
 }

@@ -127,42 +127,46 @@ impl Unwinding {
         unwinder: &ProcessUnwinder,
         regs: (u64, u64, u64),
         stack: &[u8],
-        mut on_frame: impl FnMut(u64, bool),
+        on_frame: impl FnMut(u64, bool),
     ) -> UnwindEnd {
-        let (ip, sp, bp) = regs;
-        let mut read_stack = |addr: u64| -> Result<u64, ()> {
-            let offset = usize::try_from(addr.checked_sub(sp).ok_or(())?).map_err(|_| ())?;
-            let bytes = stack
-                .get(offset..offset.checked_add(8).ok_or(())?)
-                .ok_or(())?;
-            Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| ())?))
-        };
-        let mut frames = unwinder.iter_frames(
-            ip,
-            UnwindRegsX86_64::new(ip, sp, bp),
-            &mut self.cache,
-            &mut read_stack,
-        );
-        // A guard against a corrupt stack that loops: no real stack is this deep.
-        for _ in 0..MAX_UNWIND_FRAMES {
-            match frames.next() {
-                Ok(Some(FrameAddress::InstructionPointer(a))) => on_frame(a, false),
-                Ok(Some(FrameAddress::ReturnAddress(a))) => on_frame(a.get(), true),
-                Ok(None) => return UnwindEnd::Complete,
-                Err(_) => return UnwindEnd::Truncated,
-            }
-        }
-        UnwindEnd::Truncated
+        unwind_with(unwinder, &mut self.cache, regs, stack, on_frame)
     }
 }
 
-/// The address (SVMA) that an executable mapping starting at file offset `pgoff` starts at.
-///
-/// The kernel maps whole pages, so `pgoff` is the segment's offset rounded down to a page, and
-/// that page may also hold the end of the previous segment (Rust binaries here: the read-only
-/// segment ends at 0x1462c, the code segment starts at offset 0x14630, vaddr 0x15630, and is
-/// mapped from pgoff 0x14000). The executable segment whose page-rounded range holds `pgoff`
-/// is the one mapped.
+/// Unwind one user stack: `regs` are the sampled IP, SP and BP, `stack` the bytes copied from
+/// SP up. `cache` only saves work (each thread that unwinds keeps its own).
+pub fn unwind_with(
+    unwinder: &ProcessUnwinder,
+    cache: &mut CacheX86_64,
+    regs: (u64, u64, u64),
+    stack: &[u8],
+    mut on_frame: impl FnMut(u64, bool),
+) -> UnwindEnd {
+    let (ip, sp, bp) = regs;
+    let mut read_stack = |addr: u64| -> Result<u64, ()> {
+        let offset = usize::try_from(addr.checked_sub(sp).ok_or(())?).map_err(|_| ())?;
+        let bytes = stack
+            .get(offset..offset.checked_add(8).ok_or(())?)
+            .ok_or(())?;
+        Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| ())?))
+    };
+    let mut frames = unwinder.iter_frames(
+        ip,
+        UnwindRegsX86_64::new(ip, sp, bp),
+        cache,
+        &mut read_stack,
+    );
+    for _ in 0..MAX_UNWIND_FRAMES {
+        match frames.next() {
+            Ok(Some(FrameAddress::InstructionPointer(a))) => on_frame(a, false),
+            Ok(Some(FrameAddress::ReturnAddress(a))) => on_frame(a.get(), true),
+            Ok(None) => return UnwindEnd::Complete,
+            Err(_) => return UnwindEnd::Truncated,
+        }
+    }
+    UnwindEnd::Truncated
+}
+
 fn svma_at_mapping_start(segments: &[(Range<u64>, u64, bool)], pgoff: u64) -> Option<u64> {
     const PAGE: u64 = 4096;
     let holds = |file: &Range<u64>| (file.start & !(PAGE - 1)) <= pgoff && pgoff < file.end;
