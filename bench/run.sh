@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # profview against its peers on the same perf.data files, in the same run.
 #
-#   bench/run.sh            # full size: ~1M-sample fp files, 100k+-sample DWARF file
+#   bench/run.sh            # full size: the files of issue 8 (~390 MB fp, ~540 MB DWARF)
 #   SCALE=0.1 bench/run.sh  # a tenth of the recording time, for a quick look
 #
-# Records three files with the shared fixtures' binaries: `fp`, a multithreaded C lock workload
-# with frame pointers (shallow stacks, few distinct ones); `fp-deep`, a rayon workload with frame
-# pointers (40 frames deep, ~60k distinct stacks); `dwarf`, the rayon workload with DWARF call
-# graphs. Then times on each:
-#   profview report --no-inline          vs  perf report --stdio --no-children
-#   profview collapse                    vs  perf script | inferno-collapse-perf
-# and, on fp-deep and a second recording of the same program (fp-deep-2):
-#   profview diff                        vs  perf diff
+# Records (once; kept in bench/out/): `fp`, a multithreaded C program with ~19-frame stacks
+# (bench/workload/layers.c, 8 threads, 20 kHz, ~2M samples, ~390 MB) and `fp-half`, the same
+# for half as long; `dwarf`, the fixtures' rayon program on 4 threads with `--call-graph
+# dwarf,3072` (~170k samples, ~540 MB); `fp-deep` and `fp-deep-2`, the rayon program with frame
+# pointers (40-frame stacks, many distinct ones). Then, on fp, dwarf and fp-deep:
+#   profview report --no-inline   vs  perf report --stdio --no-children, samply import
+#   profview collapse             vs  perf script | inferno-collapse-perf
+#   profview report on one core (taskset -c 0), for the speed-up from the second core
+# the peak memory of fp-half against fp (memory must follow distinct stacks, not file size),
+# the terminal browser's first screen on fp (tmux), and on fp-deep against fp-deep-2:
+#   profview diff                 vs  perf diff
 # with hyperfine (warm cache, median of several runs) and peak memory from /usr/bin/time -v.
-# Needs root (perf record), perf, hyperfine and inferno-collapse-perf (cargo install inferno).
-# Prints a table with the ratios; outputs go to bench/out/ (not committed).
+# Needs root (perf record), perf, gcc, hyperfine, inferno-collapse-perf (cargo install inferno),
+# samply (cargo install samply), tmux and taskset. Prints the table; outputs go to bench/out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${SCALE:-1}
@@ -65,33 +68,71 @@ median_s() { # json file, command index
   python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print(f\"{r['median']:.3f}\")" "$1" "$2"
 }
 
-printf '\n%-6s %-44s %10s %10s %8s\n' file command "median s" "peak MB" ratio
-for name in fp fp-deep dwarf; do
+# One table row per command: file, label, median seconds, peak MB, ratios against the peers
+# (each peer's median divided by this command's: above 1 means profview is faster).
+row() { # file, label, seconds, MB, ratios
+  printf '%-8s %-40s %9s %9s  %s\n' "$1" "$2" "$3" "$4" "$5"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+
+tui_first_screen() { # data file, options...: seconds from start to the loaded Summary on screen
+  local data=$1; shift
+  command -v tmux >/dev/null || { echo "-"; return; }
+  tmux kill-session -t pvbench 2>/dev/null || true
+  local start end
+  start=$(date +%s.%N)
+  tmux new-session -d -s pvbench -x 160 -y 48 "$PV tui $* $data"
+  until tmux capture-pane -p -t pvbench 2>/dev/null | grep -q "Top functions"; do sleep 0.01; done
+  end=$(date +%s.%N)
+  tmux send-keys -t pvbench q 2>/dev/null || true
+  sleep 0.2; tmux kill-session -t pvbench 2>/dev/null || true
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'
+}
+
+echo
+row file command "median s" "peak MB" "ratio (peer / this)"
+for name in fp dwarf fp-deep; do
   data=$OUT/$name.perf.data
-  syms="--symbol-path $FIX/contention --symbol-path $FIX/rayon --kallsyms $KALLSYMS"
+  syms="--symbol-path $FIX/rayon --symbol-path $OUT --kallsyms $KALLSYMS"
   samples=$( (perf report -i "$data" --stdio --no-children 2>/dev/null || true) | awk '/^# Samples:/ { print $3 }' | head -1)
   echo "# $name: $(du -h "$data" | cut -f1), $samples samples" >&2
+  labels=("profview report" "perf report --stdio --no-children" "samply import"
+    "profview collapse" "perf script | inferno-collapse-perf" "profview report, 1 core (taskset)")
   cmds=(
     "$PV report --no-inline $syms $data"
     "perf report -i $data --stdio --no-children"
+    "samply import $data --save-only --no-open -o $OUT/$name.samply.json.gz"
     "$PV collapse --no-inline $syms $data"
     "sh -c 'perf script -i $data | inferno-collapse-perf'"
+    "taskset -c 0 $PV report --no-inline $syms $data"
   )
-  hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name.json" \
-    "${cmds[@]}" >/dev/null 2>&1 || hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/$name.json" "${cmds[@]}" >/dev/null
+  command -v samply >/dev/null || { labels[2]="samply import (not installed)"; cmds[2]="true"; }
+  command -v taskset >/dev/null || { cmds[5]="true"; }
+  hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name.json" "${cmds[@]}" >/dev/null 2>&1 ||
+    hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/$name.json" "${cmds[@]}" >/dev/null
   t=(); m=()
-  for i in 0 1 2 3; do
-    t+=("$(median_s "$OUT/$name.json" $i)")
+  for i in "${!cmds[@]}"; do
+    t+=("$(median_s "$OUT/$name.json" "$i")")
     m+=("$(eval peak_mb "${cmds[$i]}")")
   done
-  labels=("profview report" "perf report --stdio --no-children" "profview collapse" "perf script | inferno-collapse-perf")
-  for i in 0 1 2 3; do
-    peer=$(( i - i % 2 + 1 ))
-    ratio=$(awk -v a="${t[$peer]}" -v b="${t[$i]}" 'BEGIN { printf "%.1fx", a / b }')
-    [ $((i % 2)) = 1 ] && ratio="1.0x"
-    printf '%-6s %-44s %10s %10s %8s\n' "$name" "${labels[$i]}" "${t[$i]}" "${m[$i]}" "$ratio"
-  done
+  row "$name" "${labels[0]}" "${t[0]}" "${m[0]}" "$(ratio "${t[1]}" "${t[0]}") vs perf report, $(ratio "${t[2]}" "${t[0]}") vs samply; memory $(awk -v a="${m[0]}" -v b="${m[1]}" 'BEGIN { printf "%.2f", a / b }')x perf report's"
+  row "$name" "${labels[1]}" "${t[1]}" "${m[1]}" ""
+  row "$name" "${labels[2]}" "${t[2]}" "${m[2]}" ""
+  row "$name" "${labels[3]}" "${t[3]}" "${m[3]}" "$(ratio "${t[4]}" "${t[3]}") vs perf script | inferno"
+  row "$name" "${labels[4]}" "${t[4]}" "${m[4]}" ""
+  row "$name" "${labels[5]}" "${t[5]}" "${m[5]}" "2 cores are $(ratio "${t[5]}" "${t[0]}") faster"
 done
+
+# Memory follows distinct stacks, not file size: the same program recorded twice as long.
+half=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp-half.perf.data")
+full=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp.perf.data")
+row memory "profview report fp-half -> fp (2x)" "-" "$half -> $full" "$(awk -v a="$half" -v b="$full" 'BEGIN { printf "%.2fx memory for %.1fx the file", b / a, 2 }')"
+
+# The terminal browser's first screen (the Summary, findings and top functions) on the large file.
+first=()
+for _ in 1 2 3; do first+=("$(tui_first_screen "$OUT/fp.perf.data" --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS")"); done
+median=$(printf '%s\n' "${first[@]}" | sort -n | sed -n 2p)
+row tui "profview tui: first screen on fp" "$median" "-" "(target: 2 s)"
 
 # diff: two recordings of the same program, against perf diff and the inferno pipeline.
 a=$OUT/fp-deep.perf.data; b=$OUT/fp-deep-2.perf.data
@@ -111,8 +152,8 @@ for i in 0 1 2 3; do
 done
 for i in 0 1 2 3; do
   peer=$(( i - i % 2 + 1 ))
-  ratio=$(awk -v a="${t[$peer]}" -v b="${t[$i]}" 'BEGIN { printf "%.1fx", a / b }')
-  [ $((i % 2)) = 1 ] && ratio="1.0x"
-  printf '%-6s %-44s %10s %10s %8s\n' diff "${labels[$i]}" "${t[$i]}" "${m[$i]}" "$ratio"
+  r=""
+  [ $((i % 2)) = 0 ] && r="$(ratio "${t[$peer]}" "${t[$i]}")"
+  row diff "${labels[$i]}" "${t[$i]}" "${m[$i]}" "$r"
 done
-echo "(ratio: the peer's median time divided by this command's, per pair)"
+echo "(median of $RUNS runs after a warm-up, warm page cache; peak MB: maximum resident set size)"
