@@ -131,7 +131,8 @@ fn browse_a_recording_in_a_real_terminal() {
     tmux.send(&["?"], false);
     tmux.wait_for("Keys (any key closes)");
     tmux.send(&["Escape", "q"], false);
-    tmux.send(&["echo status=$? && stty -a | grep -o ' icanon' "], true);
+    // Quoted apart, so that the typed command never matches what its output is waited for.
+    tmux.send(&["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "], true);
     tmux.send(&["Enter"], false);
     let after = tmux.wait_for("status=");
     assert!(after.contains("status=0"), "{after}");
