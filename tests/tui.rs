@@ -132,7 +132,10 @@ fn browse_a_recording_in_a_real_terminal() {
     tmux.wait_for("Keys (any key closes)");
     tmux.send(&["Escape", "q"], false);
     // Quoted apart, so that the typed command never matches what its output is waited for.
-    tmux.send(&["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "], true);
+    tmux.send(
+        &["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "],
+        true,
+    );
     tmux.send(&["Enter"], false);
     let after = tmux.wait_for("status=");
     assert!(after.contains("status=0"), "{after}");
