@@ -22,7 +22,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use framehop::x86_64::CacheX86_64;
 use hashbrown::HashTable;
 use linux_perf_data::linux_perf_event_reader::{
-    constants::{PERF_REG_X86_BP, PERF_REG_X86_IP, PERF_REG_X86_SP},
     get_record_id, get_record_identifier, get_record_timestamp, AttrFlags, CpuMode, Endianness,
     EventRecord, RawData, RawEventRecord, RecordIdParseInfo, RecordParseInfo, RecordType,
     SampleFormat,
@@ -30,10 +29,13 @@ use linux_perf_data::linux_perf_event_reader::{
 use linux_perf_data::{Feature, PerfFile};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use super::guard::Region;
+use super::guard::{Region, PERF_RECORD_AUXTRACE};
 use super::stacks::RawFrame;
 use super::unwind::{unwind_with, ProcessUnwinder, UnwindEnd};
-use super::{chain_frames, unparseable, Reader, Source, Window, MAX_CALLCHAIN};
+use super::{
+    chain_frames, push_user_frames, unparseable, user_registers, user_stack, Reader, Source,
+    Window, MAX_CALLCHAIN,
+};
 use crate::progress::Stage;
 use profview_model::Profile;
 
@@ -45,7 +47,6 @@ const MAX_RECORD: usize = 1 << 16;
 
 const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_RECORD_FINISHED_ROUND: u32 = 68;
-const PERF_RECORD_AUXTRACE: u32 = 71;
 const PERF_RECORD_COMPRESSED: u32 = 81;
 const PERF_RECORD_COMPRESSED2: u32 = 83;
 /// The first record type perf itself defines (the kernel's are below).
@@ -262,8 +263,17 @@ type Published = RwLock<FxHashMap<i32, Arc<ProcessUnwinder>>>;
 /// linux-perf-data's `None`), then its byte offset in the file.
 type SortKey = (u64, u64);
 
+fn sort_key(time: Option<u64>, offset: u64) -> SortKey {
+    (time.map_or(0, |t| t.saturating_add(1)), offset)
+}
+
+/// The record's timestamp, back from its sort key.
+fn time_of(key: SortKey) -> Option<u64> {
+    key.0.checked_sub(1)
+}
+
 enum Entry<'a> {
-    Item(SortKey, Option<u64>, Item<'a>),
+    Item(SortKey, Item<'a>),
     FinishedRound,
 }
 
@@ -469,7 +479,7 @@ fn parse_block<'a>(
         let event = layout.events.get(attr).ok_or(Unsuitable)?;
         let time =
             get_record_timestamp::<LittleEndian>(kind, RawData::Single(body), &event.parse_info);
-        let key = (time.map_or(0, |t| t.saturating_add(1)), offset);
+        let key = sort_key(time, offset);
         let compact = (record_type == PERF_RECORD_SAMPLE)
             .then_some(event.compact)
             .flatten()
@@ -516,7 +526,7 @@ fn parse_block<'a>(
             }
             None => Item::Record(Box::new(record(&block.bytes))),
         };
-        entries.push(Entry::Item(key, time, item));
+        entries.push(Entry::Item(key, item));
     }
     Ok(Parsed {
         index: block.index,
@@ -591,9 +601,7 @@ fn unwind_sample(
         return Some((pid, None));
     };
     let (regs, (stack, dyn_size)) = (s.user_regs.as_ref()?, s.user_stack.as_ref()?);
-    let ip = regs.get(PERF_REG_X86_IP)?;
-    let sp = regs.get(PERF_REG_X86_SP)?;
-    let bp = regs.get(PERF_REG_X86_BP)?;
+    let (regs, bytes) = (user_registers(regs)?, stack.as_slice());
     let mut frames = Vec::new();
     if let Some(chain) = &s.callchain {
         if chain.len() > MAX_CALLCHAIN {
@@ -606,31 +614,10 @@ fn unwind_sample(
             &mut frames,
         );
     }
-    let bytes = stack.as_slice();
-    let len = usize::try_from(*dyn_size)
-        .unwrap_or(usize::MAX)
-        .min(bytes.len());
-    let first = frames.len();
-    let end = unwind_with(
-        unwinder,
-        cache,
-        (ip, sp, bp),
-        &bytes[..len],
-        |address, is_return| {
-            frames.push(RawFrame {
-                address,
-                is_return,
-                kernel: false,
-            });
-        },
-    );
-    if frames.len() == first {
-        frames.push(RawFrame {
-            address: ip,
-            is_return: false,
-            kernel: false,
-        });
-    }
+    let stack_bytes = user_stack(&bytes, *dyn_size);
+    let end = push_user_frames(&mut frames, regs.0, |on_frame| {
+        unwind_with(unwinder, cache, regs, stack_bytes, on_frame)
+    });
     let stack = UnwoundStack {
         tid,
         weight: s.period.unwrap_or(1),
@@ -651,55 +638,54 @@ struct Chains {
 
 impl Chains {
     fn get(&self, id: u32) -> &[u64] {
-        let id = id as usize;
-        let start = id.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
-        &self.words[start..self.ends[id] as usize]
+        chain_words(&self.words, &self.ends, id)
     }
 
     fn intern(&mut self, key: &[u64]) -> u32 {
         let hash = self.hasher.hash_one(key);
         let Self {
-            table, words, ends, ..
+            table,
+            words,
+            ends,
+            hasher,
         } = self;
-        let slice = |id: u32| {
-            let id = id as usize;
-            let start = id.checked_sub(1).map_or(0, |i| ends[i] as usize);
-            &words[start..ends[id] as usize]
-        };
-        if let Some(&id) = table.find(hash, |&id| slice(id) == key) {
+        if let Some(&id) = table.find(hash, |&id| chain_words(words, ends, id) == key) {
             return id;
         }
         let id = ends.len() as u32;
         words.extend_from_slice(key);
         ends.push(words.len() as u32);
-        let hasher = &self.hasher;
-        let (words, ends) = (&self.words, &self.ends);
         table.insert_unique(hash, id, |&id| {
-            let id = id as usize;
-            let start = id.checked_sub(1).map_or(0, |i| ends[i] as usize);
-            hasher.hash_one(&words[start..ends[id] as usize])
+            hasher.hash_one(chain_words(words, ends, id))
         });
         id
     }
+}
+
+/// Chain `id` of chains stored end to end in `words`, each ending where `ends` says.
+fn chain_words<'w>(words: &'w [u64], ends: &[u32], id: u32) -> &'w [u64] {
+    let id = id as usize;
+    let start = id.checked_sub(1).map_or(0, |i| ends[i] as usize);
+    &words[start..ends[id] as usize]
 }
 
 /// linux-perf-data's order: records sorted by key, released at each FINISHED_ROUND up to the
 /// largest key of the round before (perf promises round N+2 starts after round N ends).
 #[derive(Default)]
 struct RoundSorter<'a> {
-    incoming: Vec<(SortKey, Option<u64>, Item<'a>)>,
+    incoming: Vec<(SortKey, Item<'a>)>,
     prev_max: SortKey,
     cur_max: SortKey,
 }
 
 impl<'a> RoundSorter<'a> {
-    fn insert(&mut self, key: SortKey, time: Option<u64>, item: Item<'a>) {
+    fn insert(&mut self, key: SortKey, item: Item<'a>) {
         self.cur_max = self.cur_max.max(key);
-        self.incoming.push((key, time, item));
+        self.incoming.push((key, item));
     }
 
     /// The records this round releases, in order.
-    fn finish_round(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item<'a>)> {
+    fn finish_round(&mut self) -> std::vec::Drain<'_, (SortKey, Item<'a>)> {
         // A round is one run per CPU buffer, each in time order already: the stable sort finds
         // the runs and merges them.
         self.incoming.sort_by_key(|(key, ..)| *key);
@@ -710,7 +696,7 @@ impl<'a> RoundSorter<'a> {
         self.incoming.drain(..released)
     }
 
-    fn finish(&mut self) -> std::vec::Drain<'_, (SortKey, Option<u64>, Item<'a>)> {
+    fn finish(&mut self) -> std::vec::Drain<'_, (SortKey, Item<'a>)> {
         self.incoming.sort_by_key(|(key, ..)| *key);
         self.incoming.drain(..)
     }
@@ -742,15 +728,21 @@ fn merge(
             }
             for entry in p.entries {
                 match entry {
-                    Entry::Item(key, time, mut item) => {
+                    Entry::Item(key, mut item) => {
                         if let Item::Sample { chain, .. } = &mut item {
                             *chain = local[*chain as usize];
                         }
-                        sorter.insert(key, time, item);
+                        sorter.insert(key, item);
                     }
                     Entry::FinishedRound => {
-                        for (_, time, item) in sorter.finish_round() {
-                            handle(item, time, reader, profile, (layout, &chains, published))?;
+                        for (key, item) in sorter.finish_round() {
+                            handle(
+                                item,
+                                time_of(key),
+                                reader,
+                                profile,
+                                (layout, &chains, published),
+                            )?;
                         }
                     }
                 }
@@ -760,8 +752,14 @@ fn merge(
     if !waiting.is_empty() {
         return Err(Unsuitable);
     }
-    for (_, time, item) in sorter.finish() {
-        handle(item, time, reader, profile, (layout, &chains, published))?;
+    for (key, item) in sorter.finish() {
+        handle(
+            item,
+            time_of(key),
+            reader,
+            profile,
+            (layout, &chains, published),
+        )?;
     }
     Ok(())
 }
@@ -811,7 +809,6 @@ fn handle(
                 _ => handle_record(&record, reader, profile, layout)?,
             }
             // Let the workers unwind this process's next samples with its unwinder now.
-            let current = reader.processes.unwinder(profile, pid);
             if let Some(current) = current {
                 publish(published, pid, current);
             }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use super::header::Endian;
 
-const PERF_RECORD_AUXTRACE: u32 = 71;
+pub(super) const PERF_RECORD_AUXTRACE: u32 = 71;
 
 /// What the guard saw, shared with the code that reads the profile.
 #[derive(Debug, Default, Clone)]

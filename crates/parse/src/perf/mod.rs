@@ -813,41 +813,18 @@ impl Reader {
         dyn_size: u64,
         out: &mut Vec<RawFrame>,
     ) {
-        let (Some(ip), Some(sp), Some(bp)) = (
-            regs.get(PERF_REG_X86_IP),
-            regs.get(PERF_REG_X86_SP),
-            regs.get(PERF_REG_X86_BP),
-        ) else {
+        let Some(regs) = user_registers(regs) else {
             return;
         };
         let bytes = stack.as_slice();
-        let len = usize::try_from(dyn_size)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len());
-        let first = out.len();
-        let end = self.processes.unwind(
-            profile,
-            pid,
-            (ip, sp, bp),
-            &bytes[..len],
-            |address, is_return| {
-                out.push(RawFrame {
-                    address,
-                    is_return,
-                    kernel: false,
-                });
-            },
-        );
+        let stack = user_stack(&bytes, dyn_size);
+        let processes = &mut self.processes;
+        let end = push_user_frames(out, regs.0, |on_frame| {
+            processes.unwind(profile, pid, regs, stack, on_frame)
+        });
         self.stats.unwound_samples += 1;
         if end == Some(UnwindEnd::Truncated) {
             self.stats.truncated_unwinds += 1;
-        }
-        if out.len() == first {
-            out.push(RawFrame {
-                address: ip,
-                is_return: false,
-                kernel: false,
-            });
         }
     }
 
@@ -883,6 +860,51 @@ impl Reader {
             });
         }
     }
+}
+
+/// The sampled IP, SP and BP a DWARF sample's unwinding starts from.
+fn user_registers(
+    regs: &linux_perf_data::linux_perf_event_reader::Regs<'_>,
+) -> Option<(u64, u64, u64)> {
+    Some((
+        regs.get(PERF_REG_X86_IP)?,
+        regs.get(PERF_REG_X86_SP)?,
+        regs.get(PERF_REG_X86_BP)?,
+    ))
+}
+
+/// The part of a sample's copied user stack that holds data (perf copies a fixed size and says
+/// how much of it is the stack).
+fn user_stack(bytes: &[u8], dyn_size: u64) -> &[u8] {
+    let len = usize::try_from(dyn_size)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    &bytes[..len]
+}
+
+/// Append the user frames `unwind` reports to `out`, or the sampled IP alone when it reports
+/// none; `unwind`'s result is passed back.
+fn push_user_frames<T>(
+    out: &mut Vec<RawFrame>,
+    ip: u64,
+    unwind: impl FnOnce(&mut dyn FnMut(u64, bool)) -> T,
+) -> T {
+    let first = out.len();
+    let end = unwind(&mut |address, is_return| {
+        out.push(RawFrame {
+            address,
+            is_return,
+            kernel: false,
+        });
+    });
+    if out.len() == first {
+        out.push(RawFrame {
+            address: ip,
+            is_return: false,
+            kernel: false,
+        });
+    }
+    end
 }
 
 /// The frames of a callchain, leaf first: the first address is the sampled IP, the others are
