@@ -109,6 +109,12 @@ pub struct OpenOptions {
     pub no_symbolize: bool,
     /// Called as a large input loads (from other threads too).
     pub progress: Option<Progress>,
+    /// Sum samples with the same thread, stack and event into one row as they are read,
+    /// dropping their timestamps (the first and last are kept): memory then follows the
+    /// number of distinct stacks, not the length of the recording. Leave it off for time
+    /// filters ([`Transform::TimeRange`](profview_analyze::view::Transform::TimeRange)) and
+    /// the Firefox Profiler export, which need each sample's time.
+    pub aggregate_samples: bool,
 }
 
 /// Open the profile at `path` (`-` for stdin), detecting its format.
@@ -131,6 +137,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
     read.format = options.input_format;
     read.symbol_paths = Some(Arc::clone(&symbol_paths));
     read.progress = options.progress.clone();
+    read.aggregate_samples = options.aggregate_samples;
     // Kernel symbols load on the other core while the records are read.
     let (parsed, kernel) = std::thread::scope(|scope| {
         let kernel = scope.spawn(|| preload_kernel_symbols(path, options));

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,11 +15,16 @@ use profview::symbolize::SymbolPaths;
 use profview_model::Profile;
 
 fn read(path: &Path, reader: PerfReader) -> Result<Profile, String> {
+    read_with(path, reader, false)
+}
+
+fn read_with(path: &Path, reader: PerfReader, aggregate_samples: bool) -> Result<Profile, String> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let bytes = profview::parse::gunzip_if_needed("test", bytes).expect("gunzip");
     let options = PerfOptions {
         symbol_paths: Some(Arc::new(SymbolPaths::none())),
         reader,
+        aggregate_samples,
         ..PerfOptions::default()
     };
     read_perf_data("test.perf.data", &bytes, &options).map_err(|e| e.to_string())
@@ -100,6 +106,54 @@ fn block_reader_matches_general_reader_on_every_shared_recording() {
         }
     }
     assert!(taken >= 20, "the block reader took only {taken} recordings");
+}
+
+/// Weight and sample count per (thread, frames, event), summed in sample order; then the
+/// first and last time, and the metadata.
+fn sums(p: &Profile) -> String {
+    let mut rows: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+    let s = p.samples();
+    for i in 0..s.len() {
+        let sample = s.get(i);
+        let frames: Vec<String> = p
+            .stack_frames(sample.stack)
+            .map(|f| format!("{:?}", p.frame(f)))
+            .collect();
+        let t = p.thread(sample.thread);
+        let key = format!(
+            "{:?} {:?} {:?} {}",
+            t.tid,
+            t.name,
+            sample.kind,
+            frames.join("<")
+        );
+        let row = rows.entry(key).or_default();
+        row.0 += sample.weight;
+        row.1 += u64::from(s.count(i));
+    }
+    let mut out = String::new();
+    for (key, (weight, count)) in rows {
+        writeln!(out, "{key}: {weight} in {count}").unwrap();
+    }
+    writeln!(out, "{:?}\n{:?}", s.time_bounds(), p.meta).unwrap();
+    out
+}
+
+#[test]
+fn summed_samples_match_each_sample_on_every_shared_recording() {
+    for (case, rec) in common::perf_recordings() {
+        let path = case.join(format!("{rec}.perf.data"));
+        let each = read_with(&path, PerfReader::Auto, false).expect("each sample");
+        let summed = read_with(&path, PerfReader::Auto, true).expect("summed");
+        assert!(summed.samples().is_aggregated());
+        assert!(
+            summed.samples().len() < each.samples().len() || each.samples().len() < 2,
+            "{}: summing made no row fewer ({} samples)",
+            path.display(),
+            each.samples().len()
+        );
+        assert_eq!(sums(&summed), sums(&each), "{}", path.display());
+    }
 }
 
 #[test]

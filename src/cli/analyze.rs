@@ -11,7 +11,7 @@ use super::{load, output};
 
 /// Run `profview analyze`.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input)?;
+    let (profile, kind) = load(&args.input, false)?;
     let analysis = Analysis::new(&profile, kind);
     let doc = AnalyzeOutput {
         source: profile.meta.source_name.clone().unwrap_or_default(),

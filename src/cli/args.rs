@@ -394,6 +394,9 @@ impl SourceArgs {
         o.kallsyms = self.kallsyms.clone();
         o.no_inline = self.no_inline;
         o.no_symbolize = self.no_symbolize;
+        // Only a time filter and the Firefox export need each sample's time; commands that
+        // do ask for it with `keep_sample_times`.
+        o.aggregate_samples = true;
         o
     }
 }

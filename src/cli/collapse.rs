@@ -7,7 +7,7 @@ use super::{load, output};
 
 /// Run `profview collapse`.
 pub fn run(args: &CollapseArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input)?;
+    let (profile, kind) = load(&args.input, false)?;
     let mut out = output::open_output(args.output.as_deref())?;
     profview::parse::write_folded(&profile, kind, &mut out)?;
     out.flush()?;
@@ -17,7 +17,7 @@ pub fn run(args: &CollapseArgs) -> anyhow::Result<()> {
 /// Run `profview convert`: folded stacks, or a presymbolicated Firefox Profiler profile
 /// (gzipped when the output name ends in `.gz`).
 pub fn convert(args: &ConvertArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input)?;
+    let (profile, kind) = load(&args.input, args.to == ConvertTo::Firefox)?;
     let gzip = args
         .output
         .as_deref()

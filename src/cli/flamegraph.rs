@@ -14,7 +14,7 @@ const FRACTION_SCALE: f64 = 1000.0;
 
 /// Run `profview flamegraph`.
 pub fn run(args: &FlamegraphArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input)?;
+    let (profile, kind) = load(&args.input, false)?;
     let lines = folded_lines(&profile, kind);
     let fractional = lines.iter().any(|(_, w)| w.fract() != 0.0);
     let scale = if fractional { FRACTION_SCALE } else { 1.0 };

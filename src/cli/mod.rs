@@ -92,14 +92,13 @@ fn show(input: InputArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Read the profile and pick the weight kind; warnings go to stderr.
-fn load(input: &InputArgs) -> anyhow::Result<(Profile, WeightKindId)> {
-    load_with(
-        &input.profile,
-        input.to_open_options(),
-        input.source.event.as_deref(),
-        None,
-    )
+/// Read the profile and pick the weight kind; warnings go to stderr. `keep_sample_times` for
+/// commands that look at each sample's time (a `--time` filter, the Firefox export); without
+/// it samples are summed per thread and stack as they are read.
+fn load(input: &InputArgs, keep_sample_times: bool) -> anyhow::Result<(Profile, WeightKindId)> {
+    let mut options = input.to_open_options();
+    options.aggregate_samples = !keep_sample_times;
+    load_with(&input.profile, options, input.source.event.as_deref(), None)
 }
 
 /// Read the profile at `path` with `options` and pick the weight kind `event` (default: the

@@ -14,7 +14,7 @@ use super::{analyze, load, output};
 
 /// Run `profview report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input)?;
+    let (profile, kind) = load(&args.input, args.view.time.is_some())?;
     let sort = if args.children {
         SortBy::Total
     } else {

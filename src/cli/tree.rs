@@ -14,7 +14,7 @@ use super::{load, output};
 
 /// Run `profview tree`.
 pub fn run_tree(args: &TreeArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input)?;
+    let (profile, kind) = load(&args.input, args.view.time.is_some())?;
     let transforms = args.view.transforms(&profile)?;
     let view = Explorer::new(&profile, args.view.grouping()).view(&[kind], &transforms);
     let header = Header::new(&profile, kind, &transforms, view.tree());
@@ -68,7 +68,7 @@ fn write_tree(
 
 /// Run `profview callers`.
 pub fn run_callers(args: &CallersArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input)?;
+    let (profile, kind) = load(&args.input, args.view.time.is_some())?;
     let transforms = args.view.transforms(&profile)?;
     let view = Explorer::new(&profile, args.view.grouping()).view(&[kind], &transforms);
     let Some(found) = view.caller_callee(&args.function) else {

@@ -1,5 +1,6 @@
 //! The profile: tables of strings, modules, functions, frames, stacks, threads and samples.
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::intern::Interner;
@@ -107,6 +108,12 @@ pub struct Sample {
 }
 
 /// Samples as columns: a few bytes per sample, no allocation per sample.
+///
+/// A table can also *sum* samples ([`SampleTable::aggregate`]): samples with the same thread,
+/// stack and weight kind then share one row whose weight is their sum and whose
+/// [`count`](SampleTable::count) says how many they were. Their timestamps are dropped (the
+/// first and last are kept, [`SampleTable::time_bounds`]), so memory follows the number of
+/// distinct stacks instead of the length of the recording.
 #[derive(Debug, Clone, Default)]
 pub struct SampleTable {
     thread: Vec<ThreadId>,
@@ -114,6 +121,19 @@ pub struct SampleTable {
     stack: Vec<StackId>,
     kind: Vec<WeightKindId>,
     weight: Vec<f64>,
+    /// Samples summed into each row; empty unless aggregating.
+    count: Vec<u32>,
+    /// The row of each (thread, stack, kind); `Some` while aggregating.
+    rows: Option<FxHashMap<RowKey, u32>>,
+    time_bounds: Option<(u64, u64)>,
+}
+
+/// What makes samples share a row of an aggregated table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct RowKey {
+    thread: ThreadId,
+    stack: StackId,
+    kind: WeightKindId,
 }
 
 /// `time` column value for "no timestamp".
@@ -121,14 +141,74 @@ const NO_TIME: u64 = u64::MAX;
 
 impl SampleTable {
     fn push(&mut self, s: Sample) {
+        if let Some(t) = s.time {
+            self.time_bounds = Some(match self.time_bounds {
+                None => (t, t),
+                Some((lo, hi)) => (lo.min(t), hi.max(t)),
+            });
+        }
+        self.add(s, 1);
+    }
+
+    /// Add `count` samples summed into `s`: a new row, or onto the row of its key.
+    fn add(&mut self, s: Sample, count: u32) {
+        let Some(rows) = &mut self.rows else {
+            self.push_row(s);
+            return;
+        };
+        let key = RowKey {
+            thread: s.thread,
+            stack: s.stack,
+            kind: s.kind,
+        };
+        let next = u32::try_from(self.stack.len()).expect("more than u32::MAX sample rows");
+        let row = *rows.entry(key).or_insert(next);
+        if row == next {
+            self.push_row(Sample { time: None, ..s });
+            self.count.push(count);
+        } else {
+            let row = row as usize;
+            self.weight[row] += s.weight;
+            self.count[row] = self.count[row].saturating_add(count);
+        }
+    }
+
+    fn push_row(&mut self, s: Sample) {
         self.thread.push(s.thread);
-        self.time.push(s.time.unwrap_or(NO_TIME));
+        if self.rows.is_none() {
+            self.time.push(s.time.unwrap_or(NO_TIME));
+        }
         self.stack.push(s.stack);
         self.kind.push(s.kind);
         self.weight.push(s.weight);
     }
 
-    /// Number of samples.
+    /// Sum samples with the same thread, stack and kind into one row from now on, merging
+    /// the rows already here; timestamps are dropped.
+    pub fn aggregate(&mut self) {
+        if self.rows.is_some() {
+            return;
+        }
+        self.merge_rows();
+    }
+
+    /// True if this table sums samples into rows ([`SampleTable::aggregate`]).
+    pub fn is_aggregated(&self) -> bool {
+        self.rows.is_some()
+    }
+
+    /// Rebuild the rows, summing those that share a key (after stacks were renumbered, two
+    /// rows can land on one stack).
+    fn merge_rows(&mut self) {
+        let old = std::mem::take(self);
+        self.rows = Some(FxHashMap::default());
+        self.time_bounds = old.time_bounds;
+        for i in 0..old.len() {
+            self.add(old.get(i), old.count(i));
+        }
+    }
+
+    /// Number of rows: samples, or summed rows when aggregating.
     pub fn len(&self) -> usize {
         self.stack.len()
     }
@@ -138,9 +218,9 @@ impl SampleTable {
         self.stack.is_empty()
     }
 
-    /// Sample `i`.
+    /// Sample `i` (a row's summed weight when aggregating, with no timestamp).
     pub fn get(&self, i: usize) -> Sample {
-        let time = self.time[i];
+        let time = self.time.get(i).copied().unwrap_or(NO_TIME);
         Sample {
             thread: self.thread[i],
             time: (time != NO_TIME).then_some(time),
@@ -148,6 +228,16 @@ impl SampleTable {
             kind: self.kind[i],
             weight: self.weight[i],
         }
+    }
+
+    /// How many samples row `i` stands for: 1 unless aggregating.
+    pub fn count(&self, i: usize) -> u32 {
+        self.count.get(i).copied().unwrap_or(1)
+    }
+
+    /// The first and last sample timestamp, if any sample had one.
+    pub fn time_bounds(&self) -> Option<(u64, u64)> {
+        self.time_bounds
     }
 
     /// All samples in recording order.
@@ -395,6 +485,9 @@ impl Profile {
         for stack in &mut self.samples.stack {
             *stack = new_of_old[stack.index()];
         }
+        if self.samples.is_aggregated() {
+            self.samples.merge_rows();
+        }
     }
 
     // ---- processes, threads ------------------------------------------------------------------
@@ -503,6 +596,13 @@ impl Profile {
         self.samples.push(sample);
     }
 
+    /// Sum samples with the same thread, stack and weight kind from now on (and those already
+    /// added), dropping their timestamps: for analyses that need no sample times, memory then
+    /// follows the number of distinct stacks, not the number of samples.
+    pub fn aggregate_samples(&mut self) {
+        self.samples.aggregate();
+    }
+
     /// The samples.
     pub fn samples(&self) -> &SampleTable {
         &self.samples
@@ -543,6 +643,115 @@ impl Profile {
         if let Some(period) = k.period.filter(|p| *p > 0.0) {
             return (self.total_weight(kind) / period).round() as u64;
         }
-        self.samples.kinds().iter().filter(|k| **k == kind).count() as u64
+        let kinds = self.samples.kinds().iter().enumerate();
+        kinds
+            .filter(|(_, k)| **k == kind)
+            .map(|(i, _)| u64::from(self.samples.count(i)))
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile with two threads, three stacks and two kinds; samples at times 10, 20, ...
+    fn sampled(aggregate: bool) -> (Profile, [StackId; 3], WeightKindId) {
+        let mut p = Profile::new();
+        if aggregate {
+            p.aggregate_samples();
+        }
+        let cycles = p.add_weight_kind("cycles", WeightUnit::Events);
+        let clock = p.add_weight_kind("cpu-clock", WeightUnit::Nanoseconds);
+        let t1 = p.add_thread(None, Some(1), None);
+        let t2 = p.add_thread(None, Some(2), None);
+        let [a, b, c] = ["a", "b", "c"].map(|n| p.resolved_frame(n, None, FrameKind::User));
+        let stacks = [
+            p.intern_stack_path(&[a, b]),
+            p.intern_stack_path(&[a, c]),
+            p.intern_stack_path(&[a]),
+        ];
+        let plan = [
+            (t1, 0, cycles, 1.0),
+            (t1, 0, cycles, 2.0),
+            (t2, 0, cycles, 4.0),
+            (t1, 1, clock, 8.0),
+            (t1, 0, cycles, 16.0),
+            (t1, 1, cycles, 32.0),
+            (t2, 2, cycles, 64.0),
+        ];
+        for (i, (thread, stack, kind, weight)) in plan.into_iter().enumerate() {
+            p.add_sample(Sample {
+                thread,
+                time: Some(10 * (i as u64 + 1)),
+                stack: stacks[stack],
+                kind,
+                weight,
+            });
+        }
+        (p, stacks, cycles)
+    }
+
+    #[test]
+    fn aggregated_samples_sum_per_thread_stack_and_kind() {
+        let (each, stacks, cycles) = sampled(false);
+        let (summed, _, _) = sampled(true);
+        assert_eq!(each.samples().len(), 7);
+        assert_eq!(
+            summed.samples().len(),
+            5,
+            "t1/ab/cycles x3, t2/ab, t1/ac x2 kinds, t2/a"
+        );
+        let first = summed.samples().get(0);
+        assert_eq!(
+            (first.stack, first.weight, first.time),
+            (stacks[0], 19.0, None)
+        );
+        assert_eq!(summed.samples().count(0), 3);
+        for kind in [cycles, WeightKindId::from_index(1)] {
+            assert_eq!(summed.weights_per_stack(kind), each.weights_per_stack(kind));
+            assert_eq!(summed.sample_count(kind), each.sample_count(kind));
+        }
+        assert_eq!(summed.sample_count(cycles), 6);
+        assert_eq!(summed.samples().time_bounds(), Some((10, 70)));
+        assert_eq!(each.samples().time_bounds(), Some((10, 70)));
+    }
+
+    #[test]
+    fn aggregating_later_merges_the_rows_already_there() {
+        let (mut late, _, cycles) = sampled(false);
+        late.aggregate_samples();
+        let (early, _, _) = sampled(true);
+        let rows = |p: &Profile| {
+            let s = p.samples();
+            (0..s.len())
+                .map(|i| (s.get(i), s.count(i)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows(&late), rows(&early));
+        assert_eq!(late.sample_count(cycles), 6);
+    }
+
+    #[test]
+    fn rows_that_land_on_one_stack_merge_after_expand_frames() {
+        let (mut p, stacks, cycles) = sampled(true);
+        let before = p.samples().len();
+        // b and c both become a single frame x: stacks a;b and a;c become one.
+        let x = p.resolved_frame("x", None, FrameKind::User);
+        let (b, c) = (p.stack(stacks[0]).frame, p.stack(stacks[1]).frame);
+        let mut replacement = vec![None; p.frames().len()];
+        replacement[b.index()] = Some(vec![x]);
+        replacement[c.index()] = Some(vec![x]);
+        p.expand_frames(&replacement);
+        assert_eq!(
+            p.samples().len(),
+            before - 1,
+            "t1/ab/cycles and t1/ac/cycles merge"
+        );
+        assert_eq!(p.sample_count(cycles), 6);
+        assert_eq!(p.total_weight(cycles), 1.0 + 2.0 + 4.0 + 16.0 + 32.0 + 64.0);
+        let merged = p.samples().get(0);
+        assert_eq!(merged.weight, 1.0 + 2.0 + 16.0 + 32.0);
+        assert_eq!(p.samples().count(0), 4);
     }
 }

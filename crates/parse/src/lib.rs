@@ -51,6 +51,9 @@ pub struct ReadOptions {
     pub symbol_paths: Option<std::sync::Arc<profview_symbolize::SymbolPaths>>,
     /// Called as a large input is read.
     pub progress: Option<Progress>,
+    /// Sum samples with the same thread, stack and weight kind as they are read
+    /// ([`Profile::aggregate_samples`]).
+    pub aggregate_samples: bool,
 }
 
 /// What an input turned out to hold.
@@ -107,6 +110,7 @@ fn perf_options(options: &ReadOptions) -> perf::PerfOptions {
         symbol_paths: options.symbol_paths.clone(),
         progress: options.progress.clone(),
         reader: perf::PerfReader::Auto,
+        aggregate_samples: options.aggregate_samples,
     }
 }
 
@@ -122,21 +126,32 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
         InputFormat::Auto => detect_format(name, bytes)?,
         given => given,
     };
-    match format {
+    let mut parsed = match format {
         InputFormat::Folded | InputFormat::Auto => {
             let text = String::from_utf8_lossy(bytes);
-            Ok(match folded::parse_folded(name, &text)? {
+            match folded::parse_folded(name, &text)? {
                 FoldedProfiles::Single(p) => Parsed::Single(p),
                 FoldedProfiles::Differential { before, after } => {
                     Parsed::Differential { before, after }
                 }
-            })
+            }
         }
         InputFormat::PerfData => {
-            perf::read_perf_data(name, bytes, &perf_options(options)).map(Parsed::Single)
+            Parsed::Single(perf::read_perf_data(name, bytes, &perf_options(options))?)
         }
-        InputFormat::Firefox => firefox::parse_firefox(name, bytes).map(Parsed::Single),
+        InputFormat::Firefox => Parsed::Single(firefox::parse_firefox(name, bytes)?),
+    };
+    // These formats are in memory whole anyway: summing afterwards costs nothing extra.
+    if options.aggregate_samples {
+        match &mut parsed {
+            Parsed::Single(p) => p.aggregate_samples(),
+            Parsed::Differential { before, after } => {
+                before.aggregate_samples();
+                after.aggregate_samples();
+            }
+        }
     }
+    Ok(parsed)
 }
 
 /// The perf.data magic, in the byte order of the machine that wrote it.

@@ -401,11 +401,7 @@ pub trait WeightedTree {
 
 /// First and last sample timestamp of the profile, in nanoseconds.
 pub fn time_bounds(profile: &Profile) -> Option<(u64, u64)> {
-    let times = profile.samples().iter().filter_map(|s| s.time);
-    times.fold(None, |acc, t| match acc {
-        None => Some((t, t)),
-        Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
-    })
+    profile.samples().time_bounds()
 }
 
 #[cfg(test)]

@@ -57,6 +57,9 @@ pub struct PerfOptions {
     pub progress: Option<Progress>,
     /// Which reader goes through the records.
     pub reader: PerfReader,
+    /// Sum samples with the same thread, stack and event as they are read
+    /// ([`Profile::aggregate_samples`]).
+    pub aggregate_samples: bool,
 }
 
 /// The two ways through a perf.data file's records. Both give the same profile where both
@@ -420,6 +423,9 @@ fn start_profile(
     options: &PerfOptions,
 ) -> (Profile, Reader) {
     let mut profile = Profile::new();
+    if options.aggregate_samples {
+        profile.aggregate_samples();
+    }
     if let Some(why) = repaired {
         profile.meta.warnings.add(WarningKind::DamagedHeader, || {
             format!("the header's feature sections (build-ids, event names, host) are unreadable ({why}): the file was cut short or damaged; the records before that are analyzed")
