@@ -3,6 +3,7 @@
 #
 #   bench/run.sh            # full size: the files of issue 8 (~390 MB fp, ~540 MB DWARF)
 #   SCALE=0.1 bench/run.sh  # a tenth of the recording time, for a quick look
+#   RECORD_ONLY=1 bench/run.sh  # only record the files (for profiling profview on them)
 #
 # Records (once; kept in bench/out/): `fp`, a multithreaded C program with ~19-frame stacks
 # (bench/workload/layers.c, 8 threads, 20 kHz, ~2M samples, ~390 MB) and `fp-half`, the same
@@ -58,6 +59,7 @@ record fp-deep -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 400
 record dwarf -F 4000 --call-graph dwarf,3072 -- env RAYON_NUM_THREADS=4 "$FIX/rayon/rayon_tiny" "$(rounds 3600)"
 # fp-deep-2: the same program again, the other side of the diff benchmark.
 record fp-deep-2 -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
+[ "${RECORD_ONLY:-0}" = 1 ] && exit 0
 
 peak_mb() { # command...: peak RSS in MB
   /usr/bin/time -v "$@" >/dev/null 2>"$OUT/time.log" || true
