@@ -1,10 +1,13 @@
 //! From a sample's raw addresses to an interned stack, doing as little as possible per sample.
 //!
-//! Two caches keep the cost per sample low on large files: most samples repeat a callchain seen
-//! before (one hash of the raw chain finds its stack), and most of the rest share their outer
+//! Three caches keep the cost per sample low on large files: most samples repeat a callchain
+//! seen before (one hash of the raw chain finds its stack); many of the rest share their outer
 //! frames with the previous sample of the same thread (those levels are reused, only the new
-//! inner frames are looked up and interned). Both depend on the process's mappings, so any
-//! change to them clears both.
+//! inner frames are looked up and interned); and the outer part of a new chain was usually
+//! built before on some thread (work-stealing pools run the same deep paths everywhere): a hash
+//! of the outer frames at every `CHECKPOINT`-th depth finds its stack in a few probes instead of
+//! one frame lookup and one stack-node probe per level. All depend on the process's mappings,
+//! so any change to them clears all.
 
 use linux_perf_data::linux_perf_event_reader::{CpuMode, SampleRecord};
 use profview_model::{Profile, StackId};
@@ -41,7 +44,16 @@ pub struct StackBuilder {
     numbered: Vec<(u32, StackId)>,
     /// Starts at 1, so that the zero-filled entries are never valid.
     generation: u32,
+    /// The stack of the `k` outermost frames of chains built before, for `k` a multiple of
+    /// `CHECKPOINT`, by a 128-bit hash of the process and those frames.
+    outer: FxHashMap<u128, StackId>,
+    /// The current chain's outer-part hashes: `prefix[k - 1]` covers its `k` outermost frames.
+    prefix: Vec<u128>,
 }
+
+/// Depths at which outer parts are remembered: a finer step means fewer levels interned one by
+/// one after the longest remembered part, and more entries.
+const CHECKPOINT: usize = 4;
 
 /// The last stack built for a thread, level by level.
 #[derive(Default)]
@@ -97,11 +109,20 @@ impl StackBuilder {
             0
         };
         recent.stacks.truncate(shared);
-        let mut parent = shared.checked_sub(1).map(|i| recent.stacks[i]);
-        for raw in frames[..frames.len() - shared].iter().rev() {
+        outer_hashes(pid, frames, &mut self.prefix);
+        let known = longest_known(&self.outer, &self.prefix, shared);
+        if let Some((depth, stack)) = known {
+            fill_levels(profile, stack, depth, &mut recent.stacks);
+        }
+        let start = recent.stacks.len();
+        let mut parent = start.checked_sub(1).map(|i| recent.stacks[i]);
+        for (depth, raw) in (start + 1..).zip(frames[..frames.len() - start].iter().rev()) {
             let frame = processes.frame(profile, pid, *raw);
             let stack = profile.intern_stack(parent, frame);
             recent.stacks.push(stack);
+            if depth % CHECKPOINT == 0 {
+                self.outer.insert(self.prefix[depth - 1], stack);
+            }
             parent = Some(stack);
         }
         recent.pid = pid;
@@ -114,6 +135,7 @@ impl StackBuilder {
     pub fn clear(&mut self) {
         self.chains.clear();
         self.recent.clear();
+        self.outer.clear();
         self.generation += 1;
     }
 }
@@ -125,6 +147,65 @@ fn common_suffix(a: &[RawFrame], b: &[RawFrame]) -> usize {
         .zip(b.iter().rev())
         .take_while(|(x, y)| x == y)
         .count()
+}
+
+/// `out[k - 1]` = a hash of `pid` and the `k` outermost of `frames` (leaf first).
+fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<u128>) {
+    // Multiply-xorshift over 128 bits: collisions between real chains are out of reach (the
+    // entries of one file number millions, the space 2^128), and the cost is two multiplies a
+    // frame.
+    const K: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835;
+    let mix = |h: u128, word: u64| {
+        let m = (h ^ u128::from(word)).wrapping_mul(K);
+        m ^ (m >> 64)
+    };
+    out.clear();
+    let mut h = mix(0, u64::from(pid as u32));
+    for raw in frames.iter().rev() {
+        let flags = u64::from(raw.is_return) | u64::from(raw.kernel) << 1;
+        h = mix(mix(h, raw.address), flags);
+        out.push(h);
+    }
+}
+
+/// The deepest remembered outer part of the chain whose hashes are `prefix`, deeper than
+/// `shared` levels: (its depth, its stack). Remembered parts are closed under taking outer
+/// parts (a chain's levels are built root first), so a binary search over the checkpoints
+/// finds it.
+fn longest_known(
+    outer: &FxHashMap<u128, StackId>,
+    prefix: &[u128],
+    shared: usize,
+) -> Option<(usize, StackId)> {
+    let (mut lo, mut hi) = (shared / CHECKPOINT + 1, prefix.len() / CHECKPOINT);
+    let mut best = None;
+    while lo <= hi {
+        let mid = (lo + hi) / 2;
+        let depth = mid * CHECKPOINT;
+        match outer.get(&prefix[depth - 1]) {
+            Some(&stack) => {
+                best = Some((depth, stack));
+                lo = mid + 1;
+            }
+            None => hi = mid - 1,
+        }
+    }
+    best
+}
+
+/// Extend `levels` (the stacks of the outermost levels, root first) to `depth` levels ending
+/// at `stack`, by walking up from `stack`.
+fn fill_levels(profile: &Profile, stack: StackId, depth: usize, levels: &mut Vec<StackId>) {
+    let have = levels.len();
+    levels.resize(depth, stack);
+    let mut node = stack;
+    for slot in levels[have..].iter_mut().rev() {
+        *slot = node;
+        match profile.stack(node).parent {
+            Some(parent) => node = parent,
+            None => break,
+        }
+    }
 }
 
 /// The stacks already built from raw callchains.
@@ -174,6 +255,7 @@ impl ChainCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use profview_model::FrameKind;
 
     fn raw(address: u64) -> RawFrame {
         RawFrame {
@@ -193,5 +275,52 @@ mod tests {
         let mut leaf = raw(3);
         leaf.is_return = false;
         assert_eq!(common_suffix(&a, &[leaf]), 0);
+    }
+
+    #[test]
+    fn outer_hashes_follow_the_outer_frames_and_the_process() {
+        let chain = |leaf: u64| [raw(leaf), raw(20), raw(30), raw(40)];
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        outer_hashes(7, &chain(1), &mut a);
+        outer_hashes(7, &chain(2), &mut b);
+        outer_hashes(8, &chain(1), &mut c);
+        assert_eq!(a.len(), 4);
+        assert_eq!(a[..3], b[..3], "same three outer frames");
+        assert_ne!(a[3], b[3], "different leaves");
+        assert!(a.iter().zip(&c).all(|(x, y)| x != y), "another process");
+        let mut kernel = chain(1);
+        kernel[3].kernel = true;
+        outer_hashes(7, &kernel, &mut b);
+        assert_ne!(a[0], b[0], "the kernel flag counts");
+    }
+
+    #[test]
+    fn longest_known_finds_the_deepest_remembered_checkpoint() {
+        let prefix: Vec<u128> = (1..=13).collect();
+        let stack = StackId::from_index;
+        let mut outer = FxHashMap::default();
+        assert_eq!(longest_known(&outer, &prefix, 0), None);
+        outer.insert(prefix[3], stack(4));
+        outer.insert(prefix[7], stack(8));
+        assert_eq!(longest_known(&outer, &prefix, 0), Some((8, stack(8))));
+        assert_eq!(longest_known(&outer, &prefix, 5), Some((8, stack(8))));
+        assert_eq!(
+            longest_known(&outer, &prefix, 8),
+            None,
+            "nothing beyond what is shared"
+        );
+        outer.insert(prefix[11], stack(12));
+        assert_eq!(longest_known(&outer, &prefix, 0), Some((12, stack(12))));
+        assert_eq!(longest_known(&outer, &prefix[..11], 0), Some((8, stack(8))));
+    }
+
+    #[test]
+    fn fill_levels_walks_up_to_the_levels_already_known() {
+        let mut p = Profile::new();
+        let f = ["a", "b", "c", "d"].map(|n| p.resolved_frame(n, None, FrameKind::User));
+        let path: Vec<StackId> = (1..=4).map(|k| p.intern_stack_path(&f[..k])).collect();
+        let mut levels = vec![path[0]];
+        fill_levels(&p, path[3], 4, &mut levels);
+        assert_eq!(levels, path);
     }
 }
