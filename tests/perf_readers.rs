@@ -19,15 +19,22 @@ fn read(path: &Path, reader: PerfReader) -> Result<Profile, String> {
 }
 
 fn read_with(path: &Path, reader: PerfReader, aggregate_samples: bool) -> Result<Profile, String> {
+    let options = options(reader, aggregate_samples);
+    read_perf_data("test.perf.data", &bytes_of(path), &options).map_err(|e| e.to_string())
+}
+
+fn bytes_of(path: &Path) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let bytes = profview::parse::gunzip_if_needed("test", bytes).expect("gunzip");
-    let options = PerfOptions {
+    profview::parse::gunzip_if_needed("test", bytes).expect("gunzip")
+}
+
+fn options(reader: PerfReader, aggregate_samples: bool) -> PerfOptions {
+    PerfOptions {
         symbol_paths: Some(Arc::new(SymbolPaths::none())),
         reader,
         aggregate_samples,
         ..PerfOptions::default()
-    };
-    read_perf_data("test.perf.data", &bytes, &options).map_err(|e| e.to_string())
+    }
 }
 
 /// Everything the readers produce, one line per sample (thread, time, event, weight, frames
@@ -78,6 +85,18 @@ fn dump(p: &Profile) -> String {
 fn assert_same(path: &Path) {
     let general = dump(&read(path, PerfReader::General).expect("general reader"));
     let auto = dump(&read(path, PerfReader::Auto).expect("auto reader"));
+    assert_dumps_equal(path, &general, &auto);
+    // Blocks of 4 KB: the recordings span hundreds of blocks, so samples wait in the sorter
+    // across blocks, chains repeat from block to block and unwinders are published between.
+    let small = PerfOptions {
+        block_size: Some(4096),
+        ..options(PerfReader::Auto, false)
+    };
+    let small_blocks = dump(&read_perf_data("test.perf.data", &bytes_of(path), &small).unwrap());
+    assert_dumps_equal(path, &general, &small_blocks);
+}
+
+fn assert_dumps_equal(path: &Path, general: &str, auto: &str) {
     if general != auto {
         let (line, (g, a)) = general
             .lines()
@@ -101,7 +120,15 @@ fn block_reader_matches_general_reader_on_every_shared_recording() {
         assert_same(&path);
         // sched_switch recordings need the general reader's off-CPU pass.
         match read(&path, PerfReader::Blocks) {
-            Ok(_) => taken += 1,
+            Ok(_) => {
+                taken += 1;
+                let small = PerfOptions {
+                    block_size: Some(4096),
+                    ..options(PerfReader::Blocks, false)
+                };
+                let read = read_perf_data("test.perf.data", &bytes_of(&path), &small);
+                assert!(read.is_ok(), "{}: small blocks refused", path.display());
+            }
             Err(e) => assert!(rec.contains("offcpu"), "{}: {e}", path.display()),
         }
     }

@@ -111,6 +111,7 @@ fn perf_options(options: &ReadOptions) -> perf::PerfOptions {
         progress: options.progress.clone(),
         reader: perf::PerfReader::Auto,
         aggregate_samples: options.aggregate_samples,
+        ..perf::PerfOptions::default()
     }
 }
 

@@ -11,8 +11,8 @@
 //! events, events without timestamps) or that turn out damaged anywhere go through the general
 //! reader instead, which reads what it can and says where it stopped.
 
-use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hash};
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::Hash;
 
 use byteorder::LittleEndian;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +20,6 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex, RwLock};
 
 use framehop::x86_64::CacheX86_64;
-use hashbrown::HashTable;
 use linux_perf_data::linux_perf_event_reader::{
     get_record_id, get_record_identifier, get_record_timestamp, AttrFlags, CpuMode, Endianness,
     EventRecord, RawData, RawEventRecord, RecordIdParseInfo, RecordParseInfo, RecordType,
@@ -219,7 +218,11 @@ enum Item<'a> {
         attr: u32,
         pid: i32,
         tid: i32,
+        /// The chain's number in the file (set by the ordered pass).
         chain: u32,
+        /// The block the sample came from, and the chain's number in that block's chains.
+        block: u32,
+        local: u32,
         weight: u64,
     },
     /// A DWARF sample: parsed, and unwound if its process's unwinder was published.
@@ -278,12 +281,28 @@ enum Entry<'a> {
 }
 
 /// A parsed block: its entries in file order, and the distinct raw callchains its samples
-/// have (each as its key words, see [`ChainKey`]), which the entries number.
+/// have, which the entries number.
 struct Parsed<'a> {
     index: usize,
     entries: Vec<Entry<'a>>,
-    chain_words: Vec<u64>,
-    chain_ends: Vec<u32>,
+    chains: BlockChains,
+}
+
+/// A block's distinct raw callchains, each as its key words (see [`ChainKey`]) stored end to
+/// end, and a 128-bit hash of each that names it across blocks.
+#[derive(Default)]
+struct BlockChains {
+    words: Vec<u64>,
+    ends: Vec<u32>,
+    hashes: Vec<u128>,
+}
+
+impl BlockChains {
+    fn get(&self, local: u32) -> &[u64] {
+        let id = local as usize;
+        let start = id.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
+        &self.words[start..self.ends[id] as usize]
+    }
 }
 
 /// A sample's raw callchain as found in a block: the process, the CPU mode and the sampled IP
@@ -303,7 +322,7 @@ const KERNEL: u64 = 1 << 32;
 /// general reader must take. On `Err` the profile is half-built and must be dropped.
 pub(super) fn read_blocks<S: Source + Sync>(
     source: &S,
-    region: Region,
+    (region, block_size): (Region, Option<usize>),
     perf_file: &PerfFile,
     reader: &mut Reader,
     profile: &mut Profile,
@@ -322,7 +341,8 @@ pub(super) fn read_blocks<S: Source + Sync>(
     std::thread::scope(|scope| {
         let stop = &stop;
         scope.spawn(move || {
-            if read_region(source, region, &block_tx, stop, progress).is_err() {
+            let block = block_size.map_or(BLOCK, |b| b.clamp(8, BLOCK));
+            if read_region(source, (region, block), &block_tx, stop, progress).is_err() {
                 stop.store(true, Ordering::Relaxed);
             }
         });
@@ -365,7 +385,7 @@ pub(super) fn read_blocks<S: Source + Sync>(
 /// record or holds a record this path does not take.
 fn read_region<'a, S: Source>(
     source: &'a S,
-    region: Region,
+    (region, block): (Region, usize),
     blocks: &std::sync::mpsc::SyncSender<Block<'a>>,
     stop: &AtomicBool,
     progress: Option<&crate::progress::Progress>,
@@ -379,9 +399,9 @@ fn read_region<'a, S: Source>(
         // The window reaches past the block by the largest record, so that the block's last
         // record is whole in it.
         let left = region.end - at;
-        let len = usize::try_from(left).map_or(BLOCK + MAX_RECORD, |l| l.min(BLOCK + MAX_RECORD));
+        let len = usize::try_from(left).map_or(block + MAX_RECORD, |l| l.min(block + MAX_RECORD));
         let window = source.window(at, len).ok_or(Unsuitable)?;
-        let limit = if len as u64 == left { len } else { BLOCK };
+        let limit = if len as u64 == left { len } else { block };
         let end = whole_records(&window, limit)?;
         at += end as u64;
         if let Some(p) = progress {
@@ -472,8 +492,7 @@ fn parse_block<'a>(
     // Sized like a block's table usually ends up, so that it does not grow record by record.
     let mut table: FxHashMap<ChainKey<'_>, u32> =
         FxHashMap::with_capacity_and_hasher(1 << 12, FxBuildHasher);
-    let mut chain_words = Vec::new();
-    let mut chain_ends = Vec::new();
+    let mut chains = BlockChains::default();
     let mut at = 0;
     while at < bytes.len() {
         let header = &bytes[at..at + 8];
@@ -520,23 +539,27 @@ fn parse_block<'a>(
                 }
             }
             Some((chain_key, pid, tid, weight)) => {
-                let next = u32::try_from(chain_ends.len()).map_err(|_| Unsuitable)?;
-                let chain = *table.entry(chain_key).or_insert_with_key(|k| {
-                    chain_words.push(k.head);
-                    chain_words.push(k.ip);
-                    chain_words.extend(
+                let next = u32::try_from(chains.ends.len()).map_err(|_| Unsuitable)?;
+                let local = *table.entry(chain_key).or_insert_with_key(|k| {
+                    let start = chains.words.len();
+                    chains.words.push(k.head);
+                    chains.words.push(k.ip);
+                    chains.words.extend(
                         k.chain
                             .chunks_exact(8)
                             .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes"))),
                     );
-                    chain_ends.push(chain_words.len() as u32);
+                    chains.ends.push(chains.words.len() as u32);
+                    chains.hashes.push(hash128(&chains.words[start..]));
                     next
                 });
                 Item::Sample {
                     attr: attr as u32,
                     pid,
                     tid,
-                    chain,
+                    chain: 0,
+                    block: 0,
+                    local,
                     weight,
                 }
             }
@@ -547,8 +570,7 @@ fn parse_block<'a>(
     Ok(Parsed {
         index: block.index,
         entries,
-        chain_words,
-        chain_ends,
+        chains,
     })
 }
 
@@ -643,46 +665,46 @@ fn unwind_sample(
     Some((pid, Some((Arc::clone(unwinder), stack))))
 }
 
-/// Every distinct raw callchain of the file, numbered, stored end to end.
+/// The raw callchains of the file, numbered by their 128-bit hash (the same chain in two
+/// blocks gets one number), and the words of those the pending samples have: a block's chains
+/// are kept until no sample waiting in the sorter comes from it, so memory follows the blocks
+/// in flight, not the file's distinct chains.
 #[derive(Default)]
-struct Chains {
-    table: HashTable<u32>,
-    words: Vec<u64>,
-    ends: Vec<u32>,
-    hasher: FxBuildHasher,
+struct ChainStore {
+    numbers: FxHashMap<u128, u32>,
+    /// Consecutive blocks from the oldest one a pending sample comes from.
+    blocks: VecDeque<(usize, BlockChains)>,
 }
 
-impl Chains {
-    fn get(&self, id: u32) -> &[u64] {
-        chain_words(&self.words, &self.ends, id)
-    }
-
-    fn intern(&mut self, key: &[u64]) -> u32 {
-        let hash = self.hasher.hash_one(key);
-        let Self {
-            table,
-            words,
-            ends,
-            hasher,
-        } = self;
-        if let Some(&id) = table.find(hash, |&id| chain_words(words, ends, id) == key) {
-            return id;
+impl ChainStore {
+    /// Keep block `index`'s chains; `local` gets each one's number in the file.
+    fn add_block(&mut self, index: usize, chains: BlockChains, local: &mut Vec<u32>) {
+        local.clear();
+        for &hash in &chains.hashes {
+            let next = self.numbers.len() as u32;
+            local.push(*self.numbers.entry(hash).or_insert(next));
         }
-        let id = ends.len() as u32;
-        words.extend_from_slice(key);
-        ends.push(words.len() as u32);
-        table.insert_unique(hash, id, |&id| {
-            hasher.hash_one(chain_words(words, ends, id))
-        });
-        id
+        self.blocks.push_back((index, chains));
+    }
+
+    /// The key words of chain `local` of block `block`.
+    fn words(&self, block: u32, local: u32) -> &[u64] {
+        let first = self.blocks.front().map_or(0, |(i, _)| *i);
+        self.blocks[block as usize - first].1.get(local)
+    }
+
+    /// Drop the chains of blocks before `oldest`.
+    fn release_before(&mut self, oldest: usize) {
+        while self.blocks.front().is_some_and(|(i, _)| *i < oldest) {
+            self.blocks.pop_front();
+        }
     }
 }
 
-/// Chain `id` of chains stored end to end in `words`, each ending where `ends` says.
-fn chain_words<'w>(words: &'w [u64], ends: &[u32], id: u32) -> &'w [u64] {
-    let id = id as usize;
-    let start = id.checked_sub(1).map_or(0, |i| ends[i] as usize);
-    &words[start..ends[id] as usize]
+/// A 128-bit hash of a chain's key words: chains are told apart by it, and two distinct chains
+/// meeting on one value is out of reach (a file has millions of chains, the space 2^128).
+fn hash128(words: &[u64]) -> u128 {
+    words.iter().fold(0, |h, &w| super::stacks::mix128(h, w))
 }
 
 /// linux-perf-data's order: records sorted by key, released at each FINISHED_ROUND up to the
@@ -712,6 +734,15 @@ impl<'a> RoundSorter<'a> {
         self.incoming.drain(..released)
     }
 
+    /// The oldest block a waiting sample comes from.
+    fn oldest_block(&self) -> Option<usize> {
+        let blocks = self.incoming.iter().filter_map(|(_, item)| match item {
+            Item::Sample { block, .. } => Some(*block as usize),
+            _ => None,
+        });
+        blocks.min()
+    }
+
     fn finish(&mut self) -> std::vec::Drain<'_, (SortKey, Item<'a>)> {
         self.incoming.sort_by_key(|(key, ..)| *key);
         self.incoming.drain(..)
@@ -728,7 +759,7 @@ fn merge(
 ) -> Result<(), Unsuitable> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
-    let mut chains = Chains::default();
+    let mut chains = ChainStore::default();
     let mut sorter = RoundSorter::default();
     let mut local = Vec::new();
     for p in parsed {
@@ -736,17 +767,20 @@ fn merge(
         waiting.insert(p.index, p);
         while let Some(p) = waiting.remove(&next) {
             next += 1;
-            local.clear();
-            let mut start = 0;
-            for &end in &p.chain_ends {
-                local.push(chains.intern(&p.chain_words[start..end as usize]));
-                start = end as usize;
-            }
+            chains.add_block(p.index, p.chains, &mut local);
+            let index = u32::try_from(p.index).map_err(|_| Unsuitable)?;
             for entry in p.entries {
                 match entry {
                     Entry::Item(key, mut item) => {
-                        if let Item::Sample { chain, .. } = &mut item {
-                            *chain = local[*chain as usize];
+                        if let Item::Sample {
+                            chain,
+                            block,
+                            local: in_block,
+                            ..
+                        } = &mut item
+                        {
+                            *chain = local[*in_block as usize];
+                            *block = index;
                         }
                         sorter.insert(key, item);
                     }
@@ -760,6 +794,7 @@ fn merge(
                                 (layout, &chains, published),
                             )?;
                         }
+                        chains.release_before(sorter.oldest_block().unwrap_or(p.index));
                     }
                 }
             }
@@ -785,7 +820,7 @@ fn handle(
     time: Option<u64>,
     reader: &mut Reader,
     profile: &mut Profile,
-    (layout, chains, published): (&Layout, &Chains, &Published),
+    (layout, chains, published): (&Layout, &ChainStore, &Published),
 ) -> Result<(), Unsuitable> {
     match item {
         Item::Sample {
@@ -793,9 +828,11 @@ fn handle(
             pid,
             tid,
             chain,
+            block,
+            local,
             weight,
         } => {
-            let words = chains.get(chain);
+            let words = chains.words(block, local);
             let head = words[0];
             let raw = super::stacks::RawChain {
                 id: chain,

@@ -60,6 +60,10 @@ pub struct PerfOptions {
     /// Sum samples with the same thread, stack and event as they are read
     /// ([`Profile::aggregate_samples`]).
     pub aggregate_samples: bool,
+    /// The block reader's block size in bytes (default 4 MiB). Tests make it small, so that
+    /// the small recordings they read span many blocks.
+    #[doc(hidden)]
+    pub block_size: Option<usize>,
 }
 
 /// The two ways through a perf.data file's records. Both give the same profile where both
@@ -486,7 +490,7 @@ fn read_fast<S: Source + Sync>(
     let progress = options.progress.as_ref();
     blocks::read_blocks(
         source,
-        region,
+        (region, options.block_size),
         perf_file,
         &mut reader,
         &mut profile,

@@ -149,16 +149,18 @@ fn common_suffix(a: &[RawFrame], b: &[RawFrame]) -> usize {
         .count()
 }
 
+/// One step of a 128-bit hash over words: multiply-xorshift, so that collisions between real
+/// chains are out of reach (the entries of one file number millions, the space 2^128) for the
+/// cost of a multiply a word.
+pub(super) fn mix128(h: u128, word: u64) -> u128 {
+    const K: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835;
+    let m = (h ^ u128::from(word)).wrapping_mul(K);
+    m ^ (m >> 64)
+}
+
 /// `out[k - 1]` = a hash of `pid` and the `k` outermost of `frames` (leaf first).
 fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<u128>) {
-    // Multiply-xorshift over 128 bits: collisions between real chains are out of reach (the
-    // entries of one file number millions, the space 2^128), and the cost is two multiplies a
-    // frame.
-    const K: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835;
-    let mix = |h: u128, word: u64| {
-        let m = (h ^ u128::from(word)).wrapping_mul(K);
-        m ^ (m >> 64)
-    };
+    let mix = mix128;
     out.clear();
     let mut h = mix(0, u64::from(pid as u32));
     for raw in frames.iter().rev() {
