@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
+use rayon::slice::ParallelSliceMut;
+use rustc_hash::FxHashMap;
+
 use profview_model::{Frame, FrameId, FrameKind, Profile, StackId, ThreadId, WeightKindId};
 
 /// One folded line per distinct stack: `(stack text, summed weight)`, sorted by stack text.
@@ -23,78 +26,104 @@ pub fn folded_lines(profile: &Profile, kind: WeightKindId) -> Vec<(String, f64)>
 /// The distinct stacks of a profile, sorted as their folded text sorts, without building that
 /// text: for deep stacks the lines would take far more memory than the profile.
 struct Folded {
-    labels: Vec<String>,
-    thread_names: Vec<String>,
+    /// The distinct names (frame labels and thread names) the entries' parts number. Frames
+    /// of one function at different addresses share a name, so two entries' shared outer
+    /// parts compare as numbers.
+    texts: Vec<String>,
     entries: Vec<Entry>,
 }
 
 struct Entry {
-    thread: Option<ThreadId>,
-    /// Root first.
-    frames: Vec<FrameId>,
+    /// The thread's name first when there is one, then the frames root first.
+    parts: Vec<u32>,
     weight: f64,
 }
 
 impl Folded {
     fn new(profile: &Profile, kind: WeightKindId) -> Self {
-        let labels: Vec<String> = (0..profile.frames().len())
-            .map(|i| annotated_label(profile, FrameId::from_index(i)))
+        let mut texts = Texts::default();
+        let frame_text: Vec<u32> = (0..profile.frames().len())
+            .map(|i| texts.number(annotated_label(profile, FrameId::from_index(i))))
             .collect();
-        let thread_names: Vec<String> = (0..profile.threads().len())
-            .map(|t| thread_label(profile, ThreadId::from_index(t)))
+        let thread_text: Vec<u32> = (0..profile.threads().len())
+            .map(|t| texts.number(thread_label(profile, ThreadId::from_index(t))))
             .collect();
-        let entry = |thread, stack: StackId, weight| {
-            let mut frames: Vec<FrameId> = profile.stack_frames(stack).collect();
-            frames.reverse();
-            Entry {
-                thread,
-                frames,
-                weight,
-            }
+        let parts_of = |thread: Option<ThreadId>, stack: StackId| {
+            let mut parts: Vec<u32> = thread.map(|t| thread_text[t.index()]).into_iter().collect();
+            let first_frame = parts.len();
+            parts.extend(profile.stack_frames(stack).map(|f| frame_text[f.index()]));
+            parts[first_frame..].reverse();
+            parts
         };
-        let mut entries: Vec<Entry> = if profile.meta.root_frame_is_thread {
-            let weights = profile.weights_per_stack(kind).into_iter().enumerate();
-            weights
-                .filter(|(_, w)| *w != 0.0)
-                .map(|(i, w)| entry(None, StackId::from_index(i), w))
-                .collect()
+        // Different stacks can read the same (threads of one name, addresses of one function):
+        // one entry per distinct text, before sorting, so that fewer are sorted.
+        let mut by_parts: FxHashMap<Vec<u32>, f64> = FxHashMap::default();
+        if profile.meta.root_frame_is_thread {
+            for (i, w) in profile.weights_per_stack(kind).into_iter().enumerate() {
+                *by_parts
+                    .entry(parts_of(None, StackId::from_index(i)))
+                    .or_default() += w;
+            }
         } else {
-            let mut per_thread: HashMap<(ThreadId, StackId), f64> = HashMap::new();
+            let mut per_thread: FxHashMap<(ThreadId, StackId), f64> = FxHashMap::default();
             for s in profile.samples().iter().filter(|s| s.kind == kind) {
-                *per_thread.entry((s.thread, s.stack)).or_insert(0.0) += s.weight;
+                *per_thread.entry((s.thread, s.stack)).or_default() += s.weight;
             }
-            per_thread
-                .into_iter()
-                .filter(|(_, w)| *w != 0.0)
-                .map(|((thread, stack), w)| entry(Some(thread), stack, w))
-                .collect()
-        };
-        let mut folded = Folded {
-            labels,
-            thread_names,
-            entries: Vec::new(),
-        };
-        entries.sort_by(|a, b| cmp_joined(folded.parts(a), folded.parts(b)));
-        // Different stacks can read the same (threads of one name, addresses of one function).
-        let mut merged: Vec<Entry> = Vec::with_capacity(entries.len());
-        for e in entries {
-            match merged.last_mut() {
-                Some(last) if cmp_joined(folded.parts(last), folded.parts(&e)).is_eq() => {
-                    last.weight += e.weight;
-                }
-                _ => merged.push(e),
+            for ((thread, stack), w) in per_thread {
+                *by_parts.entry(parts_of(Some(thread), stack)).or_default() += w;
             }
         }
-        folded.entries = merged;
-        folded
+        let mut entries: Vec<Entry> = by_parts
+            .into_iter()
+            .filter(|(_, w)| *w != 0.0)
+            .map(|(parts, weight)| Entry { parts, weight })
+            .collect();
+        let texts = texts.texts;
+        entries.par_sort_unstable_by(|a, b| cmp_entries(&texts, a, b));
+        Folded { texts, entries }
     }
 
-    /// The frame names of `e`, thread first when there is one.
+    /// The names of `e`'s parts.
     fn parts<'a>(&'a self, e: &'a Entry) -> impl Iterator<Item = &'a str> + 'a {
-        let thread = e.thread.map(|t| self.thread_names[t.index()].as_str());
-        thread
-            .into_iter()
-            .chain(e.frames.iter().map(|f| self.labels[f.index()].as_str()))
+        names(&self.texts, &e.parts)
+    }
+}
+
+/// Compare as the folded texts compare: the shared outer parts by number, the rest by name.
+fn cmp_entries(texts: &[String], a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    let same = a
+        .parts
+        .iter()
+        .zip(&b.parts)
+        .take_while(|(x, y)| x == y)
+        .count();
+    cmp_joined(
+        names(texts, &a.parts[same..]),
+        names(texts, &b.parts[same..]),
+    )
+}
+
+/// The names numbered `parts`.
+fn names<'a>(texts: &'a [String], parts: &'a [u32]) -> impl Iterator<Item = &'a str> + 'a {
+    parts.iter().map(|&i| texts[i as usize].as_str())
+}
+
+/// Distinct strings, numbered in the order first seen.
+#[derive(Default)]
+struct Texts {
+    texts: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+impl Texts {
+    fn number(&mut self, text: String) -> u32 {
+        if let Some(&n) = self.numbers.get(&text) {
+            return n;
+        }
+        let n = self.texts.len() as u32;
+        self.texts.push(text.clone());
+        self.numbers.insert(text, n);
+        n
     }
 }
 
