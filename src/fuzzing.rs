@@ -14,20 +14,39 @@ use std::sync::Arc;
 use profview_analyze::diff::{diff, DiffOptions, DiffSide};
 use profview_analyze::{Analysis, Explorer, Grouping, SortBy, TopFunctions};
 use profview_model::{Profile, WeightKindId};
-use profview_parse::perf::{read_perf_data, PerfOptions};
+use profview_parse::perf::{read_perf_data, PerfOptions, PerfReader};
 use profview_parse::{firefox, folded, Parsed, ReadOptions};
 use profview_symbolize::{resolve_module, ModuleJob, SymbolPaths};
 
-/// perf.data, file or pipe mode, as read from a file.
+/// perf.data, file or pipe mode, as read from a file: by the general reader, and by the block
+/// reader in blocks small enough that a fuzzed file spans several of them. Where the block
+/// reader takes the file, both must read the same stacks and weights.
 pub fn perf_data(bytes: &[u8]) {
     // No file is read: the input cannot choose which files the fuzzer opens.
-    let options = PerfOptions {
+    let options = |reader, block_size| PerfOptions {
         symbol_paths: Some(Arc::new(SymbolPaths::none())),
+        reader,
+        block_size,
         ..PerfOptions::default()
     };
-    if let Ok(profile) = read_perf_data("fuzz", bytes, &options) {
-        walk_stacks(&profile);
+    let general = read_perf_data("fuzz", bytes, &options(PerfReader::General, None));
+    if let Ok(profile) = &general {
+        walk_stacks(profile);
     }
+    let blocks = read_perf_data("fuzz", bytes, &options(PerfReader::Blocks, Some(256)));
+    if let (Ok(general), Ok(blocks)) = (&general, &blocks) {
+        assert_eq!(
+            folded_per_kind(general),
+            folded_per_kind(blocks),
+            "the block reader and the general reader read different profiles"
+        );
+    }
+}
+
+/// Every weight kind's folded lines.
+fn folded_per_kind(profile: &Profile) -> Vec<Vec<(String, f64)>> {
+    let lines = |kind| profview_parse::folded_lines(profile, kind);
+    kinds(profile).into_iter().map(lines).collect()
 }
 
 /// Walk every stack once. The analyses are fuzzed through [`any_input`]; the targets of one
