@@ -125,6 +125,27 @@ for name in fp dwarf fp-deep; do
   row "$name" "${labels[5]}" "${t[5]}" "${m[5]}" "2 cores are $(ratio "${t[5]}" "${t[0]}") faster"
 done
 
+# The report against perf report again, alternating the two for 3x RUNS rounds: on a shared VM
+# the machine's speed drifts within minutes, and hyperfine runs one command's runs together.
+alternating() { # file name, profview options...: median seconds of each, and the ratio
+  local data=$OUT/$1.perf.data; shift
+  for _ in $(seq $((RUNS * 3))); do
+    local t0 t1 t2
+    t0=$(date +%s%N); "$PV" report --no-inline "$@" "$data" >/dev/null 2>&1; t1=$(date +%s%N)
+    perf report -i "$data" --stdio --no-children >/dev/null 2>&1; t2=$(date +%s%N)
+    echo "$((t1 - t0)) $((t2 - t1))"
+  done | python3 -c '
+import statistics, sys
+pairs = [tuple(map(int, line.split())) for line in sys.stdin]
+pv = statistics.median(p[0] for p in pairs) / 1e9
+perf = statistics.median(p[1] for p in pairs) / 1e9
+print(f"{pv:.3f} {perf:.3f} {perf / pv:.1f}x")'
+}
+for name in fp dwarf; do
+  read -r pv perf r <<<"$(alternating "$name" --symbol-path "$FIX/rayon" --symbol-path "$OUT" --kallsyms "$KALLSYMS")"
+  row "$name" "profview report, alternating with perf" "$pv" "-" "$r vs perf report ($perf s), $((RUNS * 3)) rounds"
+done
+
 # Memory follows distinct stacks, not file size: the same program recorded twice as long.
 half=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp-half.perf.data")
 full=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp.perf.data")
