@@ -218,8 +218,6 @@ enum Item<'a> {
         attr: u32,
         pid: i32,
         tid: i32,
-        /// The chain's number in the file (set by the ordered pass).
-        chain: u32,
         /// The block the sample came from, and the chain's number in that block's chains.
         block: u32,
         local: u32,
@@ -295,6 +293,8 @@ struct BlockChains {
     words: Vec<u64>,
     ends: Vec<u32>,
     hashes: Vec<u128>,
+    /// Each chain's number in the file (given by the ordered pass).
+    numbers: Vec<u32>,
 }
 
 impl BlockChains {
@@ -557,8 +557,7 @@ fn parse_block<'a>(
                     attr: attr as u32,
                     pid,
                     tid,
-                    chain: 0,
-                    block: 0,
+                    block: u32::try_from(block.index).map_err(|_| Unsuitable)?,
                     local,
                     weight,
                 }
@@ -677,20 +676,21 @@ struct ChainStore {
 }
 
 impl ChainStore {
-    /// Keep block `index`'s chains; `local` gets each one's number in the file.
-    fn add_block(&mut self, index: usize, chains: BlockChains, local: &mut Vec<u32>) {
-        local.clear();
-        for &hash in &chains.hashes {
+    /// Keep block `index`'s chains, numbering each for the file.
+    fn add_block(&mut self, index: usize, mut chains: BlockChains) {
+        let numbers = chains.hashes.iter().map(|&hash| {
             let next = self.numbers.len() as u32;
-            local.push(*self.numbers.entry(hash).or_insert(next));
-        }
+            *self.numbers.entry(hash).or_insert(next)
+        });
+        chains.numbers = numbers.collect();
         self.blocks.push_back((index, chains));
     }
 
-    /// The key words of chain `local` of block `block`.
-    fn words(&self, block: u32, local: u32) -> &[u64] {
+    /// The number in the file and the key words of chain `local` of block `block`.
+    fn chain(&self, block: u32, local: u32) -> (u32, &[u64]) {
         let first = self.blocks.front().map_or(0, |(i, _)| *i);
-        self.blocks[block as usize - first].1.get(local)
+        let chains = &self.blocks[block as usize - first].1;
+        (chains.numbers[local as usize], chains.get(local))
     }
 
     /// Drop the chains of blocks before `oldest`.
@@ -761,29 +761,15 @@ fn merge(
     let mut next = 0;
     let mut chains = ChainStore::default();
     let mut sorter = RoundSorter::default();
-    let mut local = Vec::new();
     for p in parsed {
         let p = p?;
         waiting.insert(p.index, p);
         while let Some(p) = waiting.remove(&next) {
             next += 1;
-            chains.add_block(p.index, p.chains, &mut local);
-            let index = u32::try_from(p.index).map_err(|_| Unsuitable)?;
+            chains.add_block(p.index, p.chains);
             for entry in p.entries {
                 match entry {
-                    Entry::Item(key, mut item) => {
-                        if let Item::Sample {
-                            chain,
-                            block,
-                            local: in_block,
-                            ..
-                        } = &mut item
-                        {
-                            *chain = local[*in_block as usize];
-                            *block = index;
-                        }
-                        sorter.insert(key, item);
-                    }
+                    Entry::Item(key, item) => sorter.insert(key, item),
                     Entry::FinishedRound => {
                         for (key, item) in sorter.finish_round() {
                             handle(
@@ -827,12 +813,11 @@ fn handle(
             attr,
             pid,
             tid,
-            chain,
             block,
             local,
             weight,
         } => {
-            let words = chains.words(block, local);
+            let (chain, words) = chains.chain(block, local);
             let head = words[0];
             let raw = super::stacks::RawChain {
                 id: chain,

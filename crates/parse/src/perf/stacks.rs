@@ -160,12 +160,11 @@ pub(super) fn mix128(h: u128, word: u64) -> u128 {
 
 /// `out[k - 1]` = a hash of `pid` and the `k` outermost of `frames` (leaf first).
 fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<u128>) {
-    let mix = mix128;
     out.clear();
-    let mut h = mix(0, u64::from(pid as u32));
+    let mut h = mix128(0, u64::from(pid as u32));
     for raw in frames.iter().rev() {
         let flags = u64::from(raw.is_return) | u64::from(raw.kernel) << 1;
-        h = mix(mix(h, raw.address), flags);
+        h = mix128(mix128(h, raw.address), flags);
         out.push(h);
     }
 }
