@@ -9,7 +9,7 @@ use common::{assert_golden, parse_perf_report, profview, root, shared_fixtures, 
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// The function the diff pair changed (README of ../shared/fixtures: 40 → 20 units of work).
+/// The function the diff pair changed (README of testdata/fixtures: 40 → 20 units of work).
 const CHANGED: &str = "transform_records";
 
 fn diff_case() -> PathBuf {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The folded fixtures copied from `../shared/fixtures` (see testdata/README.md).
+/// The folded fixtures copied from the shared recordings (see testdata/README.md).
 pub const FOLDED_CASES: &[&str] = &[
     "hotspot",
     "distributed",
@@ -111,19 +111,94 @@ pub fn parse_perf_report(path: &Path) -> Vec<PerfRow> {
         .collect()
 }
 
-/// The shared recordings (`../shared/fixtures`, or `$PROFVIEW_FIXTURES`): perf.data files, the
-/// binaries they sampled, and what perf, inferno and samply said about them. They sit beside
-/// the repository on every development machine and in CI.
+/// The recordings kept in `testdata/fixtures` (a copy of the project's shared recordings, see
+/// its README): perf.data files, the binaries they sampled, and what perf, inferno and samply
+/// said about them. Large files are stored zstd-compressed as `NAME.zst`; this returns a folder
+/// under the test target directory where every file has its original name and content, made
+/// once per test process (tests need plain files: the symbolizer looks binaries up by name).
 pub fn shared_fixtures() -> PathBuf {
-    let dir = std::env::var_os("PROFVIEW_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/fixtures"));
-    assert!(
-        dir.join("kallsyms.txt.gz").is_file(),
-        "{}: the shared fixtures are missing; set PROFVIEW_FIXTURES to their folder",
-        dir.display()
-    );
-    dir
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let source = root().join("testdata/fixtures");
+        let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
+        materialize(&source, &dest).unwrap_or_else(|e| {
+            panic!(
+                "{} -> {}: cannot lay out the test recordings: {e}",
+                source.display(),
+                dest.display()
+            )
+        });
+        assert!(
+            dest.join("kallsyms.txt.gz").is_file(),
+            "{}: the recordings are incomplete",
+            dest.display()
+        );
+        dest
+    })
+    .clone()
+}
+
+/// Copy `source` to `dest`, decompressing `*.zst` files. Built in a folder of this process's
+/// own and renamed into place, so two test binaries never see a half-written copy.
+fn materialize(source: &Path, dest: &Path) -> std::io::Result<()> {
+    let stamp = fixture_stamp(source)?;
+    if std::fs::read_to_string(dest.join(".stamp")).is_ok_and(|s| s == stamp) {
+        return Ok(());
+    }
+    let tmp = dest.with_extension(format!("tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_tree(source, &tmp)?;
+    std::fs::write(tmp.join(".stamp"), &stamp)?;
+    let _ = std::fs::remove_dir_all(dest);
+    match std::fs::rename(&tmp, dest) {
+        Ok(()) => Ok(()),
+        // Another test process put an identical copy in place first.
+        Err(_) if dest.join(".stamp").is_file() => std::fs::remove_dir_all(&tmp),
+        Err(e) => Err(e),
+    }
+}
+
+/// Names and sizes of every stored file: a copy with the same stamp is up to date.
+fn fixture_stamp(dir: &Path) -> std::io::Result<String> {
+    let mut lines = Vec::new();
+    for entry in walk(dir)? {
+        let len = entry.metadata()?.len();
+        lines.push(format!("{} {len}", entry.display()));
+    }
+    lines.sort();
+    Ok(lines.join("\n"))
+}
+
+fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(walk(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+fn copy_tree(source: &Path, dest: &Path) -> std::io::Result<()> {
+    for file in walk(source)? {
+        let relative = file.strip_prefix(source).expect("walked below source");
+        let mut target = dest.join(relative);
+        std::fs::create_dir_all(target.parent().expect("a file has a parent"))?;
+        if file.extension().is_some_and(|e| e == "zst") {
+            target.set_extension("");
+            let input = std::io::BufReader::new(std::fs::File::open(&file)?);
+            let mut decoder = ruzstd::decoding::StreamingDecoder::new(input)
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", file.display())))?;
+            let mut output = std::fs::File::create(&target)?;
+            std::io::copy(&mut decoder, &mut output)?;
+        } else {
+            std::fs::copy(&file, &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Every perf.data recording in the shared fixtures: (case folder, recording name).
