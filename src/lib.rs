@@ -173,6 +173,10 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
         profview_symbolize::symbolize(&mut profile, &sym);
         name_from_sidecar(path, &mut profile)?;
     }
+    if options.no_inline {
+        // Formats that name inlined frames themselves (Firefox `inlineDepth`, folded `_[i]`).
+        profile.drop_inlined_frames();
+    }
     Ok(profile)
 }
 

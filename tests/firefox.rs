@@ -188,17 +188,7 @@ fn check_structure(doc: &Value) {
 }
 
 fn shares(report: &Value) -> std::collections::HashMap<String, f64> {
-    report["functions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["name"].as_str().unwrap().to_owned(),
-                f["self_percent"].as_f64().unwrap(),
-            )
-        })
-        .collect()
+    common::self_percents(report)
 }
 
 #[test]

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use profview::analyze::{
-    Analysis, Diagnostic, Explorer, Finding, FunctionGroups, FunctionStats, SortBy, StackWeights,
-    TopFunctions,
+    Analysis, Diagnostic, Explorer, Finding, FunctionGroups, FunctionStats, Grouping, SortBy,
+    StackWeights, TopFunctions,
 };
 use profview::model::{Profile, Warning, WeightKindId};
 use serde::Serialize;
@@ -21,12 +21,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         SortBy::SelfWeight
     };
     let weights = StackWeights::new(&profile, kind);
-    let groups = FunctionGroups::new(&profile);
+    let groups = FunctionGroups::with_options(&profile, Grouping::Function, args.view.inlined());
     // Filters and transforms need the call tree; without them the table comes straight from
     // the stack weights (what `perf report` compares against, and cheaper).
     let top = if args.view.is_set() {
         let transforms = args.view.transforms(&profile)?;
-        Explorer::new(&profile, args.view.grouping())
+        Explorer::with_options(&profile, args.view.grouping(), args.view.inlined())
             .view(&[kind], &transforms)
             .functions(&profile, sort)
     } else {

@@ -16,7 +16,8 @@ use super::{load, output};
 pub fn run_tree(args: &TreeArgs) -> anyhow::Result<()> {
     let (profile, kind) = load(&args.input, args.view.time.is_some())?;
     let transforms = args.view.transforms(&profile)?;
-    let view = Explorer::new(&profile, args.view.grouping()).view(&[kind], &transforms);
+    let view = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined())
+        .view(&[kind], &transforms);
     let header = Header::new(&profile, kind, &transforms, view.tree());
     if args.inverted {
         write_tree(args, header, &view, &mut view.bottom_up())
@@ -70,7 +71,8 @@ fn write_tree(
 pub fn run_callers(args: &CallersArgs) -> anyhow::Result<()> {
     let (profile, kind) = load(&args.input, args.view.time.is_some())?;
     let transforms = args.view.transforms(&profile)?;
-    let view = Explorer::new(&profile, args.view.grouping()).view(&[kind], &transforms);
+    let view = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined())
+        .view(&[kind], &transforms);
     let Some(found) = view.caller_callee(&args.function) else {
         bail!(
             "{}: no samples in a function named {:?} (names as `profview report` prints them)",

@@ -4,7 +4,7 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use profview::analyze::view::time_bounds;
-use profview::analyze::{Grouping, Transform};
+use profview::analyze::{Grouping, InlinedCode, Transform};
 use profview::model::{ProcessId, Profile, ThreadId};
 
 /// Filters and transforms of the call tree. They apply in this order: thread, process and
@@ -42,6 +42,11 @@ pub struct ViewArgs {
     /// Group by function and source line (file:line), not by function only.
     #[arg(long)]
     pub lines: bool,
+    /// Give every inlined function its own row in function tables and findings (the flat
+    /// table). By default the time of inlined code counts in the function it was inlined
+    /// into, as in perf report's Symbol column; call trees show inlined frames either way.
+    #[arg(long)]
+    pub inlined_rows: bool,
 }
 
 impl ViewArgs {
@@ -68,6 +73,15 @@ impl ViewArgs {
             Grouping::FunctionAndLine
         } else {
             Grouping::Function
+        }
+    }
+
+    /// Where the time of inlined code goes.
+    pub fn inlined(&self) -> InlinedCode {
+        if self.inlined_rows {
+            InlinedCode::OwnRows
+        } else {
+            InlinedCode::InCaller
         }
     }
 

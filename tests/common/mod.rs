@@ -118,24 +118,31 @@ pub fn parse_perf_report(path: &Path) -> Vec<PerfRow> {
 /// once per test process (tests need plain files: the symbolizer looks binaries up by name).
 pub fn shared_fixtures() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let source = root().join("testdata/fixtures");
-        let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
-        materialize(&source, &dest).unwrap_or_else(|e| {
-            panic!(
-                "{} -> {}: cannot lay out the test recordings: {e}",
-                source.display(),
-                dest.display()
-            )
-        });
-        assert!(
-            dest.join("kallsyms.txt.gz").is_file(),
-            "{}: the recordings are incomplete",
+    let dir = DIR.get_or_init(|| laid_out("fixtures")).clone();
+    assert!(
+        dir.join("kallsyms.txt.gz").is_file(),
+        "{}: the recordings are incomplete",
+        dir.display()
+    );
+    dir
+}
+
+/// `testdata/<name>` with its `*.zst` files decompressed, in a folder under the test target
+/// directory (see [`shared_fixtures`]).
+pub fn laid_out(name: &str) -> PathBuf {
+    // Test threads of one process share the folder a copy is built in.
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let source = root().join("testdata").join(name);
+    let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    materialize(&source, &dest).unwrap_or_else(|e| {
+        panic!(
+            "{} -> {}: cannot lay out the test recordings: {e}",
+            source.display(),
             dest.display()
-        );
-        dest
-    })
-    .clone()
+        )
+    });
+    dest
 }
 
 /// Copy `source` to `dest`, decompressing `*.zst` files. Built in a folder of this process's
@@ -226,8 +233,19 @@ pub fn perf_recordings() -> Vec<(PathBuf, String)> {
 
 /// `profview <command> <case>/<rec>.perf.data --symbol-path <case> --kallsyms ...` + `extra`.
 pub fn profview_on_recording(command: &str, case: &Path, rec: &str, extra: &[&str]) -> String {
-    let data = case.join(format!("{rec}.perf.data"));
     let kallsyms = shared_fixtures().join("kallsyms.txt.gz");
+    profview_with_kallsyms(command, case, rec, &kallsyms, extra)
+}
+
+/// As [`profview_on_recording`], with the kernel symbols of another boot.
+pub fn profview_with_kallsyms(
+    command: &str,
+    case: &Path,
+    rec: &str,
+    kallsyms: &Path,
+    extra: &[&str],
+) -> String {
+    let data = case.join(format!("{rec}.perf.data"));
     let mut args = vec![
         command.to_owned(),
         data.display().to_string(),
@@ -266,4 +284,19 @@ pub fn differing_share(
         .map(|k| (actual.get(k).unwrap_or(&0.0) - expected.get(k).unwrap_or(&0.0)).abs())
         .sum();
     diff / 2.0 / total
+}
+
+/// Self percent per function name of a `report --format json` output.
+pub fn self_percents(report: &serde_json::Value) -> std::collections::HashMap<String, f64> {
+    report["functions"]
+        .as_array()
+        .expect("a functions array")
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_owned(),
+                f["self_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect()
 }

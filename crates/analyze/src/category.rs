@@ -175,9 +175,12 @@ fn category_of_name(name: &str, plain: &str) -> Option<Category> {
         if let Some(c) = CRATES.iter().find(|(k, _)| *k == krate).map(|(_, c)| *c) {
             return Some(c);
         }
+        // The function's own path decides, not its generic arguments:
+        // `lock<HashMap<u64, u64, alloc::alloc::Global>>` is a lock, not allocation.
+        let path = without_generic_args(name);
         if let Some(c) = RUST_PATHS
             .iter()
-            .find(|(p, _)| name.contains(p))
+            .find(|(p, _)| path.contains(p))
             .map(|(_, c)| *c)
         {
             return Some(c);
@@ -199,6 +202,32 @@ fn category_of_name(name: &str, plain: &str) -> Option<Category> {
         return Some(Category::Formatting);
     }
     None
+}
+
+/// `name` without the generic arguments that follow a name (`lock<T>` -> `lock`), keeping
+/// qualified types (`<alloc::raw_vec::RawVec<u8>>::grow` -> `<alloc::raw_vec::RawVec>::grow`).
+fn without_generic_args(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.contains('<') {
+        return name.into();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut skipping = 0usize;
+    let mut previous = ' ';
+    for c in name.chars() {
+        if skipping > 0 {
+            match c {
+                '<' => skipping += 1,
+                '>' => skipping -= 1,
+                _ => {}
+            }
+        } else if c == '<' && (previous.is_alphanumeric() || previous == '_') {
+            skipping = 1;
+        } else {
+            out.push(c);
+        }
+        previous = c;
+    }
+    out.into()
 }
 
 fn category_of_module(module: &str) -> Option<Category> {
@@ -271,6 +300,9 @@ const CRATES: &[(&str, Category)] = &[
 /// Paths inside std / core / alloc (or C++ std) that are a category.
 const RUST_PATHS: &[(&str, Category)] = &[
     ("::sync::mutex::", Category::Lock),
+    // std 1.84+ keeps Mutex, RwLock and Condvar under `sync::poison` / `sync::nonpoison`.
+    ("::sync::poison::", Category::Lock),
+    ("::sync::nonpoison::", Category::Lock),
     ("::sync::rwlock::", Category::Lock),
     ("::sync::condvar::", Category::Lock),
     ("::sync::once::", Category::Lock),
@@ -473,6 +505,15 @@ mod tests {
         assert_eq!(
             class("core::fmt::write"),
             FrameClass::In(Category::Formatting)
+        );
+        // Generic arguments name other crates' types; the function's own path decides.
+        assert_eq!(
+            class("std::sync::poison::mutex::lock<std::collections::hash::map::HashMap<u64, u64, alloc::alloc::Global>>"),
+            FrameClass::In(Category::Lock)
+        );
+        assert_eq!(
+            class("<alloc::raw_vec::RawVec<u8, alloc::alloc::Global>>::grow_one"),
+            FrameClass::In(Category::Allocation)
         );
         assert_eq!(
             class("core::slice::sort::unstable::quicksort"),

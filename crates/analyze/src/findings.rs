@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use profview_model::{Frame, FrameId, Profile, WeightKindId, WeightUnit, OFF_CPU_EVENT};
+use profview_model::{Frame, FrameId, Profile, StackId, WeightKindId, WeightUnit, OFF_CPU_EVENT};
 use serde::Serialize;
 
 use crate::category::{classify, is_kernel_entry, is_spawn, Category, FrameClass};
@@ -23,6 +23,9 @@ pub const MAX_IDLE_SHARE: f64 = 0.90;
 pub const HOTSPOT_MIN_SHARE: f64 = 0.30;
 /// ...provided it leads the runner-up by this factor (otherwise there are two hot spots).
 pub const HOTSPOT_MIN_LEAD: f64 = 1.3;
+/// ...and at least this part of its self time is its own code, not allocator, lock or runtime
+/// code inlined into it (that is the category findings' evidence).
+pub const HOTSPOT_MIN_OWN_SHARE: f64 = 0.5;
 /// Distributed cost: no function above this self share...
 pub const DISTRIBUTED_MAX_TOP_SHARE: f64 = 0.30;
 /// ...at least this many functions needed to cover half of the time...
@@ -135,6 +138,9 @@ pub struct Breakdown {
     pub spawn: f64,
     /// Self weight per function group (idle included).
     pub self_weight: Vec<f64>,
+    /// The part of each group's self weight spent in user code: not in the inlined
+    /// allocator, lock, runtime, ... code that the group holds.
+    pub own_weight: Vec<f64>,
     /// How each function group was classified where it was met (kernel-aware).
     pub class: Vec<Option<FrameClass>>,
 }
@@ -145,6 +151,7 @@ impl Breakdown {
         let classes = FrameClasses::new(profile, groups);
         let mut b = Breakdown {
             self_weight: vec![0.0; groups.len()],
+            own_weight: vec![0.0; groups.len()],
             class: vec![None; groups.len()],
             ..Breakdown::default()
         };
@@ -158,7 +165,17 @@ impl Breakdown {
                 frames.truncate(frames.len() - skip_root);
             }
             let walk = b.attribute(&classes, groups, &frames);
-            b.self_weight[groups.of(frames[0]) as usize] += w;
+            // Self time belongs to the function that holds the instruction, inlined code
+            // included (perf report's Symbol column).
+            let holder = frames
+                .iter()
+                .map(|&f| groups.of(f))
+                .find(|&g| !groups.is_inlined(g))
+                .unwrap_or(groups.of(frames[0]));
+            b.self_weight[holder as usize] += w;
+            if walk.category == Category::User {
+                b.own_weight[holder as usize] += w;
+            }
             if walk.category == Category::Idle {
                 b.idle += w;
                 continue;
@@ -501,11 +518,17 @@ impl Context<'_> {
 
     fn hotspot(&self) -> Option<Finding> {
         // Hot allocator, lock, runtime or kernel functions are the category findings' evidence;
-        // a hotspot is code the program's authors can change directly.
+        // a hotspot is code the program's authors can change directly. So is a user function
+        // whose time is mostly such code inlined into it (std's Mutex::lock, Vec growth).
+        let b = self.breakdown;
         let top: Vec<_> = self
             .busy_top()
             .into_iter()
             .filter(|(_, class, _)| !matches!(class, FrameClass::In(_)))
+            .filter(|(g, _, _)| {
+                let g = *g as usize;
+                b.own_weight[g] >= HOTSPOT_MIN_OWN_SHARE * b.self_weight[g]
+            })
             .collect();
         let (hottest, _, s1) = *top.first()?;
         let first = self.name(hottest);
@@ -525,6 +548,8 @@ impl Context<'_> {
         }
         let lines = self.hottest_lines(hottest);
         evidence.extend(lines.iter().take(3).cloned());
+        let inlined = self.hottest_inlined(hottest);
+        evidence.extend(inlined.iter().take(3).cloned());
         evidence.extend(self.callers_of(hottest).into_iter().take(3));
         let mut advice = vec![format!(
             "Optimize {}: it alone is {} of the time, so halving it saves {}.",
@@ -547,9 +572,10 @@ impl Context<'_> {
             kind: FindingKind::SingleHotspot,
             score: s1.min(1.0),
             summary: format!(
-                "{} takes {} of the time by itself; the next function takes {}",
+                "{} takes {} of the time by itself{}; the next function takes {}",
                 first,
                 pct(s1),
+                inlined_note(s1, &inlined, &lines),
                 pct(s2)
             ),
             functions: vec![first],
@@ -734,11 +760,17 @@ impl Context<'_> {
             .collect()
     }
 
-    /// The leaf file:line positions of function `g`, heaviest first.
+    /// The stack of the function that holds the sampled instruction of `stack`.
+    fn holder_stack(&self, stack: StackId) -> StackId {
+        self.groups.self_stack(self.profile, stack)
+    }
+
+    /// The file:line positions in function `g` where its self time is spent (for inlined
+    /// code, the line of `g` it was inlined at), heaviest first.
     fn hottest_lines(&self, g: GroupIndex) -> Vec<Evidence> {
         let mut lines: HashMap<(String, u32), f64> = HashMap::new();
         for (stack, w) in self.weights.nonzero() {
-            let leaf = self.profile.stack(stack).frame;
+            let leaf = self.profile.stack(self.holder_stack(stack)).frame;
             if self.groups.of(leaf) != g {
                 continue;
             }
@@ -761,16 +793,68 @@ impl Context<'_> {
             .collect()
     }
 
+    /// The inlined functions in which `g`'s self time is spent (the innermost inlined frame
+    /// of each sample, with its own source line), heaviest first.
+    fn hottest_inlined(&self, g: GroupIndex) -> Vec<Evidence> {
+        let mut inlined: HashMap<GroupIndex, (f64, HashMap<String, f64>)> = HashMap::new();
+        for (stack, w) in self.weights.nonzero() {
+            let holder = self.holder_stack(stack);
+            if holder == stack || self.groups.of(self.profile.stack(holder).frame) != g {
+                continue;
+            }
+            let leaf = self.profile.stack(stack).frame;
+            let entry = inlined.entry(self.groups.of(leaf)).or_default();
+            entry.0 += w;
+            if let Some(at) = self.file_line(leaf) {
+                *entry.1.entry(at).or_default() += w;
+            }
+        }
+        let mut inlined: Vec<_> = inlined.into_iter().collect();
+        inlined.sort_by(|a, b| {
+            b.1 .0
+                .total_cmp(&a.1 .0)
+                .then_with(|| self.groups.name(a.0).cmp(self.groups.name(b.0)))
+        });
+        inlined
+            .into_iter()
+            .map(|(callee, (w, lines))| {
+                let line = lines
+                    .into_iter()
+                    .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                    .map(|(at, _)| format!(" at {at}"))
+                    .unwrap_or_default();
+                Evidence {
+                    what: format!("inlined {}{line}", self.groups.name(callee)),
+                    share: self.breakdown.fraction(w),
+                }
+            })
+            .collect()
+    }
+
+    /// `file:line` of a resolved frame, the file without its folders.
+    fn file_line(&self, frame: FrameId) -> Option<String> {
+        let Frame::Resolved(f) = self.profile.frame(frame) else {
+            return None;
+        };
+        let (file, line) = f.file.zip(f.line)?;
+        let file = self.profile.string(file);
+        Some(format!(
+            "{}:{line}",
+            file.rsplit('/').next().unwrap_or(file)
+        ))
+    }
+
     /// The direct callers of function `g` by weight of its self time.
     fn callers_of(&self, g: GroupIndex) -> Vec<Evidence> {
         let mut callers: HashMap<GroupIndex, f64> = HashMap::new();
         for (stack, w) in self.weights.nonzero() {
-            if self.groups.of(self.profile.stack(stack).frame) != g {
+            let holder = self.holder_stack(stack);
+            if self.groups.of(self.profile.stack(holder).frame) != g {
                 continue;
             }
             let caller = self
                 .profile
-                .stack_frames(stack)
+                .stack_frames(holder)
                 .map(|f| self.groups.of(f))
                 .find(|caller| *caller != g);
             if let Some(caller) = caller {
@@ -798,12 +882,13 @@ impl Context<'_> {
         let mut under: HashMap<GroupIndex, (f64, f64)> = HashMap::new();
         let mut leaf_weight = 0.0;
         for (stack, w) in self.weights.nonzero() {
-            if !leaves.contains(&self.groups.of(self.profile.stack(stack).frame)) {
+            let holder = self.holder_stack(stack);
+            if !leaves.contains(&self.groups.of(self.profile.stack(holder).frame)) {
                 continue;
             }
             leaf_weight += w;
             let mut seen = Vec::new();
-            for (depth, f) in self.profile.stack_frames(stack).enumerate().skip(1) {
+            for (depth, f) in self.profile.stack_frames(holder).enumerate().skip(1) {
                 let g = self.groups.of(f);
                 if !seen.contains(&g) {
                     seen.push(g);
@@ -846,6 +931,32 @@ impl Context<'_> {
         }
         totals
     }
+}
+
+/// ", most of it in inlined code: `a`, `b` (at file:line)" when inlined code holds more than
+/// half of a hot function's self share `total`, so a reader knows where inside to look.
+fn inlined_note(total: f64, inlined: &[Evidence], lines: &[Evidence]) -> String {
+    let share: f64 = inlined.iter().map(|e| e.share).sum();
+    if inlined.is_empty() || share <= 0.5 * total {
+        return String::new();
+    }
+    let names: Vec<&str> = inlined
+        .iter()
+        .take(2)
+        .map(|e| {
+            let what = e.what.strip_prefix("inlined ").unwrap_or(&e.what);
+            what.split(" at ").next().unwrap_or(what)
+        })
+        .collect();
+    let at = lines
+        .first()
+        .map(|l| format!(" at {}", l.what))
+        .unwrap_or_default();
+    format!(
+        ", {} of it in inlined {}{at}",
+        if share >= 0.9 * total { "most" } else { "much" },
+        names.join(" / ")
+    )
 }
 
 struct CategoryRule {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use profview_model::{Frame, FrameId, ModuleId, Profile, StringId, WeightKindId};
+use profview_model::{Frame, FrameId, ModuleId, Profile, StackId, StringId, WeightKindId};
 use serde::Serialize;
 
 use crate::StackWeights;
@@ -22,11 +22,29 @@ pub enum Grouping {
     FunctionAndLine,
 }
 
+/// Where the time of inlined code goes in function rankings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InlinedCode {
+    /// To the function that physically holds it, the one the compiler inlined it into: what
+    /// `perf report --no-children` shows in its Symbol column. Inlined frames stay in call
+    /// trees as their own nodes, marked as inlined, but have no rows of their own in function
+    /// tables.
+    #[default]
+    InCaller,
+    /// To the inlined function itself: every inlined function is its own row (the flat
+    /// table, where `core::hint::black_box` can outrank the function that calls it).
+    OwnRows,
+}
+
 /// Maps every frame to the function it belongs to, by display name and module.
 ///
 /// Resolved frames group by function name and module; unresolved frames by `module+0xaddr`, so
 /// each unknown address is its own row, as in `perf report`. With
-/// [`Grouping::FunctionAndLine`] the source line is part of the key.
+/// [`Grouping::FunctionAndLine`] the source line is part of the key. With
+/// [`InlinedCode::InCaller`] (the default) inlined frames form groups of their own, apart from
+/// out-of-line copies of the same function, so that rankings can give their time to the
+/// function they were inlined into.
 #[derive(Debug, Clone)]
 pub struct FunctionGroups {
     of_frame: Vec<GroupIndex>,
@@ -34,6 +52,10 @@ pub struct FunctionGroups {
     modules: Vec<Option<ModuleId>>,
     /// `file:line` of the group, for line grouping.
     locations: Vec<Option<String>>,
+    /// Per group: inlined frames whose time belongs to their caller (never with
+    /// [`InlinedCode::OwnRows`]).
+    inlined: Vec<bool>,
+    any_inlined: bool,
     /// Groups from this index on were added by [`Self::synthetic`].
     first_synthetic: usize,
 }
@@ -44,17 +66,25 @@ impl FunctionGroups {
         Self::with_grouping(profile, Grouping::Function)
     }
 
-    /// Group the frames of `profile` as `grouping` says.
+    /// Group the frames of `profile` as `grouping` says, inlined code counted in its caller.
     pub fn with_grouping(profile: &Profile, grouping: Grouping) -> Self {
-        type Key = (String, Option<ModuleId>, Option<(StringId, u32)>);
+        Self::with_options(profile, grouping, InlinedCode::default())
+    }
+
+    /// Group the frames of `profile` as `grouping` says, inlined code as `inlined` says.
+    pub fn with_options(profile: &Profile, grouping: Grouping, inlined: InlinedCode) -> Self {
+        type Key = (String, Option<ModuleId>, Option<(StringId, u32)>, bool);
         let mut index: HashMap<Key, GroupIndex> = HashMap::new();
         let mut groups = Self {
             of_frame: Vec::with_capacity(profile.frames().len()),
             names: Vec::new(),
             modules: Vec::new(),
             locations: Vec::new(),
+            inlined: Vec::new(),
+            any_inlined: false,
             first_synthetic: 0,
         };
+        let apart = inlined == InlinedCode::InCaller;
         for i in 0..profile.frames().len() {
             let frame = FrameId::from_index(i);
             let line = match (grouping, profile.frame(frame)) {
@@ -65,16 +95,20 @@ impl FunctionGroups {
                 profile.frame_label(frame),
                 profile.frame_module(frame),
                 line,
+                apart && profile.frame(frame).is_inlined(),
             );
-            let g = *index.entry(key).or_insert_with_key(|(name, module, line)| {
-                let location = line.map(|(file, line)| {
-                    let file = profile.string(file);
-                    format!("{}:{line}", file.rsplit('/').next().unwrap_or(file))
+            let g = *index
+                .entry(key)
+                .or_insert_with_key(|(name, module, line, inlined)| {
+                    let location = line.map(|(file, line)| {
+                        let file = profile.string(file);
+                        format!("{}:{line}", file.rsplit('/').next().unwrap_or(file))
+                    });
+                    groups.push(name.clone(), *module, location, *inlined)
                 });
-                groups.push(name.clone(), *module, location)
-            });
             groups.of_frame.push(g);
         }
+        groups.any_inlined = groups.inlined.contains(&true);
         groups.first_synthetic = groups.names.len();
         groups
     }
@@ -84,11 +118,35 @@ impl FunctionGroups {
         name: String,
         module: Option<ModuleId>,
         location: Option<String>,
+        inlined: bool,
     ) -> GroupIndex {
         self.names.push(name);
         self.modules.push(module);
         self.locations.push(location);
+        self.inlined.push(inlined);
         (self.names.len() - 1) as GroupIndex
+    }
+
+    /// True when group `g` is inlined code whose time belongs to the function it was inlined
+    /// into (never with [`InlinedCode::OwnRows`]).
+    pub fn is_inlined(&self, g: GroupIndex) -> bool {
+        self.inlined[g as usize]
+    }
+
+    /// True when some group is inlined code counted in its caller.
+    pub fn has_inlined(&self) -> bool {
+        self.any_inlined
+    }
+
+    /// The stack whose leaf gets the self time of a sample on `stack`: the function that
+    /// physically holds the sampled instruction ([`Profile::physical_stack`]), or `stack`
+    /// itself when inlined functions have their own rows.
+    pub fn self_stack(&self, profile: &Profile, stack: StackId) -> StackId {
+        if self.has_inlined() {
+            profile.physical_stack(stack)
+        } else {
+            stack
+        }
     }
 
     /// Add a group no frame maps to (a module or crate collapsed into one node), or find the
@@ -97,7 +155,7 @@ impl FunctionGroups {
         let first = self.first_synthetic;
         match self.names[first..].iter().position(|n| n == name) {
             Some(i) => (first + i) as GroupIndex,
-            None => self.push(name.to_owned(), None, None),
+            None => self.push(name.to_owned(), None, None, false),
         }
     }
 
@@ -127,11 +185,13 @@ impl FunctionGroups {
     }
 
     /// What to show for group `g`: the name, and the line when there is one
-    /// (`parse (lexer.rs:42)`).
+    /// (`parse (lexer.rs:42)`); inlined code says so (`black_box (inlined)`).
     pub fn label(&self, g: GroupIndex) -> String {
-        match self.location(g) {
-            Some(at) => format!("{} ({at})", self.name(g)),
-            None => self.name(g).to_owned(),
+        match (self.location(g), self.is_inlined(g)) {
+            (Some(at), false) => format!("{} ({at})", self.name(g)),
+            (Some(at), true) => format!("{} (inlined, {at})", self.name(g)),
+            (None, false) => self.name(g).to_owned(),
+            (None, true) => format!("{} (inlined)", self.name(g)),
         }
     }
 
@@ -205,11 +265,14 @@ impl TopFunctions {
         // `seen[g] == stamp` marks g as counted for the current stack, so recursion counts once.
         let mut seen = vec![usize::MAX; groups.len()];
         for (stamp, (stack, w)) in weights.nonzero().enumerate() {
-            let leaf = profile.stack(stack).frame;
-            self_w[groups.of(leaf) as usize] += w;
+            let holder = groups.of(profile.stack(groups.self_stack(profile, stack)).frame);
+            self_w[holder as usize] += w;
             for frame in profile.stack_frames(stack) {
-                let g = groups.of(frame) as usize;
-                if seen[g] != stamp {
+                let g = groups.of(frame);
+                // Inlined code has no row: its time is its caller's (unless nothing holds it).
+                let counted = !groups.is_inlined(g) || g == holder;
+                let g = g as usize;
+                if seen[g] != stamp && counted {
                     seen[g] = stamp;
                     total_w[g] += w;
                 }

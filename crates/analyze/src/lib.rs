@@ -17,7 +17,9 @@ pub mod view;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind};
 pub use findings::{Analysis, Breakdown, CategoryShare, Evidence, Finding, FindingKind};
-pub use functions::{FunctionGroups, FunctionStats, GroupIndex, Grouping, SortBy, TopFunctions};
+pub use functions::{
+    FunctionGroups, FunctionStats, GroupIndex, Grouping, InlinedCode, SortBy, TopFunctions,
+};
 pub use stack_weights::StackWeights;
 pub use view::{
     BottomUp, CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, View, WeightedTree,
@@ -30,8 +32,8 @@ pub mod thresholds {
     };
     pub use crate::findings::{
         ALLOCATION_MIN_SHARE, DISTRIBUTED_MAX_TOP_SHARE, DISTRIBUTED_MIN_FUNCTIONS,
-        DISTRIBUTED_MIN_USER_SHARE, FORMATTING_MIN_SHARE, HOTSPOT_MIN_LEAD, HOTSPOT_MIN_SHARE,
-        KERNEL_MIN_SHARE, LOCK_MIN_SHARE, MAX_IDLE_SHARE, MEMORY_COPY_MIN_SHARE, MIN_SAMPLES,
-        RUNTIME_MIN_SHARE, SERIALIZATION_MIN_SHARE, SPAWN_MIN_SHARE,
+        DISTRIBUTED_MIN_USER_SHARE, FORMATTING_MIN_SHARE, HOTSPOT_MIN_LEAD, HOTSPOT_MIN_OWN_SHARE,
+        HOTSPOT_MIN_SHARE, KERNEL_MIN_SHARE, LOCK_MIN_SHARE, MAX_IDLE_SHARE, MEMORY_COPY_MIN_SHARE,
+        MIN_SAMPLES, RUNTIME_MIN_SHARE, SERIALIZATION_MIN_SHARE, SPAWN_MIN_SHARE,
     };
 }

@@ -461,6 +461,37 @@ impl Profile {
         })
     }
 
+    /// The stack whose leaf is the function that physically holds `id`'s sampled instruction:
+    /// `id` itself, or its nearest caller that is not an inlined frame. This is where perf
+    /// report's Symbol column puts a sample; the inlined frames below it are code the
+    /// compiler copied into that function. A stack made only of inlined frames (folded input
+    /// marks inlining without saying where) is its own answer.
+    pub fn physical_stack(&self, id: StackId) -> StackId {
+        let mut at = id;
+        loop {
+            let node = self.stack(at);
+            match node.parent {
+                Some(parent) if self.frame(node.frame).is_inlined() => at = parent,
+                _ if self.frame(node.frame).is_inlined() => return id,
+                _ => return at,
+            }
+        }
+    }
+
+    /// Drop every inlined frame from every stack: what a profile read without inline
+    /// expansion would hold. Samples move to the stack of the function that holds them.
+    pub fn drop_inlined_frames(&mut self) {
+        let replacement: Vec<Option<Vec<FrameId>>> = self
+            .frames
+            .values()
+            .iter()
+            .map(|f| f.is_inlined().then(Vec::new))
+            .collect();
+        if replacement.iter().any(Option::is_some) {
+            self.expand_frames(&replacement);
+        }
+    }
+
     /// Replace frames by sequences of frames and rebuild the stack tree.
     ///
     /// `replacement[frame.index()]` is `None` to keep a frame (as are frames past the end of

@@ -3,6 +3,8 @@
 
 use object::{Object, ObjectSegment, ObjectSymbol, ObjectSymbolTable, SymbolKind};
 
+use crate::demangle::demangle;
+
 /// One function symbol.
 #[derive(Debug, Clone)]
 struct Symbol {
@@ -132,7 +134,8 @@ fn dedup_aliases(sorted: Vec<Symbol>) -> Vec<Symbol> {
 }
 
 /// perf (util/symbol.c): prefer a non-empty symbol, then non-weak, then global, then fewer
-/// leading underscores, then the longer name; on a full tie keep the first.
+/// leading underscores, then the longer name (demangled, as perf keeps them); on a full tie
+/// keep the first.
 fn prefer_second(a: &Symbol, b: &Symbol) -> bool {
     let (a_len, b_len) = (a.end - a.start, b.end - b.start);
     if (a_len == 0) != (b_len == 0) {
@@ -144,11 +147,14 @@ fn prefer_second(a: &Symbol, b: &Symbol) -> bool {
     if a.global != b.global {
         return b.global;
     }
-    let underscores = |s: &Symbol| s.name.bytes().take_while(|&c| c == b'_').count();
-    if underscores(a) != underscores(b) {
-        return underscores(b) < underscores(a);
+    // perf compares the names it demangled when it loaded them (`<usize>::_fmt` beats
+    // `<u64>::_fmt`, whose mangled names are equally long).
+    let (a_name, b_name) = (demangle(&a.name), demangle(&b.name));
+    let underscores = |s: &str| s.bytes().take_while(|&c| c == b'_').count();
+    if underscores(&a_name) != underscores(&b_name) {
+        return underscores(&b_name) < underscores(&a_name);
     }
-    b.name.len() > a.name.len()
+    b_name.len() > a_name.len()
 }
 
 /// Zero-sized symbols reach to the next symbol, as perf's `symbols__fixup_end` does.

@@ -192,13 +192,19 @@ impl Sums {
         let mut seen = vec![usize::MAX; self.keys.len()];
         for (stamp, (stack, w)) in weights.nonzero().enumerate() {
             self.paths.self_weight[side][stack_paths[stack.index()] as usize] += w;
-            let leaf = profile.stack(stack).frame;
+            // Function rows give inlined code's time to the function that holds it (perf
+            // report's Symbol column); call paths keep the inlined frames.
+            let holder = profile.physical_stack(stack);
+            let leaf = profile.stack(holder).frame;
             self.functions.self_weight[side][frame_keys[leaf.index()] as usize] += w;
             let mut node = Some(stack);
             while let Some(at) = node {
                 let StackNode { parent, frame } = profile.stack(at);
                 node = parent;
                 if parent.is_none() && root_names_thread && at != stack {
+                    continue;
+                }
+                if at != holder && profile.frame(frame).is_inlined() {
                     continue;
                 }
                 let key = frame_keys[frame.index()] as usize;

@@ -189,11 +189,22 @@ impl CallTree {
     ) -> TopFunctions {
         let mut self_w = vec![0.0; groups.len()];
         let mut total_w = vec![0.0; groups.len()];
+        // The group that gets each node's self time: inlined code's goes to the function it
+        // was inlined into, the nearest caller node that is not inlined (parents come first).
+        let mut holder: Vec<GroupIndex> = vec![0; self.len()];
         self.walk(|node, above| {
-            let g = self.group[node as usize] as usize;
-            self_w[g] += self.self_weight(node);
-            if above == 0 {
-                total_w[g] += self.total_weight(node);
+            let n = node as usize;
+            let g = self.group[n];
+            let parent = self.parent[n];
+            holder[n] = if groups.is_inlined(g) && parent != ROOT {
+                holder[parent as usize]
+            } else {
+                g
+            };
+            self_w[holder[n] as usize] += self.self_weight(node);
+            // Inlined code has no row of its own, unless nothing holds it (a focused root).
+            if above == 0 && holder[n] == g {
+                total_w[g as usize] += self.total_weight(node);
             }
         });
         TopFunctions::from_sums(profile, groups, &self_w, &total_w, self.total(), sort)

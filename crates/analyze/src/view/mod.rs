@@ -17,7 +17,7 @@ use group_tree::{is_node, GroupTree, Node, Step, ROOT};
 use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
 
 use crate::category::module_path_of_source;
-use crate::{FunctionGroups, GroupIndex, Grouping, SortBy, TopFunctions};
+use crate::{FunctionGroups, GroupIndex, Grouping, InlinedCode, SortBy, TopFunctions};
 
 /// A change to what a view shows. Transforms apply in order and compose: focus on `run`, then
 /// merge `drop_in_place`, then drop the samples under `log`. Undo by removing the last one
@@ -123,9 +123,16 @@ pub struct Explorer<'p> {
 }
 
 impl<'p> Explorer<'p> {
-    /// Prepare views of `profile` with frames grouped as `grouping` says.
+    /// Prepare views of `profile` with frames grouped as `grouping` says, inlined code counted
+    /// in the function it was inlined into.
     pub fn new(profile: &'p Profile, grouping: Grouping) -> Self {
-        let groups = FunctionGroups::with_grouping(profile, grouping);
+        Self::with_options(profile, grouping, InlinedCode::default())
+    }
+
+    /// Prepare views of `profile` with frames grouped as `grouping` says and inlined code
+    /// counted as `inlined` says.
+    pub fn with_options(profile: &'p Profile, grouping: Grouping, inlined: InlinedCode) -> Self {
+        let groups = FunctionGroups::with_options(profile, grouping, inlined);
         let mut paths = GroupTree::new();
         let path_of_stack = profile
             .stacks()
