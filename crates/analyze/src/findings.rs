@@ -167,11 +167,7 @@ impl Breakdown {
             let walk = b.attribute(&classes, groups, &frames);
             // Self time belongs to the function that holds the instruction, inlined code
             // included (perf report's Symbol column).
-            let holder = frames
-                .iter()
-                .map(|&f| groups.of(f))
-                .find(|&g| !groups.is_inlined(g))
-                .unwrap_or(groups.of(frames[0]));
+            let holder = groups.of(profile.stack(groups.self_stack(profile, stack)).frame);
             b.self_weight[holder as usize] += w;
             if walk.category == Category::User {
                 b.own_weight[holder as usize] += w;
@@ -549,7 +545,7 @@ impl Context<'_> {
         let lines = self.hottest_lines(hottest);
         evidence.extend(lines.iter().take(3).cloned());
         let inlined = self.hottest_inlined(hottest);
-        evidence.extend(inlined.iter().take(3).cloned());
+        evidence.extend(inlined.iter().take(3).map(InlinedCallee::evidence));
         evidence.extend(self.callers_of(hottest).into_iter().take(3));
         let mut advice = vec![format!(
             "Optimize {}: it alone is {} of the time, so halving it saves {}.",
@@ -774,12 +770,8 @@ impl Context<'_> {
             if self.groups.of(leaf) != g {
                 continue;
             }
-            if let Frame::Resolved(f) = self.profile.frame(leaf) {
-                if let (Some(file), Some(line)) = (f.file, f.line) {
-                    let file = self.profile.string(file);
-                    let file = file.rsplit('/').next().unwrap_or(file).to_owned();
-                    *lines.entry((file, line)).or_default() += w;
-                }
+            if let Some(at) = self.file_line(leaf) {
+                *lines.entry(at).or_default() += w;
             }
         }
         let mut lines: Vec<_> = lines.into_iter().collect();
@@ -794,9 +786,11 @@ impl Context<'_> {
     }
 
     /// The inlined functions in which `g`'s self time is spent (the innermost inlined frame
-    /// of each sample, with its own source line), heaviest first.
-    fn hottest_inlined(&self, g: GroupIndex) -> Vec<Evidence> {
-        let mut inlined: HashMap<GroupIndex, (f64, HashMap<String, f64>)> = HashMap::new();
+    /// of each sample, with its hottest own source line), heaviest first.
+    fn hottest_inlined(&self, g: GroupIndex) -> Vec<InlinedCallee> {
+        // Per inlined callee: its weight, and its weight per (file, line).
+        type Lines = HashMap<(String, u32), f64>;
+        let mut inlined: HashMap<GroupIndex, (f64, Lines)> = HashMap::new();
         for (stack, w) in self.weights.nonzero() {
             let holder = self.holder_stack(stack);
             if holder == stack || self.groups.of(self.profile.stack(holder).frame) != g {
@@ -809,39 +803,33 @@ impl Context<'_> {
                 *entry.1.entry(at).or_default() += w;
             }
         }
-        let mut inlined: Vec<_> = inlined.into_iter().collect();
-        inlined.sort_by(|a, b| {
-            b.1 .0
-                .total_cmp(&a.1 .0)
-                .then_with(|| self.groups.name(a.0).cmp(self.groups.name(b.0)))
-        });
-        inlined
+        let mut inlined: Vec<InlinedCallee> = inlined
             .into_iter()
-            .map(|(callee, (w, lines))| {
-                let line = lines
+            .map(|(callee, (w, lines))| InlinedCallee {
+                name: self.name(callee),
+                at: lines
                     .into_iter()
                     .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-                    .map(|(at, _)| format!(" at {at}"))
-                    .unwrap_or_default();
-                Evidence {
-                    what: format!("inlined {}{line}", self.groups.name(callee)),
-                    share: self.breakdown.fraction(w),
-                }
+                    .map(|((file, line), _)| format!("{file}:{line}")),
+                share: self.breakdown.fraction(w),
             })
-            .collect()
+            .collect();
+        inlined.sort_by(|a, b| {
+            b.share
+                .total_cmp(&a.share)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        inlined
     }
 
-    /// `file:line` of a resolved frame, the file without its folders.
-    fn file_line(&self, frame: FrameId) -> Option<String> {
+    /// (file without its folders, line) of a resolved frame.
+    fn file_line(&self, frame: FrameId) -> Option<(String, u32)> {
         let Frame::Resolved(f) = self.profile.frame(frame) else {
             return None;
         };
         let (file, line) = f.file.zip(f.line)?;
         let file = self.profile.string(file);
-        Some(format!(
-            "{}:{line}",
-            file.rsplit('/').next().unwrap_or(file)
-        ))
+        Some((file.rsplit('/').next().unwrap_or(file).to_owned(), line))
     }
 
     /// The direct callers of function `g` by weight of its self time.
@@ -933,21 +921,37 @@ impl Context<'_> {
     }
 }
 
-/// ", most of it in inlined code: `a`, `b` (at file:line)" when inlined code holds more than
-/// half of a hot function's self share `total`, so a reader knows where inside to look.
-fn inlined_note(total: f64, inlined: &[Evidence], lines: &[Evidence]) -> String {
-    let share: f64 = inlined.iter().map(|e| e.share).sum();
+/// Inlined code in which a hot function spends its self time.
+struct InlinedCallee {
+    name: String,
+    /// Its hottest `file:line`, in its own source.
+    at: Option<String>,
+    /// Share of the busy time.
+    share: f64,
+}
+
+impl InlinedCallee {
+    fn evidence(&self) -> Evidence {
+        let at = self
+            .at
+            .as_ref()
+            .map(|at| format!(" at {at}"))
+            .unwrap_or_default();
+        Evidence {
+            what: format!("inlined {}{at}", self.name),
+            share: self.share,
+        }
+    }
+}
+
+/// ", most of it in inlined `a` / `b` at file:line" when inlined code holds more than half of
+/// a hot function's self share `total`, so a reader knows where inside to look.
+fn inlined_note(total: f64, inlined: &[InlinedCallee], lines: &[Evidence]) -> String {
+    let share: f64 = inlined.iter().map(|c| c.share).sum();
     if inlined.is_empty() || share <= 0.5 * total {
         return String::new();
     }
-    let names: Vec<&str> = inlined
-        .iter()
-        .take(2)
-        .map(|e| {
-            let what = e.what.strip_prefix("inlined ").unwrap_or(&e.what);
-            what.split(" at ").next().unwrap_or(what)
-        })
-        .collect();
+    let names: Vec<&str> = inlined.iter().take(2).map(|c| c.name.as_str()).collect();
     let at = lines
         .first()
         .map(|l| format!(" at {}", l.what))
