@@ -131,11 +131,11 @@ fn has_implausible_compressed_section(file: &object::File<'_>) -> bool {
 
 /// The frames at `svma`, outermost first.
 ///
-/// Without inlining, the one frame is named from the symbol table when it has the address:
-/// that is the name `perf report` shows (`unlink_chunk.constprop.0`,
-/// `__libc_start_main@@GLIBC_2.34`). With inlining, every frame is named from DWARF, as
-/// `perf script` does for DWARF call graphs (`unlink_chunk`, `__libc_start_main_impl`); the
-/// symbol table names frames DWARF does not cover.
+/// The outermost frame, the function that holds the code, is named from the symbol table
+/// when it has the address: the name `perf report` shows (`unlink_chunk.constprop.0`,
+/// `__libc_start_main@@GLIBC_2.34`, full Rust paths where `line-tables-only` DWARF has bare
+/// names). With inlining, the inlined frames inside it are named from DWARF; the symbol table
+/// alone names frames DWARF does not cover.
 fn lookup(
     svma: u64,
     symtab: &SymbolTable,
@@ -145,8 +145,9 @@ fn lookup(
     let mut frames = dwarf.map(|d| dwarf_frames(d, svma)).unwrap_or_default();
     if let Some(name) = symtab.lookup(svma) {
         match frames.first_mut() {
-            Some(outer) if !inline => outer.name = demangle(name),
-            Some(_) => {}
+            // The function that holds the code is named as perf report's Symbol column names
+            // it, whether inlined frames are expanded or not.
+            Some(outer) => outer.name = demangle(name),
             None => frames.push(SymFrame {
                 name: demangle(name),
                 file: None,
