@@ -148,7 +148,7 @@ pub struct Breakdown {
 impl Breakdown {
     /// Attribute every sample of `weights`.
     pub fn new(profile: &Profile, weights: &StackWeights, groups: &FunctionGroups) -> Self {
-        let classes = FrameClasses::new(profile, groups);
+        let classes = FrameClasses::new(profile);
         let mut b = Breakdown {
             self_weight: vec![0.0; groups.len()],
             own_weight: vec![0.0; groups.len()],
@@ -272,7 +272,7 @@ struct FrameClasses {
 }
 
 impl FrameClasses {
-    fn new(profile: &Profile, groups: &FunctionGroups) -> Self {
+    fn new(profile: &Profile) -> Self {
         let n = profile.frames().len();
         let mut c = FrameClasses {
             as_user: Vec::with_capacity(n),
@@ -284,9 +284,10 @@ impl FrameClasses {
         };
         for i in 0..n {
             let frame = FrameId::from_index(i);
-            let name = groups.name(groups.of(frame));
-            let qualified = qualified_name(profile, frame, name);
-            let name = qualified.as_deref().unwrap_or(name);
+            // The name as the file gave it: a group's name may carry where a bare name is from.
+            let label = profile.frame_label(frame);
+            let qualified = qualified_name(profile, frame, &label);
+            let name = qualified.as_deref().unwrap_or(&label);
             let module = profile.frame_module(frame).map(|m| profile.module_name(m));
             let user = match profile.frame(frame) {
                 // An address outside every mapping: a damaged frame-pointer chain, or JIT code.

@@ -92,7 +92,7 @@ impl FunctionGroups {
                 _ => None,
             };
             let key = (
-                profile.frame_label(frame),
+                function_name(profile, frame),
                 profile.frame_module(frame),
                 line,
                 apart && profile.frame(frame).is_inlined(),
@@ -207,6 +207,30 @@ impl FunctionGroups {
             .enumerate()
             .filter(move |(_, n)| *n == name)
             .map(|(g, _)| g as GroupIndex)
+    }
+}
+
+/// The name a frame's function is shown and grouped by: its label, and for a Rust function
+/// that DWARF names without its path (`debug = "line-tables-only"` gives `parse`,
+/// `{closure#0}`, `reserve<Global>`) the module its source file says it is in, so that two
+/// crates' `parse` are never one row: `parse [cpp_demangle::ast]`.
+fn function_name(profile: &Profile, frame: FrameId) -> String {
+    let label = profile.frame_label(frame);
+    let Frame::Resolved(f) = profile.frame(frame) else {
+        return label;
+    };
+    let head = label.split(['<', '(']).next().unwrap_or(&label);
+    let Some(file) = f.file.map(|file| profile.string(file)) else {
+        return label;
+    };
+    if head.contains("::") || label.starts_with('<') || !file.ends_with(".rs") {
+        return label;
+    }
+    // Crates from the registry or the toolchain, by their module path (the program's own
+    // functions keep their names: their file and line tell them apart where that matters).
+    match crate::category::module_path_of_source(file) {
+        Some(place) => format!("{label} [{place}]"),
+        None => label,
     }
 }
 
@@ -396,6 +420,35 @@ mod tests {
             TopFunctions::new(&p, other, SortBy::SelfWeight).total_weight,
             100.0
         );
+    }
+
+    /// `debug = "line-tables-only"` names inlined Rust functions without their path: two
+    /// crates' `parse` stay two rows, named by the module their source file is in.
+    #[test]
+    fn bare_inlined_names_are_told_apart_by_their_source() {
+        let mut p = Profile::new();
+        let mut frame = |p: &mut Profile, file: &str| {
+            let name = p.intern_string("parse");
+            let function = p.intern_function(profview_model::Function { name, module: None });
+            let file = p.intern_string(file);
+            p.intern_frame(Frame::Resolved(profview_model::ResolvedFrame {
+                function,
+                file: Some(file),
+                line: Some(1),
+                inline_depth: 1,
+                kind: profview_model::FrameKind::User,
+                address: None,
+            }))
+        };
+        let registry = "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f";
+        let a = frame(&mut p, &format!("{registry}/cpp_demangle-0.5.1/src/ast.rs"));
+        let b = frame(&mut p, &format!("{registry}/toml-0.8.2/src/de.rs"));
+        let local = frame(&mut p, "/home/me/app/src/main.rs");
+        let groups = FunctionGroups::new(&p);
+        assert_ne!(groups.of(a), groups.of(b));
+        assert_eq!(groups.name(groups.of(a)), "parse [cpp_demangle::ast]");
+        assert_eq!(groups.name(groups.of(b)), "parse [toml::de]");
+        assert_eq!(groups.name(groups.of(local)), "parse");
     }
 
     #[test]
