@@ -427,7 +427,7 @@ mod tests {
     #[test]
     fn bare_inlined_names_are_told_apart_by_their_source() {
         let mut p = Profile::new();
-        let mut frame = |p: &mut Profile, file: &str| {
+        let frame = |p: &mut Profile, file: &str| {
             let name = p.intern_string("parse");
             let function = p.intern_function(profview_model::Function { name, module: None });
             let file = p.intern_string(file);
