@@ -107,6 +107,41 @@ fn analyze_names_each_programs_pattern() {
     }
 }
 
+/// Five C++ stages spend their time in one `static inline` helper: the finding names the
+/// helper, every stage, and the helper's hottest line, in both record modes.
+#[test]
+fn a_helper_inlined_into_several_hot_functions_is_one_finding() {
+    let case = laid_out("cpp_shared");
+    for rec in ["fp", "dwarf"] {
+        let analysis = json(&run("analyze", &case, rec, &["--format", "json"]));
+        let primary = &analysis["findings"][0];
+        assert_eq!(primary["kind"], "shared_inlined_helper", "{rec}: {primary}");
+        let functions: Vec<&str> = primary["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(functions[0], "mix_block", "{rec}");
+        let mut stages = functions[1..].to_vec();
+        stages.sort_unstable();
+        assert_eq!(
+            stages,
+            [
+                "stages::decode",
+                "stages::enrich",
+                "stages::index",
+                "stages::store",
+                "stages::validate"
+            ],
+            "{rec}"
+        );
+        assert!(primary["score"].as_f64().unwrap() > 0.9, "{rec}: {primary}");
+        let advice = primary["advice"][0].as_str().unwrap();
+        assert!(advice.contains("shared_helper.cpp:1"), "{rec}: {advice}");
+    }
+}
+
 /// One function of four became 2x faster: significant, with the right sign, on every build
 /// and record mode; the gate fails the reversed pair only.
 #[test]

@@ -26,6 +26,12 @@ pub const HOTSPOT_MIN_LEAD: f64 = 1.3;
 /// ...and at least this part of its self time is its own code, not allocator, lock or runtime
 /// code inlined into it (that is the category findings' evidence).
 pub const HOTSPOT_MIN_OWN_SHARE: f64 = 0.5;
+/// A helper inlined into this many hot functions or more...
+pub const SHARED_HELPER_MIN_FUNCTIONS: usize = 2;
+/// ...holding at least this part of each one's self time...
+pub const SHARED_HELPER_MIN_PART: f64 = 0.5;
+/// ...and this share of the busy time in all of them together is one finding.
+pub const SHARED_HELPER_MIN_SHARE: f64 = 0.3;
 /// Distributed cost: no function above this self share...
 pub const DISTRIBUTED_MAX_TOP_SHARE: f64 = 0.30;
 /// ...at least this many functions needed to cover half of the time...
@@ -75,6 +81,8 @@ pub enum FindingKind {
     StringFormatting,
     /// Much time (de)serializing.
     Serialization,
+    /// Several hot functions spend most of their time in one helper inlined into each.
+    SharedInlinedHelper,
 }
 
 impl FindingKind {
@@ -91,6 +99,7 @@ impl FindingKind {
             FindingKind::SmallTaskOverhead => "small_task_overhead",
             FindingKind::StringFormatting => "string_formatting",
             FindingKind::Serialization => "serialization",
+            FindingKind::SharedInlinedHelper => "shared_inlined_helper",
         }
     }
 }
@@ -389,6 +398,7 @@ impl Analysis {
             };
             findings.extend(ctx.hotspot());
             findings.extend(ctx.distributed());
+            findings.extend(ctx.shared_helper());
             findings.extend(ctx.categories());
             findings.extend(ctx.small_tasks());
             add_blocked_lock_time(&mut findings, profile, kind, groups, &breakdown);
@@ -579,6 +589,132 @@ impl Context<'_> {
             evidence,
             advice,
         })
+    }
+
+    /// One helper of the program's own code, inlined into several hot functions, where each
+    /// spends most of its self time: one change to the helper speeds up all of them, and no
+    /// function table shows it (its time is counted in each caller).
+    fn shared_helper(&self) -> Option<Finding> {
+        // helper group -> (holder group -> weight), and the helper's weight per own line.
+        type PerHolder = HashMap<GroupIndex, f64>;
+        let mut uses: HashMap<GroupIndex, PerHolder> = HashMap::new();
+        let mut lines: HashMap<GroupIndex, HashMap<(String, u32), f64>> = HashMap::new();
+        for (stack, w) in self.weights.nonzero() {
+            let holder = self.holder_stack(stack);
+            let Some(helper) = self.outermost_user_helper(stack, holder) else {
+                continue;
+            };
+            let g = self.groups.of(helper);
+            let holder_group = self.groups.of(self.profile.stack(holder).frame);
+            *uses.entry(g).or_default().entry(holder_group).or_default() += w;
+            if let Some(at) = self.file_line(helper) {
+                *lines.entry(g).or_default().entry(at).or_default() += w;
+            }
+        }
+        let b = self.breakdown;
+        let (helper, holders, share) = uses
+            .into_iter()
+            .map(|(helper, per_holder)| {
+                let mut holders: Vec<(GroupIndex, f64)> = per_holder
+                    .into_iter()
+                    .filter(|&(h, w)| w >= SHARED_HELPER_MIN_PART * b.self_weight[h as usize])
+                    .collect();
+                holders.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                let share = b.fraction(holders.iter().map(|(_, w)| w).sum());
+                (helper, holders, share)
+            })
+            .filter(|(_, holders, share)| {
+                holders.len() >= SHARED_HELPER_MIN_FUNCTIONS && *share >= SHARED_HELPER_MIN_SHARE
+            })
+            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)))?;
+        let name = self.name(helper);
+        let mut hottest: Vec<_> = lines
+            .remove(&helper)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        hottest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let at = hottest
+            .first()
+            .map(|((file, line), _)| format!("{file}:{line}"));
+        let mut evidence = vec![Evidence {
+            what: format!("{name} (inlined, in {} functions)", holders.len()),
+            share,
+        }];
+        evidence.extend(holders.iter().take(EVIDENCE_ITEMS).map(|&(h, w)| Evidence {
+            what: format!("inlined into {}", self.name(h)),
+            share: b.fraction(w),
+        }));
+        evidence.extend(hottest.iter().take(3).map(|((file, line), w)| Evidence {
+            what: format!("{file}:{line}"),
+            share: b.fraction(*w),
+        }));
+        let callers: Vec<String> = holders.iter().take(3).map(|&(h, _)| self.name(h)).collect();
+        let more = holders.len().saturating_sub(callers.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        Some(Finding {
+            kind: FindingKind::SharedInlinedHelper,
+            score: share.min(1.0),
+            summary: format!(
+                "{name} is inlined into {} hot functions ({}{more}) and is most of each one's time: \
+                 {} of the time in all",
+                holders.len(),
+                callers.join(", "),
+                pct(share)
+            ),
+            functions: std::iter::once(name.clone())
+                .chain(holders.iter().map(|&(h, _)| self.name(h)))
+                .collect(),
+            evidence,
+            advice: vec![
+                format!(
+                    "Optimize {name}{}: one change speeds up every function it is inlined into.",
+                    at.map(|at| format!(" (hottest at {at})")).unwrap_or_default()
+                ),
+                "Function tables count it in each caller, so no single row shows its cost; \
+                 `--inlined-rows` shows it as one row."
+                    .to_owned(),
+            ],
+        })
+    }
+
+    /// The outermost inlined frame of the program's own code between `holder` and the leaf of
+    /// `stack`: the helper call the holder makes (library code inlined into it, std or a
+    /// registry crate or system headers, is not the program's to change).
+    fn outermost_user_helper(&self, stack: StackId, holder: StackId) -> Option<FrameId> {
+        let mut found = None;
+        let mut at = stack;
+        while at != holder {
+            let node = self.profile.stack(at);
+            let g = self.groups.of(node.frame);
+            if self.groups.is_inlined(g)
+                && self.breakdown.class[g as usize] == Some(FrameClass::User)
+                && self.is_program_source(node.frame)
+            {
+                found = Some(node.frame);
+            }
+            at = node.parent?;
+        }
+        found
+    }
+
+    /// True when a frame's source file is the program's own: not the Rust toolchain, a
+    /// registry crate or a system header.
+    fn is_program_source(&self, frame: FrameId) -> bool {
+        let Frame::Resolved(f) = self.profile.frame(frame) else {
+            return false;
+        };
+        let Some(file) = f.file.map(|file| self.profile.string(file)) else {
+            return false;
+        };
+        crate::category::module_path_of_source(file).is_none()
+            && !file.starts_with("/usr/include/")
+            && !file.starts_with("/usr/lib/")
+            && !file.contains("/rustc/")
     }
 
     fn distributed(&self) -> Option<Finding> {
