@@ -157,3 +157,40 @@ fn the_browser_needs_a_terminal() {
         .success()
         .stdout(predicate::str::contains("hot_loop"));
 }
+
+/// On a Rust release build with debug info (inlined std code), the first screen names what
+/// `analyze` names, and the functions view ranks the function that holds the inlined code.
+#[test]
+fn first_screen_on_rust_builds_names_the_primary_finding() {
+    let case = common::laid_out("rust_inline");
+    let bin = assert_cmd::cargo::cargo_bin!("profview");
+    for (rec, finding, function) in [
+        (
+            "hotspot.lines.dwarf",
+            "single_hotspot",
+            "find_matches takes",
+        ),
+        ("mutex.debug.fp", "lock_contention", "locking"),
+    ] {
+        let command = format!(
+            "{} {} --symbol-path {} --kallsyms {}",
+            bin.display(),
+            case.join(format!("{rec}.perf.data")).display(),
+            case.display(),
+            case.join("kallsyms.txt.gz").display()
+        );
+        let tmux = Tmux::start();
+        tmux.send(&[&command], true);
+        tmux.send(&["Enter"], false);
+        let first = tmux.wait_for(finding);
+        assert!(first.contains(function), "{rec}:\n{first}");
+        if rec.starts_with("hotspot") {
+            tmux.send(&["2"], false);
+            let table = tmux.wait_for("sorted by self");
+            let rows: Vec<&str> = table.lines().filter(|l| l.contains('%')).collect();
+            assert!(rows[0].contains("rustprof::find_matches"), "{table}");
+            assert!(!table.contains("black_box"), "{table}");
+        }
+        tmux.send(&["q"], false);
+    }
+}
