@@ -15,7 +15,10 @@ struct Tmux {
 
 impl Tmux {
     fn start() -> Self {
-        let socket = format!("profview-test-{}", std::process::id());
+        // One tmux server per session: the tests of this file run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("profview-test-{}-{n}", std::process::id());
         let tmux = Self { socket };
         let status = tmux
             .command()

@@ -86,6 +86,20 @@ mod tests {
         );
     }
 
+    /// ThinLTO renames local symbols it moves between units (`.llvm.NNNN`); perf and users
+    /// know the function by its name.
+    #[test]
+    fn rust_loses_llvm_suffixes() {
+        assert_eq!(
+            demangle("_ZN8rustprof12find_matches17h0123456789abcdefE.llvm.4123456789"),
+            "rustprof::find_matches"
+        );
+        assert_eq!(
+            demangle("_RNvCs1234_8rustprof12find_matches.llvm.4123456789"),
+            "rustprof::find_matches"
+        );
+    }
+
     #[test]
     fn cpp_loses_parameters() {
         assert_eq!(
