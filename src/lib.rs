@@ -168,6 +168,10 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
             KernelPreload::Running(symbols) => {
                 symbols.filter(|_| recorded_on_running_kernel(&profile))
             }
+            // A perf.data read from stdin or gzipped is only known as one now.
+            KernelPreload::NotNeeded if recorded_on_running_kernel(&profile) => {
+                running_kernel_symbols()
+            }
             KernelPreload::NotNeeded => None,
         };
         profview_symbolize::symbolize(&mut profile, &sym);
@@ -240,11 +244,15 @@ fn preload_kernel_symbols(path: &Path, options: &OpenOptions) -> KernelPreload {
     if !profview_parse::is_perf_data_file(path) {
         return KernelPreload::NotNeeded;
     }
-    let symbols = std::fs::read_to_string("/proc/kallsyms")
+    KernelPreload::Running(running_kernel_symbols())
+}
+
+/// The running kernel's symbols, if `/proc/kallsyms` shows addresses.
+fn running_kernel_symbols() -> Option<KernelSymbols> {
+    std::fs::read_to_string("/proc/kallsyms")
         .ok()
         .map(|text| KernelSymbols::parse(&text))
-        .filter(|symbols| !symbols.is_empty());
-    KernelPreload::Running(symbols)
+        .filter(|symbols| !symbols.is_empty())
 }
 
 /// Whether the profile's kernel is the running one (same build-id), so that `/proc/kallsyms`

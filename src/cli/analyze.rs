@@ -2,22 +2,31 @@
 
 use std::io::Write;
 
-use profview::analyze::{Analysis, CategoryShare, Diagnostic, Finding};
+use profview::analyze::{Analysis, CategoryShare, Diagnostic, Explorer, Finding, Grouping};
 use profview::model::Profile;
 use serde::Serialize;
 
 use super::args::{AnalyzeArgs, OutputFormat};
+use super::view::checked_view;
 use super::{load, output};
 
 /// Run `profview analyze`.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input, false)?;
-    let analysis = Analysis::new(&profile, kind);
+    let (profile, kind) = load(&args.input, args.view.time.is_some())?;
+    let transforms = args.view.transforms(&profile)?;
+    let analysis = if args.view.is_set() {
+        let explorer = Explorer::with_options(&profile, Grouping::Function, args.view.inlined());
+        let view = checked_view(&explorer, kind, &transforms)?;
+        Analysis::from_parts(&profile, kind, view.kept_weights(), explorer.groups())
+    } else {
+        Analysis::new(&profile, kind)
+    };
     let doc = AnalyzeOutput {
         source: profile.meta.source_name.clone().unwrap_or_default(),
         format: profile.meta.source_format.describe(),
         event: profile.string(profile.weight_kind(kind).name).to_owned(),
         sample_count: profile.sample_count(kind),
+        transforms: transforms.iter().map(ToString::to_string).collect(),
         findings: &analysis.findings,
         diagnostics: &analysis.diagnostics,
         breakdown: &analysis.breakdown,
@@ -40,6 +49,8 @@ struct AnalyzeOutput<'a> {
     format: &'static str,
     event: String,
     sample_count: u64,
+    /// The filters and transforms whose samples the findings describe.
+    transforms: Vec<String>,
     findings: &'a [Finding],
     diagnostics: &'a [Diagnostic],
     breakdown: &'a [CategoryShare],
@@ -55,6 +66,13 @@ fn write_text(
         "# profview analyze: {} ({}), {} samples of '{}'",
         doc.source, doc.format, doc.sample_count, doc.event
     )?;
+    if !doc.transforms.is_empty() {
+        writeln!(
+            out,
+            "# On the samples kept by: {}",
+            doc.transforms.join(", then ")
+        )?;
+    }
     writeln!(out)?;
     if doc.findings.is_empty() {
         writeln!(

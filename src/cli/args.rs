@@ -262,6 +262,9 @@ pub struct CallersArgs {
 pub struct AnalyzeArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Which samples the findings describe.
+    #[command(flatten)]
+    pub view: ViewArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

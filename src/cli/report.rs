@@ -10,6 +10,7 @@ use profview::model::{Profile, Warning, WeightKindId};
 use serde::Serialize;
 
 use super::args::{OutputFormat, ReportArgs};
+use super::view::checked_view;
 use super::{analyze, load, output};
 
 /// Run `profview report`.
@@ -24,15 +25,17 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let groups = FunctionGroups::with_options(&profile, Grouping::Function, args.view.inlined());
     // Filters and transforms need the call tree; without them the table comes straight from
     // the stack weights (what `perf report` compares against, and cheaper).
-    let top = if args.view.is_set() {
+    let (top, analysis) = if args.view.is_set() {
         let transforms = args.view.transforms(&profile)?;
-        Explorer::with_options(&profile, args.view.grouping(), args.view.inlined())
-            .view(&[kind], &transforms)
-            .functions(&profile, sort)
+        let explorer = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined());
+        let view = checked_view(&explorer, kind, &transforms)?;
+        // The finding describes the samples the table shows.
+        let analysis = Analysis::from_parts(&profile, kind, view.kept_weights(), &groups);
+        (view.functions(&profile, sort), analysis)
     } else {
-        TopFunctions::from_parts(&profile, &weights, &groups, sort)
+        let top = TopFunctions::from_parts(&profile, &weights, &groups, sort);
+        (top, Analysis::from_parts(&profile, kind, &weights, &groups))
     };
-    let analysis = Analysis::from_parts(&profile, kind, &weights, &groups);
     let mut report = Report::new(&profile, kind, &top, sort, args.top);
     report.primary_finding = analysis.primary();
     report.diagnostics = &analysis.diagnostics;

@@ -10,14 +10,15 @@ use profview::model::{Profile, WeightKindId};
 use serde::Serialize;
 
 use super::args::{CallersArgs, OutputFormat, TreeArgs};
+use super::view::checked_view;
 use super::{load, output};
 
 /// Run `profview tree`.
 pub fn run_tree(args: &TreeArgs) -> anyhow::Result<()> {
     let (profile, kind) = load(&args.input, args.view.time.is_some())?;
     let transforms = args.view.transforms(&profile)?;
-    let view = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined())
-        .view(&[kind], &transforms);
+    let explorer = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined());
+    let view = checked_view(&explorer, kind, &transforms)?;
     let header = Header::new(&profile, kind, &transforms, view.tree());
     if args.inverted {
         write_tree(args, header, &view, &mut view.bottom_up())
@@ -71,11 +72,17 @@ fn write_tree(
 pub fn run_callers(args: &CallersArgs) -> anyhow::Result<()> {
     let (profile, kind) = load(&args.input, args.view.time.is_some())?;
     let transforms = args.view.transforms(&profile)?;
-    let view = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined())
-        .view(&[kind], &transforms);
+    let explorer = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined());
+    let view = checked_view(&explorer, kind, &transforms)?;
     let Some(found) = view.caller_callee(&args.function) else {
+        let closest = view.groups().closest_names(&args.function, 3);
+        let hint = if closest.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean: {}", closest.join(", "))
+        };
         bail!(
-            "{}: no samples in a function named {:?} (names as `profview report` prints them)",
+            "{}: no samples in a function named {:?} (names as `profview report` prints them){hint}",
             args.input.profile.display(),
             args.function
         );

@@ -4,8 +4,8 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use profview::analyze::view::time_bounds;
-use profview::analyze::{Grouping, InlinedCode, Transform};
-use profview::model::{ProcessId, Profile, ThreadId};
+use profview::analyze::{Explorer, Grouping, InlinedCode, Transform, UnknownFunction, View};
+use profview::model::{ProcessId, Profile, ThreadId, WeightKindId};
 
 /// Filters and transforms of the call tree. They apply in this order: thread, process and
 /// time filters; drop; focus; merge; collapse recursion; collapse module; collapse crate.
@@ -113,6 +113,45 @@ impl ViewArgs {
     }
 }
 
+/// The view of `kind` after `transforms`; an error rather than an empty table when a
+/// transform names a function the profile does not have, or the filters keep no sample.
+pub fn checked_view(
+    explorer: &Explorer<'_>,
+    kind: WeightKindId,
+    transforms: &[Transform],
+) -> anyhow::Result<View> {
+    if let Some(unknown) = explorer.unknown_functions(transforms).first() {
+        bail!("{}", describe_unknown(unknown));
+    }
+    let view = explorer.view(&[kind], transforms);
+    if view.tree().total() == 0.0 && !transforms.is_empty() {
+        let profile = explorer.profile();
+        let listed: Vec<String> = transforms.iter().map(ToString::to_string).collect();
+        bail!(
+            "no samples of '{}' are left after {}",
+            profile.string(profile.weight_kind(kind).name),
+            listed.join(", then ")
+        );
+    }
+    Ok(view)
+}
+
+fn describe_unknown(unknown: &UnknownFunction) -> String {
+    let (flag, name) = match &unknown.transform {
+        Transform::FocusFunction(n) => ("--focus", n),
+        Transform::MergeFunction(n) => ("--merge", n),
+        Transform::DropFunction(n) => ("--drop", n),
+        Transform::CollapseRecursion(n) => ("--collapse-recursion", n),
+        other => return format!("{other}: the profile has no such function"),
+    };
+    let hint = if unknown.closest.is_empty() {
+        " (names as `profview report` prints them)".to_owned()
+    } else {
+        format!("; did you mean: {}", unknown.closest.join(", "))
+    };
+    format!("{flag} {name:?}: the profile has no function of that name{hint}")
+}
+
 fn threads(profile: &Profile, tids: &[u32]) -> anyhow::Result<Vec<ThreadId>> {
     let found: Vec<ThreadId> = (0..profile.threads().len())
         .map(ThreadId::from_index)
@@ -168,5 +207,11 @@ fn time_range(profile: &Profile, range: &str) -> anyhow::Result<Transform> {
     };
     let start = first.saturating_add(seconds(start, 0)?);
     let end = first.saturating_add(seconds(end, last - first + 1)?);
+    if start > last || end <= first || end <= start {
+        bail!(
+            "--time {range:?} keeps no samples: the recording spans 0..{:.3} s",
+            (last - first) as f64 / 1e9
+        );
+    }
     Ok(Transform::TimeRange { start, end })
 }

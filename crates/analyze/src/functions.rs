@@ -208,6 +208,41 @@ impl FunctionGroups {
             .filter(move |(_, n)| *n == name)
             .map(|(g, _)| g as GroupIndex)
     }
+
+    /// Up to `n` distinct function names close to `wanted`, best first: names that contain
+    /// it (ignoring case; the shortest first, as the likeliest meant), then names similar in
+    /// spelling.
+    pub fn closest_names(&self, wanted: &str, n: usize) -> Vec<String> {
+        let lower = wanted.to_lowercase();
+        let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut containing: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| name.to_lowercase().contains(&lower))
+            .collect();
+        containing.sort_by_key(|name| (name.len(), *name));
+        let mut similar: Vec<(f64, &str)> = names
+            .iter()
+            .map(|name| (strsim::jaro_winkler(&lower, &name.to_lowercase()), *name))
+            .filter(|(score, _)| *score >= 0.8)
+            .collect();
+        similar.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for name in containing
+            .into_iter()
+            .chain(similar.into_iter().map(|(_, n)| n))
+        {
+            if out.len() == n {
+                break;
+            }
+            if !out.iter().any(|o| o == name) {
+                out.push(name.to_owned());
+            }
+        }
+        out
+    }
 }
 
 /// The name a frame's function is shown and grouped by: its label, and for a Rust function

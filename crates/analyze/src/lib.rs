@@ -22,7 +22,8 @@ pub use functions::{
 };
 pub use stack_weights::StackWeights;
 pub use view::{
-    BottomUp, CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, View, WeightedTree,
+    BottomUp, CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, UnknownFunction,
+    View, WeightedTree,
 };
 
 /// The thresholds the findings and diagnostics use (documented in docs/findings.md).

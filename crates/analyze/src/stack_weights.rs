@@ -20,6 +20,12 @@ impl StackWeights {
         Self { weights, total }
     }
 
+    /// Weights already summed per stack (indexed by [`StackId::index`]).
+    pub fn from_weights(weights: Vec<f64>) -> Self {
+        let total = weights.iter().sum();
+        Self { weights, total }
+    }
+
     /// The weight of samples whose stack is exactly `stack`.
     pub fn get(&self, stack: StackId) -> f64 {
         self.weights[stack.index()]

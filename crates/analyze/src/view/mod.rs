@@ -17,7 +17,9 @@ use group_tree::{is_node, GroupTree, Node, Step, ROOT};
 use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
 
 use crate::category::module_path_of_source;
-use crate::{FunctionGroups, GroupIndex, Grouping, InlinedCode, SortBy, TopFunctions};
+use crate::{
+    FunctionGroups, GroupIndex, Grouping, InlinedCode, SortBy, StackWeights, TopFunctions,
+};
 
 /// A change to what a view shows. Transforms apply in order and compose: focus on `run`, then
 /// merge `drop_in_place`, then drop the samples under `log`. Undo by removing the last one
@@ -190,24 +192,28 @@ impl<'p> Explorer<'p> {
             transformed = Some(next);
         }
         let tree = transformed.as_ref().unwrap_or(&self.paths);
-        let self_weight = self.weigh(kinds, transforms, final_of_path.as_deref(), tree.len());
+        let (self_weight, kept) =
+            self.weigh(kinds, transforms, final_of_path.as_deref(), tree.len());
         View {
             groups,
             tree: CallTree::build(tree.parent.clone(), tree.group.clone(), self_weight).into(),
+            kept: StackWeights::from_weights(kept),
         }
     }
 
-    /// Sum the weight of the samples the filters keep into the final tree's nodes.
+    /// Sum the weight of the samples the filters keep into the final tree's nodes, and into
+    /// their original stacks.
     fn weigh(
         &self,
         kinds: &[WeightKindId],
         transforms: &[Transform],
         final_of_path: Option<&[Node]>,
         nodes: usize,
-    ) -> Vec<f64> {
+    ) -> (Vec<f64>, Vec<f64>) {
         let filter = SampleFilter::new(self.profile, kinds, transforms);
         let samples = self.profile.samples();
         let mut self_weight = vec![0.0; nodes];
+        let mut kept = vec![0.0; self.path_of_stack.len()];
         for i in 0..samples.len() {
             let s = samples.get(i);
             if !filter.keeps(s.kind, s.thread, s.time) {
@@ -217,9 +223,31 @@ impl<'p> Explorer<'p> {
             let node = final_of_path.map_or(path, |f| f[path as usize]);
             if is_node(node) {
                 self_weight[node as usize] += s.weight;
+                kept[s.stack.index()] += s.weight;
             }
         }
-        self_weight
+        (self_weight, kept)
+    }
+
+    /// The functions that `transforms` name and this profile does not have, each with the
+    /// closest names it does have. A view with such a transform is empty (focus) or
+    /// unchanged (drop, merge), which is never what was meant.
+    pub fn unknown_functions(&self, transforms: &[Transform]) -> Vec<UnknownFunction> {
+        transforms
+            .iter()
+            .filter_map(|t| match t {
+                Transform::FocusFunction(n)
+                | Transform::MergeFunction(n)
+                | Transform::DropFunction(n)
+                | Transform::CollapseRecursion(n) => Some((t, n)),
+                _ => None,
+            })
+            .filter(|(_, name)| self.groups.named(name).next().is_none())
+            .map(|(t, name)| UnknownFunction {
+                transform: t.clone(),
+                closest: self.groups.closest_names(name, 3),
+            })
+            .collect()
     }
 
     /// The stack step of a transform (filters have none), its functions resolved to groups.
@@ -347,14 +375,30 @@ impl SampleFilter {
     }
 }
 
+/// A transform naming a function the profile does not have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownFunction {
+    /// The transform.
+    pub transform: Transform,
+    /// The profile's function names closest to the one asked for, best first.
+    pub closest: Vec<String>,
+}
+
 /// One view: the top-down call tree after transforms and filters, and the groups it names.
 #[derive(Debug, Clone)]
 pub struct View {
     groups: FunctionGroups,
     tree: std::sync::Arc<CallTree>,
+    kept: StackWeights,
 }
 
 impl View {
+    /// The weight of the samples this view keeps, summed per original stack (before the
+    /// stack transforms): the input for findings about what the view shows.
+    pub fn kept_weights(&self) -> &StackWeights {
+        &self.kept
+    }
+
     /// The function groups the tree's nodes refer to (collapsed modules and crates included).
     pub fn groups(&self) -> &FunctionGroups {
         &self.groups

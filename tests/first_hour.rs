@@ -1,0 +1,153 @@
+//! What a new user meets in the first hour (issue 24): every way into a file gives the same
+//! answer, nothing is silently empty, warnings say something once. Most tests record a
+//! program with `perf` here, so that the kernel is the running one (perf is part of the
+//! machine; `.ci/run` installs it where it is missing).
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::profview;
+
+/// `perf record -F 4999 -g -o DIR/NAME -- PROGRAM...`; the recording's path.
+fn record(dir: &Path, name: &str, program: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let status = Command::new("perf")
+        .args(["record", "-q", "-F", "4999", "-g", "-o"])
+        .arg(&out)
+        .arg("--")
+        .args(program)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("perf is installed (.ci/run installs it)");
+    assert!(status.success(), "perf record {program:?} failed");
+    out
+}
+
+/// A recording that spends most of its time in the kernel (small reads and writes).
+fn kernel_heavy(dir: &Path) -> PathBuf {
+    record(
+        dir,
+        "dd.data",
+        &[
+            "dd",
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=512",
+            "count=400000",
+        ],
+    )
+}
+
+/// Run profview; (exit code, stdout, stderr).
+fn run(args: &[&str], stdin: Option<Vec<u8>>) -> (i32, String, String) {
+    let mut cmd = profview();
+    cmd.args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let out = cmd.output().expect("run profview");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The report without its first line (which names the source).
+fn body(report: &str) -> Vec<&str> {
+    report.lines().skip(1).collect()
+}
+
+#[test]
+fn perf_data_from_stdin_or_gzip_reports_as_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = kernel_heavy(dir.path());
+    let path = data.to_str().unwrap();
+    let (code, from_file, file_err) = run(&["report", path], None);
+    assert_eq!(code, 0, "{file_err}");
+    assert!(
+        !from_file.contains("[kernel.kallsyms]+0x"),
+        "the running kernel names its addresses:\n{from_file}"
+    );
+    let bytes = std::fs::read(&data).unwrap();
+    let (code, from_stdin, stdin_err) = run(&["report", "-"], Some(bytes.clone()));
+    assert_eq!(code, 0, "{stdin_err}");
+    assert_eq!(body(&from_stdin), body(&from_file));
+
+    let gz_path = dir.path().join("dd.data.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&bytes).unwrap();
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+    let (code, from_gz, gz_err) = run(&["report", gz_path.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{gz_err}");
+    assert_eq!(body(&from_gz), body(&from_file));
+    // The same warnings, but for the name of the input.
+    assert_eq!(
+        stdin_err.replace(": -: ", ": FILE: "),
+        file_err.replace(&format!(": {path}: "), ": FILE: ")
+    );
+}
+
+const FOLDED: &str = "testdata/hotspot/fp.folded";
+
+#[test]
+fn focus_on_an_unknown_function_is_an_error_with_the_closest_names() {
+    for command in ["report", "tree", "analyze"] {
+        let (code, out, err) = run(&[command, FOLDED, "--focus", "hot_lop"], None);
+        assert_eq!(code, 1, "{command}: {out}{err}");
+        assert!(out.is_empty(), "{command} printed a table: {out}");
+        assert!(
+            err.contains("--focus \"hot_lop\"") && err.contains("did you mean: hot_loop"),
+            "{command}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let (code, _, err) = run(&["report", FOLDED, "--drop", "nosuchfunction"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("--drop \"nosuchfunction\""), "{err}");
+    let (code, _, err) = run(&["callers", FOLDED, "hot_lop"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("did you mean: hot_loop"), "{err}");
+}
+
+#[test]
+fn a_time_range_outside_the_recording_is_an_error_with_its_span() {
+    let data = common::shared_fixtures().join("hotspot/fp.perf.data");
+    let data = data.to_str().unwrap();
+    for command in ["report", "tree", "analyze"] {
+        let (code, out, err) = run(&[command, data, "--time", "100..200"], None);
+        assert_eq!(code, 1, "{command}: {out}{err}");
+        assert!(out.is_empty(), "{command}: {out}");
+        assert!(
+            err.contains("--time \"100..200\" keeps no samples: the recording spans 0.."),
+            "{command}: {err}"
+        );
+    }
+}
+
+#[test]
+fn findings_describe_the_samples_the_filters_keep() {
+    // Dropping the hotspot leaves a profile whose hottest function is another one: the
+    // finding under the table must say so, not repeat the whole profile's.
+    let whole = common::stdout_of(&["report", FOLDED, "--format", "json"]);
+    let whole: serde_json::Value = serde_json::from_str(&whole).unwrap();
+    let hottest = whole["functions"][0]["name"].as_str().unwrap().to_owned();
+    let (code, out, err) = run(
+        &["report", FOLDED, "--drop", &hottest, "--format", "json"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let dropped: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let summary = dropped["primary_finding"]["summary"].as_str().unwrap_or("");
+    assert!(
+        !summary.contains(&hottest),
+        "the finding names the dropped function {hottest}: {summary}"
+    );
+    let (code, out, _) = run(&["analyze", FOLDED, "--drop", &hottest], None);
+    assert_eq!(code, 0);
+    assert!(out.contains(&format!("# On the samples kept by: drop {hottest}")));
+    assert!(!out.contains(&format!("{hottest} takes")), "{out}");
+}
