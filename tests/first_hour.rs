@@ -1,7 +1,7 @@
 //! What a new user meets in the first hour (issue 24): every way into a file gives the same
 //! answer, nothing is silently empty, warnings say something once. Most tests record a
 //! program with `perf` here, so that the kernel is the running one (perf is part of the
-//! machine; `.ci/run` installs it where it is missing).
+//! machine; `scripts/test` installs it where it is missing).
 
 mod common;
 
@@ -14,15 +14,18 @@ use common::profview;
 /// `perf record -F 4999 -g -o DIR/NAME -- PROGRAM...`; the recording's path.
 fn record(dir: &Path, name: &str, program: &[&str]) -> PathBuf {
     let out = dir.join(name);
-    let status = Command::new("perf")
+    let run = Command::new("perf")
         .args(["record", "-q", "-F", "4999", "-g", "-o"])
         .arg(&out)
         .arg("--")
         .args(program)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("perf is installed (.ci/run installs it)");
-    assert!(status.success(), "perf record {program:?} failed");
+        .output()
+        .expect("perf is installed (scripts/test installs it)");
+    assert!(
+        run.status.success(),
+        "perf record {program:?} failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     out
 }
 
@@ -150,4 +153,52 @@ fn findings_describe_the_samples_the_filters_keep() {
     assert_eq!(code, 0);
     assert!(out.contains(&format!("# On the samples kept by: drop {hottest}")));
     assert!(!out.contains(&format!("{hottest} takes")), "{out}");
+}
+
+/// A shell starting many short processes: every one runs ld.so, and most samples are in
+/// the kernel (exec, page faults).
+fn many_processes(dir: &Path) -> PathBuf {
+    record(
+        dir,
+        "many.data",
+        &["sh", "-c", "for i in $(seq 300); do /bin/true; done"],
+    )
+}
+
+#[test]
+fn ld_so_is_named_and_warnings_print_once_after_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = many_processes(dir.path());
+    let path = data.to_str().unwrap();
+    let (code, folded, err) = run(&["collapse", path], None);
+    assert_eq!(code, 0, "{err}");
+    // With glibc's debug symbols (scripts/test installs them) ld.so's asm entry points and
+    // PLT stubs have names, as in perf script.
+    assert!(
+        !folded.contains("ld-linux-x86-64.so.2+0x"),
+        "unnamed ld.so frames:\n{}",
+        folded
+            .lines()
+            .filter(|l| l.contains("ld-linux-x86-64.so.2+0x"))
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(!err.contains("ld-linux"), "{err}");
+    assert!(
+        folded.contains(";_start;_dl_sysdep_start;dl_main"),
+        "{folded}"
+    );
+
+    let (code, out, err) = run(&["report", path], None);
+    assert_eq!(code, 0);
+    assert!(!out.contains("warning"), "warnings belong on stderr: {out}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    let mut unique = warnings.clone();
+    unique.dedup();
+    assert_eq!(warnings, unique, "each warning once");
+    // A failed command prints its error only.
+    let (code, _, err) = run(&["report", path, "--focus", "nosuch"], None);
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

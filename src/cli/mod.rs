@@ -41,9 +41,13 @@ pub fn main() -> ExitCode {
         },
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            output::print_warnings();
+            ExitCode::SUCCESS
+        }
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) if err.is::<diff::RegressionFound>() => {
+            output::print_warnings();
             eprintln!("profview: {err}");
             ExitCode::from(EXIT_REGRESSION)
         }
@@ -92,7 +96,7 @@ fn show(input: InputArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Read the profile and pick the weight kind; warnings go to stderr. `keep_sample_times` for
+/// Read the profile and pick the weight kind; warnings go to stderr after the output. `keep_sample_times` for
 /// commands that look at each sample's time (a `--time` filter, the Firefox export); without
 /// it samples are summed per thread and stack as they are read.
 fn load(input: &InputArgs, keep_sample_times: bool) -> anyhow::Result<(Profile, WeightKindId)> {
@@ -130,14 +134,15 @@ fn checked(
     profile: Profile,
     event: Option<&str>,
 ) -> anyhow::Result<(Profile, WeightKindId)> {
+    // A failed command prints only its error: these wait for the output they concern.
     for w in profile.meta.warnings.iter() {
-        eprintln!(
+        output::warn_later(format!(
             "profview: warning: {}: {} ({} occurrence{})",
             path.display(),
             w.message,
             w.count,
             if w.count == 1 { "" } else { "s" }
-        );
+        ));
     }
     let kind = profview::weight_kind(&profile, event)?;
     Ok((profile, kind))

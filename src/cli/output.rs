@@ -6,6 +6,26 @@ use std::path::Path;
 
 use anyhow::Context;
 
+/// Warnings about the inputs, printed to stderr once the command's output is written.
+static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Keep `line` to print after the output (see [`print_warnings`]).
+pub fn warn_later(line: String) {
+    WARNINGS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(line);
+}
+
+/// Print the kept warnings to stderr: after the output they concern, so that they are the
+/// last thing on the terminal and not lost above a long table.
+pub fn print_warnings() {
+    let lines = std::mem::take(&mut *WARNINGS.lock().unwrap_or_else(|e| e.into_inner()));
+    for line in lines {
+        eprintln!("{line}");
+    }
+}
+
 /// A buffered writer to stdout, or to `path` when given.
 pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {

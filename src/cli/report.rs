@@ -217,10 +217,8 @@ impl<'a> Report<'a> {
             )?;
             writeln!(out)?;
         }
+        // The warnings go to stderr once, after this (the JSON form keeps them).
         analyze::write_diagnostics(out, self.diagnostics)?;
-        for w in &self.warnings {
-            writeln!(out, "# warning ({}x): {}", w.count, w.message)?;
-        }
         Ok(())
     }
 

@@ -75,7 +75,7 @@ pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> Mod
         outcome.problem = Some(format!("{} is not a valid ELF file", symbol_path.display()));
         return outcome;
     };
-    let symtab = SymbolTable::from_object(&symbols_file);
+    let symtab = SymbolTable::from_object(&symbols_file, &layout);
     // Without inlining the symbol table names every frame (as perf report does), so the cost
     // of loading DWARF (decompressing a debug file's sections) is only paid for inline frames.
     let has_dwarf = symbols_file.section_by_name(".debug_info").is_some();

@@ -1,7 +1,7 @@
 //! ELF symbol tables, with perf's rules for picking one name among aliases, and the
 //! program-header translation from file offsets to addresses.
 
-use object::{Object, ObjectSegment, ObjectSymbol, ObjectSymbolTable, SymbolKind};
+use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, ObjectSymbolTable, SymbolKind};
 
 use crate::demangle::demangle;
 
@@ -22,13 +22,18 @@ pub struct SymbolTable {
 }
 
 impl SymbolTable {
-    /// Read `.symtab`, or `.dynsym` when there is no `.symtab` (stripped binaries).
-    pub fn from_object(file: &object::File<'_>) -> Self {
-        let mut symbols: Vec<Symbol> = collect(file.symbols());
+    /// Read `file`'s `.symtab`, or `.dynsym` when there is no `.symtab` (stripped binaries),
+    /// and name the PLT stubs from `binary`'s relocations (a debug file's are empty).
+    pub fn from_object(file: &object::File<'_>, binary: &object::File<'_>) -> Self {
+        let mut symbols: Vec<Symbol> = collect(file, file.symbols());
         if symbols.is_empty() {
-            symbols = collect(file.dynamic_symbols());
+            symbols = collect(file, file.dynamic_symbols());
         }
-        symbols.extend(plt_symbols(file));
+        let mut plt = plt_symbols(binary);
+        if plt.is_empty() {
+            plt = plt_symbols(file);
+        }
+        symbols.extend(plt);
         symbols.sort_by_key(|s| s.start);
         let symbols = dedup_aliases(symbols);
         Self {
@@ -54,9 +59,13 @@ impl SymbolTable {
     }
 }
 
-fn collect<'a>(symbols: impl Iterator<Item = object::Symbol<'a, 'a>>) -> Vec<Symbol> {
+fn collect<'a>(
+    file: &object::File<'a>,
+    symbols: impl Iterator<Item = object::Symbol<'a, 'a>>,
+) -> Vec<Symbol> {
     symbols
-        .filter(|s| s.kind() == SymbolKind::Text && s.is_definition() && s.address() != 0)
+        .filter(|s| (s.kind() == SymbolKind::Text || is_code_label(file, s)) && s.address() != 0)
+        .filter(|s| s.is_definition() || is_code_label(file, s))
         .filter_map(|s| {
             let name = s.name().ok()?;
             (!name.is_empty()).then(|| Symbol {
@@ -68,6 +77,26 @@ fn collect<'a>(symbols: impl Iterator<Item = object::Symbol<'a, 'a>>) -> Vec<Sym
             })
         })
         .collect()
+}
+
+/// An untyped symbol in a code section (`_dl_start_user` in ld.so, assembly entry points):
+/// perf's `elf_sym__is_label` takes these as functions, so return addresses into them get
+/// the name perf gives.
+fn is_code_label(file: &object::File<'_>, s: &object::Symbol<'_, '_>) -> bool {
+    let object::SymbolFlags::Elf { st_info, st_other } = s.flags() else {
+        return false;
+    };
+    let visibility = st_other.visibility();
+    st_info.st_type() == object::elf::STT_NOTYPE
+        && visibility != object::elf::STV_HIDDEN
+        && visibility != object::elf::STV_INTERNAL
+        && s.section_index()
+            .and_then(|i| file.section_by_index(i).ok())
+            // By flag: in a debug file the code sections are NOBITS, of kind "uninitialized".
+            .is_some_and(|section| {
+                matches!(section.flags(), object::SectionFlags::Elf { sh_flags, .. }
+                    if sh_flags.0 & object::elf::SHF_EXECINSTR.0 != 0)
+            })
 }
 
 /// Size of one x86_64 PLT entry.

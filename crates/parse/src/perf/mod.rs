@@ -854,7 +854,8 @@ impl Reader {
         }
         if s.truncated_unwinds > 0 {
             w.add_many(WarningKind::UnwindFailed, s.truncated_unwinds, || {
-                format!("DWARF unwinding stopped before the outermost frame in some of {} samples (the copied stack was too small, or unwind info is missing); their frames so far are kept", s.unwound_samples)
+                let percent = 100.0 * s.truncated_unwinds as f64 / s.unwound_samples.max(1) as f64;
+                format!("DWARF unwinding stopped before the outermost frame in {percent:.0}% of the {} unwound samples (the copied stack was too small, or unwind info is missing); their frames so far are kept", s.unwound_samples)
             });
         }
         if s.damaged_callchains > 0 {
@@ -917,8 +918,9 @@ fn push_user_frames<T>(
     end
 }
 
-/// The frames of a callchain, leaf first: the first address is the sampled IP, the others are
-/// return addresses; context markers switch between kernel and user code.
+/// The frames of a callchain, leaf first: the first address is the sampled IP, and so is the
+/// first user address under kernel frames; the others are return addresses. Context markers
+/// switch between kernel and user code.
 fn chain_frames(mut kernel: bool, chain: impl Iterator<Item = u64>, out: &mut Vec<RawFrame>) {
     for addr in chain {
         if addr >= PERF_CONTEXT_MAX {
@@ -929,10 +931,17 @@ fn chain_frames(mut kernel: bool, chain: impl Iterator<Item = u64>, out: &mut Ve
             }
             continue;
         }
+        let kernel = kernel || addr >= KERNEL_START;
+        // The first user frame under kernel frames is where user code was interrupted (a
+        // page fault, a timer, the instruction after a syscall), not a return address: it
+        // can be a function's first instruction (`_start` in ld.so).
+        let interrupted = out
+            .last()
+            .is_some_and(|prev: &RawFrame| prev.kernel && !kernel);
         out.push(RawFrame {
             address: addr,
-            is_return: !out.is_empty(),
-            kernel: kernel || addr >= KERNEL_START,
+            is_return: !out.is_empty() && !interrupted,
+            kernel,
         });
     }
 }
@@ -949,5 +958,32 @@ fn off_cpu_warnings(off: &OffCpu, profile: &mut Profile) {
         w.add_many(WarningKind::Other, off.unreadable, || {
             "off-cpu: sched_switch samples without the expected raw tracepoint data (record with perf's default fields); waits end at the thread's next sample".to_owned()
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_user_address_under_kernel_frames_is_an_ip() {
+        let chain = [
+            PERF_CONTEXT_KERNEL,
+            0xffff_ffff_8100_0000, // the sampled kernel IP
+            0xffff_ffff_8100_0100, // a kernel return address
+            PERF_CONTEXT_USER,
+            0x1ab70, // where user code was interrupted: ld.so's `_start`
+            0x1ab78, // a return address
+        ];
+        let mut frames = Vec::new();
+        chain_frames(false, chain.into_iter(), &mut frames);
+        let kinds: Vec<(bool, bool)> = frames.iter().map(|f| (f.kernel, f.is_return)).collect();
+        assert_eq!(
+            kinds,
+            [(true, false), (true, true), (false, false), (false, true)]
+        );
+        frames.clear();
+        chain_frames(false, [0x10, 0x20].into_iter(), &mut frames);
+        assert!(!frames[0].is_return && frames[1].is_return);
     }
 }
