@@ -202,3 +202,73 @@ fn ld_so_is_named_and_warnings_print_once_after_the_output() {
     assert_eq!(code, 1);
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn inputs_that_are_not_profiles_say_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let cases: Vec<(String, &str)> = vec![
+        (
+            dir.path().display().to_string(),
+            "not a profile: a directory",
+        ),
+        ("/dev/null".to_owned(), "the input is empty"),
+        (exe.display().to_string(), "not a profile: an ELF file"),
+    ];
+    for (input, expected) in &cases {
+        let (code, out, err) = run(&["report", input], None);
+        assert_eq!(code, 1, "{input}: {out}{err}");
+        assert!(err.contains(expected), "{input}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // Text that is mostly not folded stacks, with a few lines that happen to end in a number.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "shopping list\nmilk 2\neggs and more eggs\nbread\nchapter 12\nthe end\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["report", text.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "not folded stacks: 4 of 6 lines are not `frame;frame;... count`, the first at line 1"
+        ),
+        "{err}"
+    );
+    // A few bad lines in a real folded file are skipped with a warning.
+    let folded = dir.path().join("mostly.folded");
+    std::fs::write(&folded, "main;work 10\nmain;idle 5\ngarbage\n").unwrap();
+    let (code, out, err) = run(&["report", folded.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("work"), "{out}");
+    assert!(err.contains("skipped malformed folded line"), "{err}");
+}
+
+#[test]
+fn a_mistyped_command_is_named() {
+    let (code, _, err) = run(&["reprot", FOLDED], None);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "profview: `reprot` is not a command, nor a file; did you mean `report`?"
+    );
+    let (code, _, err) = run(&["bogus", FOLDED], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("profview: `bogus` is not a command, nor a file; commands: report, "),
+        "{err}"
+    );
+}
+
+#[test]
+fn summed_periods_in_folded_input_are_called_period() {
+    // inferno-collapse-perf sums perf's periods: the unit is the event's, which the file
+    // does not say.
+    let out = common::stdout_of(&["report", FOLDED]);
+    assert!(
+        out.contains("# Total weight: 1282282281 (period)"),
+        "{}",
+        out.lines().take(5).collect::<Vec<_>>().join("\n")
+    );
+}

@@ -143,7 +143,7 @@ fn write_text(out: &mut dyn Write, d: &ProfileDiff, args: &DiffArgs) -> std::io:
 fn write_header(out: &mut dyn Write, d: &ProfileDiff, no_shift: bool) -> std::io::Result<()> {
     let side = |s: &diff::SideSummary| {
         format!(
-            "{}: {} samples, event {}, total {} {}",
+            "{}: {} samples, event {}, total {} ({})",
             s.name,
             s.sample_count,
             s.event,

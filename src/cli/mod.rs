@@ -29,7 +29,33 @@ const EXIT_REGRESSION: u8 = 3;
 
 /// Parse the arguments, run the command, and map the outcome to an exit status.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            if let Some(word) = mistyped_command(&err) {
+                let commands: Vec<String> = Cli::command()
+                    .get_subcommands()
+                    .map(|c| c.get_name().to_owned())
+                    .collect();
+                let closest = commands
+                    .iter()
+                    .map(|c| (strsim::jaro_winkler(&word, c), c))
+                    .filter(|(score, _)| *score > 0.8)
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                match closest {
+                    Some((_, c)) => eprintln!(
+                        "profview: `{word}` is not a command, nor a file; did you mean `{c}`?"
+                    ),
+                    None => eprintln!(
+                        "profview: `{word}` is not a command, nor a file; commands: {} (profview --help)",
+                        commands.join(", ")
+                    ),
+                }
+                return ExitCode::from(EXIT_USAGE);
+            }
+            err.exit()
+        }
+    };
     let result = match cli.command {
         Some(command) => run(command),
         None => match cli.input() {
@@ -60,6 +86,26 @@ pub fn main() -> ExitCode {
             })
         }
     }
+}
+
+/// The first word of `profview WORD ARGS...` when it failed to parse because WORD is neither
+/// a command nor an existing file (clap would take it for the profile and complain about
+/// what follows).
+fn mistyped_command(err: &clap::Error) -> Option<String> {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        return None;
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let word = args.iter().find(|a| !a.starts_with('-'))?;
+    let known = Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_name() == word || c.get_all_aliases().any(|a| a == word));
+    let more = args.iter().filter(|a| !a.starts_with('-')).count() > 1;
+    (more && !known && !Path::new(word).exists()).then(|| word.clone())
 }
 
 fn run(command: Command) -> anyhow::Result<()> {

@@ -21,8 +21,10 @@ pub fn warn_later(line: String) {
 /// last thing on the terminal and not lost above a long table.
 pub fn print_warnings() {
     let lines = std::mem::take(&mut *WARNINGS.lock().unwrap_or_else(|e| e.into_inner()));
+    // Not eprintln!: it panics when stderr is a closed pipe (`profview ... 2>&1 | head`).
+    let mut stderr = io::stderr().lock();
     for line in lines {
-        eprintln!("{line}");
+        let _ = writeln!(stderr, "{line}");
     }
 }
 

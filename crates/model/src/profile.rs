@@ -65,6 +65,9 @@ pub enum WeightUnit {
     Events,
     /// Bytes (allocation profiles).
     Bytes,
+    /// perf sample periods summed by a tool that did not keep the event (inferno's folded
+    /// output): nanoseconds for `cpu-clock`, events for `cycles`, which is not known.
+    Period,
 }
 
 impl WeightUnit {
@@ -75,6 +78,7 @@ impl WeightUnit {
             Self::Nanoseconds => "nanoseconds",
             Self::Events => "events",
             Self::Bytes => "bytes",
+            Self::Period => "period",
         }
     }
 }

@@ -33,6 +33,30 @@ pub enum ParseError {
         /// The input's name.
         name: String,
     },
+    /// The input is something other than a profile.
+    #[error(
+        "{name}: not a profile: {what}; expected perf.data, folded stacks, or Firefox/samply JSON"
+    )]
+    NotAProfile {
+        /// The input's name.
+        name: String,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// Most lines of what was read as folded stacks are not folded stacks.
+    #[error("{name}: not folded stacks: {skipped} of {lines} lines are not `frame;frame;... count`, the first at line {first_line}: {first_problem}")]
+    MostlyMalformedFolded {
+        /// The input's name.
+        name: String,
+        /// How many non-blank lines were malformed.
+        skipped: u64,
+        /// How many non-blank lines there are.
+        lines: u64,
+        /// 1-based number of the first bad line.
+        first_line: u64,
+        /// What was wrong with it.
+        first_problem: String,
+    },
     /// No line of a folded file could be parsed.
     #[error("{name}: no valid folded-stack line (expected `frame;frame;... count`); {skipped} line(s) skipped, the first at line {first_line}: {first_problem}")]
     NoValidFoldedLines {

@@ -49,8 +49,8 @@ pub enum FoldedProfiles {
 
 /// Parse folded stacks from `text`. `name` is used in messages and metadata.
 ///
-/// Malformed lines are skipped and counted in the profile's warnings; an input without any
-/// valid line is an error.
+/// Malformed lines are skipped and counted in the profile's warnings; an input with more
+/// malformed lines than valid ones is an error.
 pub fn parse_folded(name: &str, text: &str) -> Result<FoldedProfiles, ParseError> {
     let lines = scan_lines(text);
     let valid = lines.valid.len() as u64;
@@ -65,6 +65,18 @@ pub fn parse_folded(name: &str, text: &str) -> Result<FoldedProfiles, ParseError
             None => ParseError::Empty {
                 name: name.to_owned(),
             },
+        });
+    }
+    // A few bad lines in a real folded file are skipped; a file that is mostly not folded
+    // stacks is some other file, whose few lines ending in a number are not samples.
+    if lines.bad_count > valid {
+        let (first_line, first_problem) = lines.first_bad.clone().expect("bad lines counted");
+        return Err(ParseError::MostlyMalformedFolded {
+            name: name.to_owned(),
+            skipped: lines.bad_count,
+            lines: lines.bad_count + valid,
+            first_line,
+            first_problem,
         });
     }
     let differential = lines.valid.iter().all(|l| l.before_count.is_some());
@@ -305,7 +317,7 @@ impl FoldedBuilder {
             let name = self.profile.intern_string(FOLDED_PERIOD_WEIGHT_NAME);
             let kind = self.profile.weight_kind_mut(self.kind);
             kind.name = name;
-            kind.unit = WeightUnit::Events;
+            kind.unit = WeightUnit::Period;
             kind.period = Some(period as f64);
         }
         self.profile

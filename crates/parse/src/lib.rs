@@ -84,6 +84,18 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Parsed, ParseErro
         name: name.clone(),
         source,
     };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(ParseError::NotAProfile {
+                name,
+                what: "a directory",
+            })
+        }
+        // A pipe or device (`<(zcat x.folded)`, /dev/null) cannot be mapped: stream it.
+        Ok(meta) if !meta.is_file() => return read_bytes(&name, read_input(path)?, options),
+        Ok(_) => {}
+        Err(source) => return Err(io_error(source)),
+    }
     let perf_format = matches!(options.format, InputFormat::Auto | InputFormat::PerfData);
     if perf_format && is_perf_data_file(path) {
         let file = std::fs::File::open(path).map_err(io_error)?;
@@ -155,6 +167,16 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
     Ok(parsed)
 }
 
+/// What binary data that no reader takes is, for the error message; `None` for text.
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x7fELF") {
+        return Some("an ELF file (a program or library; record it with `perf record`)");
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    head.contains(&0)
+        .then_some("binary data in no format profview reads")
+}
+
 /// The perf.data magic, in the byte order of the machine that wrote it.
 const PERF_MAGIC: &[u8; 8] = b"PERFILE2";
 const PERF_MAGIC_SWAPPED: &[u8; 8] = b"2ELIFREP";
@@ -172,6 +194,12 @@ pub fn detect_format(name: &str, bytes: &[u8]) -> Result<InputFormat, ParseError
     };
     if bytes[start] == b'{' {
         return Ok(InputFormat::Firefox);
+    }
+    if let Some(what) = binary_kind(bytes) {
+        return Err(ParseError::NotAProfile {
+            name: name.to_owned(),
+            what,
+        });
     }
     // Anything else is read as folded stacks, which reports the first bad line if it is not.
     Ok(InputFormat::Folded)
