@@ -272,3 +272,72 @@ fn summed_periods_in_folded_input_are_called_period() {
         out.lines().take(5).collect::<Vec<_>>().join("\n")
     );
 }
+
+/// Compile `testdata/programs/NAME.c` with the system's C compiler (the one Rust links with)
+/// and `flags`; the binary's path.
+fn compile_c(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let source = common::root().join(format!("testdata/programs/{name}.c"));
+    let status = Command::new("cc")
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
+        .arg(&source)
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success(), "cc {source:?} failed");
+    out
+}
+
+#[test]
+fn the_vdso_is_named_and_a_stripped_program_is_one_function() {
+    let dir = tempfile::tempdir().unwrap();
+    // Stripped: no symbol table, so the program's own code has no names.
+    let program = compile_c(
+        dir.path(),
+        "clock",
+        &["-O2", "-fno-omit-frame-pointer", "-s"],
+    );
+    let data = record(dir.path(), "clock.data", &[program.to_str().unwrap()]);
+    let path = data.to_str().unwrap();
+    // perf record keeps the vDSO in ~/.debug/[vdso]; with a HOME that has none, profview
+    // takes its own (the same kernel).
+    let empty_home = tempfile::tempdir().unwrap();
+    let mut cmd = profview();
+    let out = cmd
+        .env("HOME", empty_home.path())
+        .args(["report", path, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shares = common::self_percents(&report);
+    assert!(
+        shares.get("__vdso_clock_gettime").is_some_and(|p| *p > 3.0),
+        "{shares:?}"
+    );
+    assert!(!shares.keys().any(|k| k.contains("[vdso]")), "{shares:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("vdso"), "{stderr}");
+    // The program's addresses are one function named after it, not a row per address.
+    assert!(
+        shares.get("[clock]").is_some_and(|p| *p > 20.0),
+        "{shares:?}"
+    );
+    assert!(!shares.keys().any(|k| k.contains("+0x")), "{shares:?}");
+
+    let (code, analysis, _) = run(&["analyze", path], None);
+    assert_eq!(code, 0);
+    assert!(
+        analysis.contains("clock, whose functions have no names here, takes"),
+        "{analysis}"
+    );
+    assert!(
+        analysis.contains("build it without stripping"),
+        "{analysis}"
+    );
+    assert!(
+        !analysis.contains("Vec::"),
+        "Rust advice for a C program: {analysis}"
+    );
+}

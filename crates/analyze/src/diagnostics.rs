@@ -223,10 +223,10 @@ fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
             let share = w / total;
             let message = match m {
                 Some(m) => format!(
-                    "{:.0}% of samples have frames in {} that could not be named: install its debug package (e.g. {}), or pass --symbol-path DIR with the binary it was built as",
+                    "{:.0}% of samples have frames in {} that could not be named: {}",
                     share * 100.0,
                     profile.module_name(m),
-                    debug_package_hint(profile.module_name(m))
+                    symbol_advice(profile, m)
                 ),
                 None => format!(
                     "{:.0}% of samples have frames outside any known mapping (JIT code, or a damaged stack)",
@@ -253,15 +253,24 @@ fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
     out
 }
 
-/// Where Debian-like systems ship the debug info of a library.
-fn debug_package_hint(module: &str) -> &'static str {
-    if module.starts_with("libc.so") || module.starts_with("ld-linux") {
-        "libc6-dbg"
-    } else if module.starts_with("libstdc++") {
-        "libstdc++6-dbgsym"
-    } else {
-        "the -dbg / -dbgsym package of the library"
+/// What to do so that module `m`'s code gets names.
+pub(crate) fn symbol_advice(profile: &Profile, m: ModuleId) -> String {
+    let name = profile.module_name(m);
+    let path = profile.string(profile.module(m).path);
+    if name == "[vdso]" {
+        return "the recording's vDSO image was not found: perf record keeps it in ~/.debug/[vdso]/BUILDID/vdso on the recording machine; pass that ~/.debug as --symbol-path".to_owned();
     }
+    let package = if name.starts_with("libc.so") || name.starts_with("ld-linux") {
+        "libc6-dbg".to_owned()
+    } else if name.starts_with("libstdc++") {
+        "libstdc++6-dbgsym".to_owned()
+    } else if ["/usr/", "/lib"].iter().any(|p| path.starts_with(p)) {
+        format!("the -dbgsym package of the one that ships it: `dpkg -S {path}` names it")
+    } else {
+        // Not from a package: the user's own build, stripped.
+        return "build it without stripping (keep the symbol table; -g adds source lines), or pass --symbol-path DIR with the unstripped binary".to_owned();
+    };
+    format!("install its debug symbols ({package}), or pass --symbol-path DIR with the unstripped binary it was built as")
 }
 
 fn idle(breakdown: &Breakdown) -> Option<Diagnostic> {

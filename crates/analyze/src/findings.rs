@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use profview_model::{Frame, FrameId, Profile, StackId, WeightKindId, WeightUnit, OFF_CPU_EVENT};
+use profview_model::{
+    Frame, FrameId, ModuleId, Profile, StackId, WeightKindId, WeightUnit, OFF_CPU_EVENT,
+};
 use serde::Serialize;
 
 use crate::category::{classify, is_kernel_entry, is_spawn, Category, FrameClass};
@@ -558,6 +560,9 @@ impl Context<'_> {
         let inlined = self.hottest_inlined(hottest);
         evidence.extend(inlined.iter().take(3).map(InlinedCallee::evidence));
         evidence.extend(self.callers_of(hottest).into_iter().take(3));
+        if let Some(module) = self.unnamed_module(hottest) {
+            return Some(self.unnamed_hotspot(module, first, s1, s2, evidence));
+        }
         let mut advice = vec![format!(
             "Optimize {}: it alone is {} of the time, so halving it saves {}.",
             first,
@@ -589,6 +594,42 @@ impl Context<'_> {
             evidence,
             advice,
         })
+    }
+
+    /// The module of group `g` when `g` is that module's code without names.
+    fn unnamed_module(&self, g: GroupIndex) -> Option<ModuleId> {
+        self.groups.module(g).filter(|_| self.groups.is_unnamed(g))
+    }
+
+    /// A hotspot in a module without symbols: which of its functions is unknown, so the
+    /// advice is how to learn it, and that the lever of library code is how it is called.
+    fn unnamed_hotspot(
+        &self,
+        module: ModuleId,
+        first: String,
+        s1: f64,
+        s2: f64,
+        evidence: Vec<Evidence>,
+    ) -> Finding {
+        let module_name = self.profile.module_name(module);
+        Finding {
+            kind: FindingKind::SingleHotspot,
+            score: s1.min(1.0),
+            summary: format!(
+                "{module_name}, whose functions have no names here, takes {} of the time by itself; the next function takes {}",
+                pct(s1),
+                pct(s2)
+            ),
+            functions: vec![first],
+            evidence,
+            advice: vec![
+                format!(
+                    "To see which of its functions: {}.",
+                    crate::diagnostics::symbol_advice(self.profile, module)
+                ),
+                "If it is a library you did not write, the lever is how it is called: how often, on how much data, with which settings.".to_owned(),
+            ],
+        }
     }
 
     /// One helper of the program's own code, inlined into several hot functions, where each
@@ -982,7 +1023,10 @@ impl Context<'_> {
                 .stack_frames(holder)
                 .map(|f| self.groups.of(f))
                 .find(|caller| *caller != g);
-            if let Some(caller) = caller {
+            // An address outside every module is a broken stack, not a caller.
+            let known =
+                |c: &GroupIndex| !self.groups.is_unnamed(*c) || self.groups.module(*c).is_some();
+            if let Some(caller) = caller.filter(known) {
                 *callers.entry(caller).or_default() += w;
             }
         }

@@ -39,8 +39,9 @@ pub enum InlinedCode {
 
 /// Maps every frame to the function it belongs to, by display name and module.
 ///
-/// Resolved frames group by function name and module; unresolved frames by `module+0xaddr`, so
-/// each unknown address is its own row, as in `perf report`. With
+/// Resolved frames group by function name and module; unresolved frames by their label: after
+/// symbolization one `[module]` group per module without symbols (as inferno names them),
+/// before it (`--no-symbolize`) `module+0xaddr`, each address its own row. With
 /// [`Grouping::FunctionAndLine`] the source line is part of the key. With
 /// [`InlinedCode::InCaller`] (the default) inlined frames form groups of their own, apart from
 /// out-of-line copies of the same function, so that rankings can give their time to the
@@ -55,6 +56,8 @@ pub struct FunctionGroups {
     /// Per group: inlined frames whose time belongs to their caller (never with
     /// [`InlinedCode::OwnRows`]).
     inlined: Vec<bool>,
+    /// Per group: frames that symbolization could not name.
+    unnamed: Vec<bool>,
     any_inlined: bool,
     /// Groups from this index on were added by [`Self::synthetic`].
     first_synthetic: usize,
@@ -81,6 +84,7 @@ impl FunctionGroups {
             modules: Vec::new(),
             locations: Vec::new(),
             inlined: Vec::new(),
+            unnamed: Vec::new(),
             any_inlined: false,
             first_synthetic: 0,
         };
@@ -104,7 +108,10 @@ impl FunctionGroups {
                         let file = profile.string(file);
                         format!("{}:{line}", file.rsplit('/').next().unwrap_or(file))
                     });
-                    groups.push(name.clone(), *module, location, *inlined)
+                    let g = groups.push(name.clone(), *module, location, *inlined);
+                    groups.unnamed[g as usize] =
+                        matches!(profile.frame(frame), Frame::Unresolved(_));
+                    g
                 });
             groups.of_frame.push(g);
         }
@@ -124,7 +131,14 @@ impl FunctionGroups {
         self.modules.push(module);
         self.locations.push(location);
         self.inlined.push(inlined);
+        self.unnamed.push(false);
         (self.names.len() - 1) as GroupIndex
+    }
+
+    /// True when group `g` is code that could not be named: the addresses of a module
+    /// without symbols (`[liblzma.so.5]`), or outside every module (`[unknown]`).
+    pub fn is_unnamed(&self, g: GroupIndex) -> bool {
+        self.unnamed[g as usize]
     }
 
     /// True when group `g` is inlined code whose time belongs to the function it was inlined

@@ -141,6 +141,10 @@ pub struct Metadata {
     /// Whether every stack's root frame names the process or thread (inferno's folded stacks
     /// start with the command name), so writers must not add it again.
     pub root_frame_is_thread: bool,
+    /// Whether symbolization ran: a frame still unresolved then has no name to be found, and
+    /// is labelled by its module (`[liblzma.so.5]`), as inferno does, so that a library
+    /// without symbols is one function rather than thousands of addresses.
+    pub symbolized: bool,
     /// Problems met while reading and symbolizing.
     pub warnings: Warnings,
 }

@@ -399,12 +399,24 @@ impl Profile {
         }))
     }
 
-    /// The display name of a frame: the function name, or `module+0xaddr` when unresolved.
+    /// The display name of a frame: the function name; when unresolved, `module+0xaddr`, or
+    /// `[module]` (`[unknown]` outside every module) once symbolization found no name for it
+    /// ([`Metadata::symbolized`]).
     pub fn frame_label(&self, id: FrameId) -> String {
         match self.frame(id) {
             Frame::Resolved(f) => self.string(self.function(f.function).name).to_owned(),
             Frame::Unresolved(f) => match f.module {
+                Some(m) if self.meta.symbolized => {
+                    let module = self.module_name(m);
+                    if module.starts_with('[') {
+                        module.to_owned()
+                    } else {
+                        format!("[{module}]")
+                    }
+                }
                 Some(m) => format!("{}+{:#x}", self.module_name(m), f.address.raw()),
+                // Outside every mapping: a damaged stack or JIT code, named as perf does.
+                None if self.meta.symbolized => "[unknown]".to_owned(),
                 None => format!("{:#x}", f.address.raw()),
             },
         }

@@ -18,6 +18,7 @@ mod locate;
 mod mapped;
 mod resolve;
 mod symtab;
+mod vdso;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -92,6 +93,7 @@ pub struct SymbolizeStats {
 /// with one frame per inline level. Frames that stay unresolved keep module and offset and are
 /// counted in a warning per module.
 pub fn symbolize(profile: &mut Profile, options: &SymbolizeOptions) -> SymbolizeStats {
+    profile.meta.symbolized = true;
     let (user_jobs, kernel_frames) = collect_jobs(profile);
     let outcomes: Vec<(ModuleId, ModuleOutcome)> = user_jobs
         .into_par_iter()
@@ -204,7 +206,12 @@ fn report_module(
             .clone()
             .unwrap_or_else(|| "no symbol covers them".to_owned());
         profile.meta.warnings.add_many(WarningKind::UnresolvedFrames, unresolved, || {
-            format!("{name}: addresses could not be symbolized ({why}); install the module's debug package or pass --symbol-path DIR with the binary")
+            if name == "[vdso]" {
+                // The kernel's image: no package has it, perf's build-id cache does.
+                format!("{name}: addresses could not be symbolized: the recording's vDSO image was not found (perf record keeps it in ~/.debug/[vdso]/BUILDID/vdso; pass that ~/.debug as --symbol-path)")
+            } else {
+                format!("{name}: addresses could not be symbolized ({why}); install the module's debug package or pass --symbol-path DIR with the binary")
+            }
         });
     }
 }

@@ -9,6 +9,9 @@ use std::sync::{Mutex, OnceLock};
 use memmap2::Mmap;
 use object::Object;
 
+/// The name perf records for the vDSO mapping.
+const VDSO: &str = "[vdso]";
+
 /// Directories are searched this deep for files named like a module.
 const MAX_SEARCH_DEPTH: usize = 6;
 /// At most this many directory entries are indexed per search path, so pointing
@@ -113,6 +116,9 @@ impl SymbolPaths {
         build_id: Option<&[u8]>,
         rejected: &mut Vec<Rejected>,
     ) -> Option<PathBuf> {
+        if recorded_path == VDSO {
+            return self.find_vdso(build_id?);
+        }
         let recorded = Path::new(recorded_path);
         let name = recorded.file_name()?;
         if let Some(id) = build_id {
@@ -151,6 +157,23 @@ impl SymbolPaths {
             }
         }
         None
+    }
+
+    /// The vDSO image with `build_id`: where `perf record` keeps it
+    /// (`~/.debug/[vdso]/BUILDID/vdso`, or under a `--symbol-path` directory), else this
+    /// process's own vDSO when it is the same build (recorded on this kernel).
+    fn find_vdso(&self, build_id: &[u8]) -> Option<PathBuf> {
+        let id = hex(build_id);
+        let cached = self
+            .dirs
+            .iter()
+            .chain(&self.build_id_caches)
+            .map(|d| d.join(VDSO).join(&id).join("vdso"))
+            .find(|candidate| self.matches(candidate, Some(build_id)));
+        cached.or_else(|| {
+            let copy = crate::vdso::running_vdso_copy()?;
+            self.matches(&copy, Some(build_id)).then_some(copy)
+        })
     }
 
     fn find_debug_file(&self, binary: Option<&Path>, build_id: Option<&[u8]>) -> Option<PathBuf> {
