@@ -232,11 +232,85 @@ fn without_generic_args(name: &str) -> std::borrow::Cow<'_, str> {
 
 fn category_of_module(module: &str) -> Option<Category> {
     let file = module.rsplit('/').next().unwrap_or(module);
+    if interpreter_of_module(file).is_some() {
+        return Some(Category::Runtime);
+    }
     ALLOCATOR_MODULES
         .iter()
         .any(|m| file.starts_with(m))
         .then_some(Category::Allocation)
 }
+
+/// The language whose interpreter module `module` (a file name) is: `Python` for
+/// `libpython3.11.so.1.0` or `python3.11`. Its code is the runtime, not the user's: the
+/// user's code is the script it runs, which a native profile does not see by name.
+pub fn interpreter_of_module(module: &str) -> Option<&'static str> {
+    let file = module.rsplit('/').next().unwrap_or(module);
+    INTERPRETERS
+        .iter()
+        .find(|(prefix, _)| {
+            file.strip_prefix(prefix).is_some_and(|rest| {
+                rest.is_empty()
+                    || rest.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-')
+            })
+        })
+        .map(|(_, language)| *language)
+}
+
+/// Interpreter binaries and libraries, by file-name prefix (a version or `.so` follows).
+const INTERPRETERS: &[(&str, &str)] = &[
+    ("libpython", "Python"),
+    ("python", "Python"),
+    ("libruby", "Ruby"),
+    ("ruby", "Ruby"),
+    ("libperl", "Perl"),
+    ("perl", "Perl"),
+    ("libnode", "JavaScript"),
+    ("node", "JavaScript"),
+    ("php", "PHP"),
+    ("liblua", "Lua"),
+    ("lua", "Lua"),
+    ("luajit", "Lua"),
+];
+
+/// The language of the code a profile's user frames are in, for advice that names its
+/// idioms (`Vec::with_capacity` is no help in C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// Rust: its standard library's paths or symbols are on the stacks.
+    Rust,
+    /// C++: `std::` without Rust's markers, `operator new`, C++ sources.
+    Cpp,
+    /// C, or anything unrecognized.
+    C,
+}
+
+impl Language {
+    /// Guess from function names and source files.
+    pub fn of_profile(profile: &profview_model::Profile) -> Self {
+        let mut cpp = false;
+        for f in profile.functions() {
+            let name = profile.string(f.name);
+            if RUST_MARKERS
+                .iter()
+                .any(|m| name.starts_with(m) || name.contains(&format!("<{m}")))
+                || name.starts_with("__rust_")
+            {
+                return Language::Rust;
+            }
+            cpp |=
+                name.contains("std::") || name.starts_with("operator new") || name.contains("::~");
+        }
+        if cpp {
+            Language::Cpp
+        } else {
+            Language::C
+        }
+    }
+}
+
+/// Paths only Rust's standard library has.
+const RUST_MARKERS: &[&str] = &["core::", "alloc::", "std::rt::", "std::sys::"];
 
 fn is_kernel_lock(plain: &str) -> bool {
     KERNEL_LOCK_PREFIX.iter().any(|p| plain.starts_with(p))

@@ -14,7 +14,9 @@ use profview_model::{
 };
 use serde::Serialize;
 
-use crate::category::{classify, is_kernel_entry, is_spawn, Category, FrameClass};
+use crate::category::{
+    classify, interpreter_of_module, is_kernel_entry, is_spawn, Category, FrameClass, Language,
+};
 use crate::{FunctionGroups, GroupIndex, StackWeights};
 
 /// Fewer samples than this give no findings: a share of 1/30 is already 3 points.
@@ -311,8 +313,9 @@ impl FrameClasses {
                 .push(profile.frame(frame).kind() == profview_model::FrameKind::Kernel);
             c.entry.push(is_kernel_entry(name));
             c.spawn.push(is_spawn(name));
-            c.runtime
-                .push((user == FrameClass::In(Category::Runtime)).then(|| runtime_family(name)));
+            c.runtime.push(
+                (user == FrameClass::In(Category::Runtime)).then(|| runtime_family(name, module)),
+            );
         }
         c
     }
@@ -336,8 +339,35 @@ fn qualified_name(profile: &Profile, frame: FrameId, name: &str) -> Option<Strin
     Some(format!("{prefix}::{name}"))
 }
 
+/// The languages whose interpreters [`runtime_family`] names (`Python interpreter`).
+const INTERPRETER_LANGUAGES: &[&str] = &["Python", "Ruby", "Perl", "JavaScript", "PHP", "Lua"];
+
+/// How to see the interpreted code of a profile whose time is in `language`'s interpreter.
+fn interpreter_advice(language: &str) -> Vec<String> {
+    let specific = match language {
+        "Python" => "Python 3.12+ names Python functions for perf: run it with `python -X perf` (or PYTHONPERFSUPPORT=1), or use py-spy.",
+        "JavaScript" => "Node names JavaScript functions for perf with `node --perf-basic-prof`.",
+        "Ruby" => "Use a Ruby profiler (stackprof, rbspy) to see which Ruby methods run.",
+        _ => "Use the language's own profiler to see which of its functions run.",
+    };
+    vec![
+        format!("This is the {language} interpreter running the program: its C functions say how it runs, not which {language} code it runs."),
+        specific.to_owned(),
+    ]
+}
+
 /// The runtime a frame of [`Category::Runtime`] belongs to.
-fn runtime_family(name: &str) -> &'static str {
+fn runtime_family(name: &str, module: Option<&str>) -> &'static str {
+    if let Some(language) = module.and_then(interpreter_of_module) {
+        return match language {
+            "Python" => "Python interpreter",
+            "Ruby" => "Ruby interpreter",
+            "Perl" => "Perl interpreter",
+            "JavaScript" => "JavaScript interpreter",
+            "PHP" => "PHP interpreter",
+            _ => "Lua interpreter",
+        };
+    }
     let name = name.trim_start_matches('<');
     if name.starts_with("rayon") {
         "rayon"
@@ -394,6 +424,7 @@ impl Analysis {
         if enough && idle < MAX_IDLE_SHARE {
             let ctx = Context {
                 profile,
+                language: Language::of_profile(profile),
                 weights,
                 groups,
                 breakdown: &breakdown,
@@ -485,13 +516,16 @@ fn add_blocked_lock_time(
             ),
             functions: Vec::new(),
             evidence: vec![evidence],
-            advice: advice.iter().map(|a| (*a).to_owned()).collect(),
+            // Lock advice is the same in every language.
+            advice: advice.iter().map(|(_, a)| (*a).to_owned()).collect(),
         });
     }
 }
 
 struct Context<'a> {
     profile: &'a Profile,
+    /// The language of the program's code, for advice in its idioms.
+    language: Language,
     weights: &'a StackWeights,
     groups: &'a FunctionGroups,
     breakdown: &'a Breakdown,
@@ -870,8 +904,36 @@ impl Context<'_> {
             summary,
             functions: functions_in.iter().map(|e| e.what.clone()).collect(),
             evidence,
-            advice: rule.advice.iter().map(|a| (*a).to_owned()).collect(),
+            advice: self.advice(rule),
         })
+    }
+
+    /// The rule's advice for this profile's language; for an interpreter's runtime, how to
+    /// see the interpreted code instead.
+    fn advice(&self, rule: &CategoryRule) -> Vec<String> {
+        if rule.category == Category::Runtime {
+            if let Some(language) = self.dominant_interpreter() {
+                return interpreter_advice(language);
+            }
+        }
+        rule.advice
+            .iter()
+            .filter(|(who, _)| who.fits(self.language))
+            .map(|(_, line)| (*line).to_owned())
+            .collect()
+    }
+
+    /// The interpreter that has the largest part of the runtime time, if one does.
+    fn dominant_interpreter(&self) -> Option<&'static str> {
+        let (family, _) = self
+            .breakdown
+            .runtimes
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+        INTERPRETER_LANGUAGES
+            .iter()
+            .find(|l| family.starts_with(**l))
+            .copied()
     }
 
     fn small_tasks(&self) -> Option<Finding> {
@@ -1144,11 +1206,31 @@ fn inlined_note(total: f64, inlined: &[InlinedCallee], lines: &[Evidence]) -> St
     )
 }
 
+/// Which programs a line of advice is for: idioms differ by language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum For {
+    All,
+    Rust,
+    Cpp,
+    C,
+}
+
+impl For {
+    fn fits(self, language: Language) -> bool {
+        match self {
+            For::All => true,
+            For::Rust => language == Language::Rust,
+            For::Cpp => language == Language::Cpp,
+            For::C => language == Language::C,
+        }
+    }
+}
+
 struct CategoryRule {
     category: Category,
     kind: FindingKind,
     min_share: f64,
-    advice: &'static [&'static str],
+    advice: &'static [(For, &'static str)],
 }
 
 const CATEGORY_RULES: &[CategoryRule] = &[
@@ -1157,9 +1239,9 @@ const CATEGORY_RULES: &[CategoryRule] = &[
         kind: FindingKind::LockContention,
         min_share: LOCK_MIN_SHARE,
         advice: &[
-            "Shorten the critical sections: compute outside the lock, hold it only to publish.",
-            "Replace a hot counter or flag with an atomic; shard a shared structure per thread or per key.",
-            "Check the thread count: more threads than cores on one lock only adds waiting.",
+            (For::All, "Shorten the critical sections: compute outside the lock, hold it only to publish."),
+            (For::All, "Replace a hot counter or flag with an atomic; shard a shared structure per thread or per key."),
+            (For::All, "Check the thread count: more threads than cores on one lock only adds waiting."),
         ],
     },
     CategoryRule {
@@ -1167,9 +1249,11 @@ const CATEGORY_RULES: &[CategoryRule] = &[
         kind: FindingKind::ExcessiveAllocation,
         min_share: ALLOCATION_MIN_SHARE,
         advice: &[
-            "Reuse buffers across iterations instead of allocating per item (clear() and refill).",
-            "Reserve up front: Vec::with_capacity / reserve, String::with_capacity.",
-            "Consider an arena or a faster allocator (jemalloc, mimalloc) if allocation is inherent.",
+            (For::All, "Reuse buffers across iterations instead of allocating per item (clear and refill)."),
+            (For::Rust, "Reserve up front: Vec::with_capacity / reserve, String::with_capacity."),
+            (For::Cpp, "Reserve up front (std::vector::reserve, std::string::reserve); avoid temporaries in loops, move instead of copy."),
+            (For::C, "Allocate in bulk: one malloc for an array instead of one per item, or a pool / free list for fixed-size objects."),
+            (For::All, "Consider an arena or a faster allocator (jemalloc, mimalloc) if allocation is inherent."),
         ],
     },
     CategoryRule {
@@ -1177,9 +1261,9 @@ const CATEGORY_RULES: &[CategoryRule] = &[
         kind: FindingKind::FrameworkOverhead,
         min_share: RUNTIME_MIN_SHARE,
         advice: &[
-            "Make tasks bigger: batch small items (with_min_len / chunks in rayon), so scheduling costs less than the work.",
-            "Use plain sequential code for work too small to split; keep CPU-bound work off async executors.",
-            "Idle workers spinning or stealing means there is not enough parallel work: fewer threads may be faster.",
+            (For::Rust, "Make tasks bigger: batch small items (with_min_len / chunks in rayon), so scheduling costs less than the work."),
+            (For::Rust, "Use plain sequential code for work too small to split; keep CPU-bound work off async executors."),
+            (For::Rust, "Idle workers spinning or stealing means there is not enough parallel work: fewer threads may be faster."),
         ],
     },
     CategoryRule {
@@ -1187,8 +1271,10 @@ const CATEGORY_RULES: &[CategoryRule] = &[
         kind: FindingKind::MemoryCopy,
         min_share: MEMORY_COPY_MIN_SHARE,
         advice: &[
-            "Avoid copies: pass references or slices, move instead of clone, reuse output buffers.",
-            "Look at the callers for clones of large values and growing buffers (realloc copies).",
+            (For::Rust, "Avoid copies: pass references or slices, move instead of clone, reuse output buffers."),
+            (For::Cpp, "Avoid copies: pass const references or spans, std::move instead of copying, reuse output buffers."),
+            (For::C, "Avoid copies: pass pointers to the data instead of copying it, reuse output buffers."),
+            (For::All, "Look at the callers for clones of large values and growing buffers (realloc copies)."),
         ],
     },
     CategoryRule {
@@ -1196,8 +1282,10 @@ const CATEGORY_RULES: &[CategoryRule] = &[
         kind: FindingKind::KernelDominated,
         min_share: KERNEL_MIN_SHARE,
         advice: &[
-            "Make fewer system calls: buffer I/O (BufReader/BufWriter), batch reads and writes.",
-            "Page faults: reuse memory instead of mapping fresh pages; pre-fault or use huge pages for large buffers.",
+            (For::Rust, "Make fewer system calls: buffer I/O (BufReader/BufWriter), batch reads and writes."),
+            (For::Cpp, "Make fewer system calls: read and write in large blocks (a larger stream buffer, or read()/write() of whole buffers)."),
+            (For::C, "Make fewer system calls: read and write in large blocks (stdio with setvbuf, or read()/write() of whole buffers)."),
+            (For::All, "Page faults: reuse memory instead of mapping fresh pages; pre-fault or use huge pages for large buffers."),
         ],
     },
     CategoryRule {
@@ -1205,8 +1293,10 @@ const CATEGORY_RULES: &[CategoryRule] = &[
         kind: FindingKind::StringFormatting,
         min_share: FORMATTING_MIN_SHARE,
         advice: &[
-            "Format less on hot paths: write! into a reused String, or defer formatting until output.",
-            "Skip logging and Debug formatting in hot loops, or check the log level before formatting.",
+            (For::Rust, "Format less on hot paths: write! into a reused String, or defer formatting until output."),
+            (For::Cpp, "Format less on hot paths: reuse one buffer (std::format_to), or defer formatting until output."),
+            (For::C, "Format less on hot paths: snprintf into a reused buffer, or defer formatting until output."),
+            (For::All, "Skip logging and Debug formatting in hot loops, or check the log level before formatting."),
         ],
     },
     CategoryRule {
@@ -1214,8 +1304,10 @@ const CATEGORY_RULES: &[CategoryRule] = &[
         kind: FindingKind::Serialization,
         min_share: SERIALIZATION_MIN_SHARE,
         advice: &[
-            "Serialize less: borrow instead of owning (&str fields), skip fields you do not need.",
-            "Consider a binary format or a faster (de)serializer for the hot path.",
+            (For::Rust, "Serialize less: borrow instead of owning (&str fields), skip fields you do not need."),
+            (For::Cpp, "Serialize less: skip fields you do not need, parse into views instead of owned strings."),
+            (For::C, "Serialize less: skip fields you do not need, parse in place instead of copying strings."),
+            (For::All, "Consider a binary format or a faster (de)serializer for the hot path."),
         ],
     },
 ];
@@ -1472,5 +1564,98 @@ mod tests {
         assert!(found.contains(&FindingKind::KernelDominated), "{found:?}");
         let found = kinds(&[(syscall, 49), (&["main", "copy_file"], 51)]);
         assert!(!found.contains(&FindingKind::KernelDominated), "{found:?}");
+    }
+
+    fn advice_of(stacks: &[(&[&str], u32)], kind: FindingKind) -> Vec<String> {
+        let (p, weight) = profile(stacks);
+        let analysis = Analysis::new(&p, weight);
+        let finding = analysis.findings.iter().find(|f| f.kind == kind);
+        finding.expect("the finding").advice.clone()
+    }
+
+    #[test]
+    fn advice_speaks_the_language_of_the_program() {
+        let c = advice_of(
+            &[(&["main", "parse", "malloc"], 60), (&["main", "parse"], 40)],
+            FindingKind::ExcessiveAllocation,
+        );
+        assert!(
+            c.iter().any(|a| a.contains("one malloc for an array")),
+            "{c:?}"
+        );
+        assert!(!c.iter().any(|a| a.contains("Vec::")), "{c:?}");
+        let rust = advice_of(
+            &[
+                (
+                    &[
+                        "main",
+                        "app::parse",
+                        "alloc::raw_vec::finish_grow",
+                        "malloc",
+                    ],
+                    60,
+                ),
+                (&["main", "app::parse"], 40),
+            ],
+            FindingKind::ExcessiveAllocation,
+        );
+        assert!(
+            rust.iter().any(|a| a.contains("Vec::with_capacity")),
+            "{rust:?}"
+        );
+        let cpp = advice_of(
+            &[
+                (&["main", "app::parse", "operator new", "malloc"], 60),
+                (&["main", "std::sort<int*>"], 40),
+            ],
+            FindingKind::ExcessiveAllocation,
+        );
+        assert!(
+            cpp.iter().any(|a| a.contains("std::vector::reserve")),
+            "{cpp:?}"
+        );
+    }
+
+    #[test]
+    fn an_interpreter_is_the_runtime_and_its_advice_is_how_to_see_the_script() {
+        let mut p = Profile::new();
+        let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+        let thread = p.add_thread(None, None, None);
+        let path = p.intern_string("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0");
+        let python = p.intern_module(profview_model::Module {
+            path,
+            build_id: None,
+            address_range: None,
+            relative_addresses: false,
+        });
+        let frames = [
+            p.resolved_frame("main", None::<ModuleId>, FrameKind::User),
+            p.resolved_frame("Py_RunMain", Some(python), FrameKind::User),
+            p.resolved_frame("_PyEval_EvalFrameDefault", Some(python), FrameKind::User),
+        ];
+        let stack = p.intern_stack_path(&frames);
+        for _ in 0..100 {
+            p.add_sample(Sample {
+                thread,
+                time: None,
+                stack,
+                kind,
+                weight: 1.0,
+            });
+        }
+        let analysis = Analysis::new(&p, kind);
+        let f = &analysis.findings[0];
+        assert_eq!(f.kind, FindingKind::FrameworkOverhead);
+        assert!(f.summary.contains("Python interpreter"), "{}", f.summary);
+        assert!(
+            f.advice.iter().any(|a| a.contains("python -X perf")),
+            "{:?}",
+            f.advice
+        );
+        assert!(
+            !f.advice.iter().any(|a| a.contains("rayon")),
+            "{:?}",
+            f.advice
+        );
     }
 }
