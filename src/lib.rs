@@ -20,6 +20,11 @@
 #[doc(hidden)]
 pub mod fuzzing;
 
+// The README's library example compiles and runs with the doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeExample;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -29,15 +34,21 @@ pub use profview_analyze as analyze;
 pub use profview_model as model;
 pub use profview_parse as parse;
 pub use profview_symbolize as symbolize;
+/// The terminal browser (feature `tui`, on by default).
+#[cfg(feature = "tui")]
 pub use profview_tui as tui;
 
 pub use profview_model::{Profile, WeightKindId};
 pub use profview_parse::{InputFormat, Parsed, Progress, Stage};
 
-use profview_analyze::{SortBy, TopFunctions};
+use profview_analyze::diff::{DiffOptions, DiffSide, ProfileDiff};
+use profview_analyze::{Analysis, SortBy, TopFunctions};
 
 /// Why a profile could not be opened or used.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the message too, so that `fn main() -> Result<(), profview::Error>` ends
+/// with `Error: FILE: what went wrong` rather than a struct dump.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input could not be read as a profile.
@@ -74,6 +85,24 @@ pub enum Error {
         /// The input's name.
         name: String,
     },
+    /// Two profiles cannot be compared.
+    #[error(transparent)]
+    Diff(#[from] profview_analyze::diff::DiffError),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !self.to_string().contains(&text) {
+                write!(f, ": {text}")?;
+            }
+            source = cause.source();
+        }
+        Ok(())
+    }
 }
 
 /// Which side of a differential input to read.
@@ -289,6 +318,26 @@ pub fn weight_kind(profile: &Profile, event: Option<&str>) -> Result<WeightKindI
         .map(WeightKindId::from_index)
         .find(|k| kinds.contains(k))
         .ok_or_else(|| Error::NoSamples { name: name() })
+}
+
+/// What `profview analyze` finds in weight kind `kind`: patterns with evidence and advice,
+/// diagnostics about the data, and where the time goes by category.
+pub fn analyze(profile: &Profile, kind: WeightKindId) -> Analysis {
+    Analysis::new(profile, kind)
+}
+
+/// Compare two profiles function by function, as `profview diff` does: each one's default
+/// weight kind, shares judged against the shift of unchanged code and against sampling noise.
+/// [`analyze::diff::diff`] takes the weight kinds and options.
+pub fn diff(before: &Profile, after: &Profile) -> Result<ProfileDiff, Error> {
+    let name = |p: &Profile| p.meta.source_name.clone().unwrap_or_default();
+    let (before_name, after_name) = (name(before), name(after));
+    let sides = [
+        DiffSide::new(before, weight_kind(before, None)?, &before_name),
+        DiffSide::new(after, weight_kind(after, None)?, &after_name),
+    ];
+    let [b, a] = sides;
+    Ok(profview_analyze::diff::diff(b, a, &DiffOptions::default())?)
 }
 
 /// Self and total weight per function, heaviest first.

@@ -341,3 +341,15 @@ fn the_vdso_is_named_and_a_stripped_program_is_one_function() {
         "Rust advice for a C program: {analysis}"
     );
 }
+
+#[test]
+fn library_errors_print_their_message_from_main() {
+    // `fn main() -> Result<(), profview::Error>` prints the error's Debug form.
+    let err = profview::open("no/such/profile.data").unwrap_err();
+    let shown = format!("{err:?}");
+    assert!(
+        shown.starts_with("no/such/profile.data: cannot read: No such file"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Io {"), "{shown}");
+}
