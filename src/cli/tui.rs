@@ -18,7 +18,7 @@ pub fn run(input: &InputArgs) -> anyhow::Result<()> {
     ensure_terminal()?;
     let title = file_name(&input.profile);
     let mut options = input.to_open_options();
-    let mut tab = None;
+    let mut carried = profview::tui::Carried::default();
     let mut outcome = Ok(());
     profview::tui::with_terminal(|terminal| loop {
         let loaded = match load_showing_progress(terminal, input, options.clone(), &title)? {
@@ -36,12 +36,12 @@ pub fn run(input: &InputArgs) -> anyhow::Result<()> {
             title: title.clone(),
             diff: None,
         };
-        let (exit, last) = profview::tui::browse(terminal, browsed, tab)?;
+        let (exit, last) = profview::tui::browse(terminal, browsed, carried.clone())?;
         match exit {
             Exit::Quit => return Ok(()),
             Exit::ToggleInline => {
                 options.no_inline = !options.no_inline;
-                tab = Some(last);
+                carried = last;
             }
         }
     })?;

@@ -58,6 +58,19 @@ impl Tab {
             Tab::Diff => "Diff",
         }
     }
+
+    /// The title on a narrow terminal (the tab bar then fits 80 columns).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Summary => "Sum",
+            Tab::Functions => "Funcs",
+            Tab::TopDown => "Top",
+            Tab::BottomUp => "Bottom",
+            Tab::Callers => "Callers",
+            Tab::Flame => "Flame",
+            Tab::Diff => "Diff",
+        }
+    }
 }
 
 /// How the functions table is sorted.
@@ -202,6 +215,47 @@ impl<'p> App<'p> {
             app.diff_rows = TreeRows::new(tree);
         }
         app
+    }
+
+    /// The state a reload keeps (see [`Carried`]).
+    pub fn carried(&self) -> Carried {
+        Carried {
+            tab: Some(self.tab),
+            sort: Some(self.function_sort),
+            thread: match self.only {
+                Only::Thread(i) => Some(self.threads[i]),
+                _ => None,
+            },
+            process: match self.only {
+                Only::Process(i) => Some(self.processes[i]),
+                _ => None,
+            },
+            search: self.search.query.clone(),
+        }
+    }
+
+    /// Take back the state of the session before a reload.
+    pub fn restore(&mut self, carried: Carried) {
+        if let Some(tab) = carried.tab.filter(|t| self.tabs().contains(t)) {
+            self.tab = tab;
+        }
+        if let Some(sort) = carried.sort {
+            self.function_sort = sort;
+            self.sort_functions();
+        }
+        let thread = carried
+            .thread
+            .and_then(|t| self.threads.iter().position(|x| *x == t));
+        let process = carried
+            .process
+            .and_then(|p| self.processes.iter().position(|x| *x == p));
+        if let Some(i) = thread {
+            self.filter_only(Only::Thread(i), self.threads.len(), "thread");
+        } else if let Some(i) = process {
+            self.filter_only(Only::Process(i), self.processes.len(), "process");
+        }
+        self.search.query = carried.search;
+        self.message = None;
     }
 
     /// The top-down tree of the current view.
@@ -717,6 +771,27 @@ impl<'p> App<'p> {
             Tab::Flame => self.flame.selected,
             _ => self.top_down.selected_node().unwrap_or(ROOT),
         };
+        if self.tab == Tab::Flame {
+            // The flame graph goes to the widest match first, then narrower ones.
+            let mut matches: Vec<NodeId> = (1..tree.len() as NodeId)
+                .filter(|&n| self.search.matches(&self.node_label(n)))
+                .collect();
+            matches.sort_by(|&a, &b| {
+                tree.total_weight(b)
+                    .total_cmp(&tree.total_weight(a))
+                    .then(a.cmp(&b))
+            });
+            let at = matches.iter().position(|&n| n == current);
+            let n = matches.len();
+            let next = match (at, forward) {
+                (None, _) => 0,
+                (Some(i), true) => (i + 1) % n.max(1),
+                (Some(i), false) => (i + n - 1) % n.max(1),
+            };
+            let hit = *matches.get(next)?;
+            self.flame.select(tree, hit);
+            return Some(());
+        }
         let len = tree.len() as NodeId;
         let order = (1..len).map(|i| {
             if forward {
@@ -728,14 +803,30 @@ impl<'p> App<'p> {
         let hit = order
             .filter(|&n| n != ROOT)
             .find(|&n| self.search.matches(&self.node_label(n)))?;
-        if self.tab == Tab::Flame {
-            self.flame.select(tree, hit);
-        } else {
+        {
             let path = tree.path(hit);
             let mut t: &CallTree = tree;
             self.top_down.reveal(&mut t, &path);
         }
         Some(())
+    }
+}
+
+/// What a reload of the profile keeps (`i` reads it again with inlined frames toggled): the
+/// view, the functions' sort, the thread or process filter and the search.
+#[derive(Debug, Clone, Default)]
+pub struct Carried {
+    tab: Option<Tab>,
+    sort: Option<FunctionSort>,
+    thread: Option<ThreadId>,
+    process: Option<ProcessId>,
+    search: String,
+}
+
+impl Carried {
+    /// The view shown last.
+    pub fn tab(&self) -> Option<Tab> {
+        self.tab
     }
 }
 

@@ -24,7 +24,7 @@ use ratatui::crossterm::execute;
 use ratatui::Frame;
 
 pub use action::{action_for_key, Action, HELP};
-pub use app::{App, CallersRow, FunctionSort, Input, Tab};
+pub use app::{App, CallersRow, Carried, FunctionSort, Input, Tab};
 pub use flame::{layout as flame_layout, FlameCell, FlameState};
 pub use ratatui::DefaultTerminal;
 pub use rows::{Row, TreeRows};
@@ -51,7 +51,7 @@ pub enum Exit {
 /// The terminal is switched to raw mode and the alternate screen, and restored on quit, on
 /// error, and (through ratatui's panic hook) on panic.
 pub fn run(input: Input<'_>) -> io::Result<()> {
-    with_terminal(|terminal| browse(terminal, input, None).map(|_| ()))
+    with_terminal(|terminal| browse(terminal, input, Carried::default()).map(|_| ()))
 }
 
 /// Run `session` on the terminal in raw mode, on the alternate screen, with the mouse
@@ -67,17 +67,16 @@ pub fn with_terminal<R>(
     })
 }
 
-/// Browse `input` on `terminal`, starting on `tab` when given, until the user quits or asks
-/// for a reload; returns how it ended and the tab shown last.
+/// Browse `input` on `terminal` until the user quits or asks for a reload, taking back what
+/// the session before a reload had (`carried`: the view, the sort, the thread filter, the
+/// search); returns how it ended and what to carry into the next session.
 pub fn browse(
     terminal: &mut DefaultTerminal,
     input: Input<'_>,
-    tab: Option<Tab>,
-) -> io::Result<(Exit, Tab)> {
+    carried: Carried,
+) -> io::Result<(Exit, Carried)> {
     let mut app = App::new(input);
-    if let Some(tab) = tab.filter(|t| app.tabs().contains(t)) {
-        app.tab = tab;
-    }
+    app.restore(carried);
     let theme = Theme::from_env();
     event_loop(terminal, &mut app, theme)?;
     let exit = if app.reload_inline {
@@ -85,7 +84,7 @@ pub fn browse(
     } else {
         Exit::Quit
     };
-    Ok((exit, app.tab))
+    Ok((exit, app.carried()))
 }
 
 /// Show a loading screen for `title` with `status()` until `done()`. Returns `false` when the

@@ -348,3 +348,98 @@ fn snapshot_diff() {
     assert_eq!(a.selected_function().as_deref(), Some("hot"));
     insta::assert_snapshot!("diff_tree", screen(&mut a, &[], 100, 10));
 }
+
+/// The text of screen row `y`.
+fn row_text(backend: &TestBackend, y: u16) -> String {
+    let buffer = backend.buffer();
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol().to_owned())
+        .collect::<String>()
+}
+
+#[test]
+fn the_bars_fit_80_columns_and_name_the_thread_filter_once() {
+    let p = profile();
+    let mut a = app(&p);
+    a.title = "a-recording-with-a-rather-long-file-name-from-ci.perf.data".to_owned();
+    apply(&mut a, &[Action::CycleThread]);
+    typed(&mut a, "warm");
+    a.update(Action::Drop);
+    let backend = screen(&mut a, &[], 80, 12);
+    let tabs = row_text(&backend, 0);
+    assert!(tabs.contains("? help"), "{tabs}");
+    assert!(tabs.contains("6 Flame"), "{tabs}");
+    let status = row_text(&backend, 11);
+    assert!(status.contains("thread worker (11)"), "{status}");
+    assert!(!status.contains("thread(s)"), "{status}");
+    assert!(status.contains("/warm"), "{status}");
+    assert!(status.trim_end().chars().count() <= 80, "{status}");
+}
+
+#[test]
+fn help_lists_only_the_views_there_are() {
+    let p = profile();
+    let backend = screen(&mut app(&p), &[Action::ToggleHelp], 100, 30);
+    let text: String = (0..30).map(|y| row_text(&backend, y) + "\n").collect();
+    assert!(text.contains("1-6"), "{text}");
+    assert!(!text.contains("1-7"), "{text}");
+    assert!(!text.contains("diff: the table"), "{text}");
+}
+
+#[test]
+fn flame_graph_search_goes_to_the_widest_match_first() {
+    // `leaf` is under `small` (10) and under `big` (50); `small` comes first in the tree.
+    let mut p = Profile::new();
+    let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+    let t = p.add_thread(None, Some(1), Some("t"));
+    add_stack(&mut p, t, kind, &["main", "small", "leaf"], 10.0);
+    add_stack(&mut p, t, kind, &["main", "big", "leaf"], 50.0);
+    let mut a = app(&p);
+    a.update(Action::GoTab(6));
+    typed(&mut a, "leaf");
+    let first = a.flame.selected;
+    assert_eq!(a.tree().total_weight(first), 50.0);
+    a.update(Action::NextMatch);
+    assert_eq!(a.tree().total_weight(a.flame.selected), 10.0);
+    a.update(Action::NextMatch);
+    assert_eq!(a.flame.selected, first, "wraps around");
+}
+
+#[test]
+fn a_reload_keeps_the_view_sort_filter_and_search() {
+    let p = profile();
+    let mut a = app(&p);
+    apply(
+        &mut a,
+        &[Action::GoTab(2), Action::CycleSort, Action::CycleThread],
+    );
+    typed(&mut a, "warm");
+    let carried = a.carried();
+    let mut b = app(&p);
+    b.restore(carried);
+    assert_eq!(b.tab, Tab::Functions);
+    assert_eq!(b.function_sort, crate::FunctionSort::Total);
+    assert_eq!(b.thread_filter_label(), "thread worker (11)");
+    assert_eq!(b.search.query, "warm");
+    assert!(b.tree().total() < 100.0, "the thread filter applies");
+}
+
+#[test]
+fn summary_lines_wrap_under_their_entry() {
+    let mut p = profile();
+    p.meta.command_line = Some("./run.sh --first-line\n  --second-line".to_owned());
+    let backend = screen(&mut app(&p), &[], 60, 30);
+    let text: Vec<String> = (0..30).map(|y| row_text(&backend, y)).collect();
+    let command = text.iter().position(|l| l.contains("Command")).unwrap();
+    assert!(text[command].contains("./run.sh --first-line"), "{text:#?}");
+    assert!(
+        text[command + 1].starts_with("│            --second-line"),
+        "{text:#?}"
+    );
+    // A wrapped finding continues indented, not at the border.
+    let finding = text
+        .iter()
+        .position(|l| l.contains("single_hotspot"))
+        .unwrap();
+    assert!(text[finding + 1].starts_with("│    "), "{text:#?}");
+}

@@ -15,7 +15,10 @@ use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use crate::action::HELP;
+use profview_analyze::Transform;
+
 use crate::app::{App, ListGeometry, Tab};
+use crate::text::shorten;
 
 /// Colours, or none with `NO_COLOR` (https://no-color.org).
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +82,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {
         Constraint::Length(1),
     ])
     .areas(frame.area());
-    frame.render_widget(tab_line(app, theme), tabs);
+    frame.render_widget(tab_line(app, theme, tabs.width), tabs);
     match app.tab {
         Tab::Summary => summary::render(app, theme, frame, body),
         Tab::Functions => functions::render(app, theme, frame, body),
@@ -88,28 +91,56 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {
         Tab::Flame => flame::render(app, theme, frame, body),
         Tab::Diff => diff::render(app, theme, frame, body),
     }
-    frame.render_widget(status_line(app, theme), status);
+    frame.render_widget(status_line(app, theme, status.width), status);
     if app.help {
-        render_help(theme, frame);
+        render_help(app, theme, frame);
     }
 }
 
-fn tab_line(app: &App<'_>, theme: Theme) -> Line<'static> {
+fn tab_line(app: &App<'_>, theme: Theme, width: u16) -> Line<'static> {
+    let tabs = app.tabs();
+    let hint = "  ? help  q quit";
+    let labels = |short: bool| -> Vec<String> {
+        tabs.iter()
+            .enumerate()
+            .map(|(i, tab)| {
+                let title = if short {
+                    tab.short_title()
+                } else {
+                    tab.title()
+                };
+                format!(" {} {title} ", i + 1)
+            })
+            .collect()
+    };
+    let fits = |labels: &[String], hint: &str| {
+        labels.iter().map(|l| l.chars().count()).sum::<usize>() + hint.len() <= usize::from(width)
+    };
+    // Narrower in steps: the quit hint goes first, then the titles shorten.
+    let full = labels(false);
+    let (labels, hint) = if fits(&full, hint) {
+        (full, hint)
+    } else if fits(&full, "  ? help") {
+        (full, "  ? help")
+    } else {
+        let short = labels(true);
+        let hint = if fits(&short, hint) { hint } else { "  ?" };
+        (short, hint)
+    };
     let mut spans = Vec::new();
-    for (i, tab) in app.tabs().into_iter().enumerate() {
-        let text = format!(" {} {} ", i + 1, tab.title());
-        let style = if tab == app.tab {
+    for (tab, text) in tabs.iter().zip(labels) {
+        let style = if *tab == app.tab {
             theme.selected().add_modifier(Modifier::BOLD)
         } else {
             Style::new()
         };
         spans.push(Span::styled(text, style));
     }
-    spans.push(Span::styled("  ? help  q quit", theme.dim()));
+    spans.push(Span::styled(hint, theme.dim()));
     Line::from(spans)
 }
 
-fn status_line(app: &App<'_>, theme: Theme) -> Line<'static> {
+fn status_line(app: &App<'_>, theme: Theme, width: u16) -> Line<'static> {
     if app.search.typing {
         return Line::from(vec![
             Span::styled("/", theme.header()),
@@ -119,31 +150,107 @@ fn status_line(app: &App<'_>, theme: Theme) -> Line<'static> {
         ]);
     }
     let kind = app.profile.weight_kind(app.kind);
-    let mut text = format!(
-        " {} | {} | {} samples | {}",
-        app.title,
-        app.profile.string(kind.name),
-        app.profile.sample_count(app.kind),
-        app.thread_filter_label()
-    );
-    let applied = app.transforms.applied();
-    if !applied.is_empty() {
-        let list: Vec<String> = applied.iter().map(ToString::to_string).collect();
-        text.push_str(&format!(" | {}", list.join(", ")));
+    // The thread or process filter is named once, by the label; the other transforms after.
+    let transforms: Vec<String> = app
+        .transforms
+        .applied()
+        .iter()
+        .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
+        .map(ToString::to_string)
+        .collect();
+    // (text, narrowest it may become: 0 = may go), in the order shown.
+    let mut parts = vec![
+        (app.title.clone(), 8),
+        (app.profile.string(kind.name).to_owned(), 0),
+        (format!("{} samples", app.profile.sample_count(app.kind)), 0),
+        (app.thread_filter_label(), 14),
+    ];
+    if !transforms.is_empty() {
+        parts.push((transforms.join(", "), 12));
     }
     if !app.search.query.is_empty() {
-        text.push_str(&format!(" | /{} (n N)", app.search.query));
+        parts.push((format!("/{} (n N)", app.search.query), 8));
     }
-    let mut spans = vec![Span::styled(text, theme.dim())];
-    if let Some(message) = &app.message {
-        spans.push(Span::styled(format!(" | {message}"), theme.header()));
+    let message = app
+        .message
+        .as_ref()
+        .map(|m| format!(" | {}", shorten(m, usize::from(width) / 4)));
+    let room = usize::from(width)
+        .saturating_sub(message.as_ref().map_or(0, |m| m.chars().count()))
+        .saturating_sub(1);
+    let mut spans = vec![Span::styled(
+        format!(" {}", fit_parts(parts, room)),
+        theme.dim(),
+    )];
+    if let Some(message) = message {
+        spans.push(Span::styled(message, theme.header()));
     }
     Line::from(spans)
 }
 
-fn render_help(theme: Theme, frame: &mut Frame<'_>) {
-    let area = centered(frame.area(), 84, HELP.len() as u16 + 4);
-    let rows = HELP.iter().map(|(keys, what)| Row::new([*keys, *what]));
+/// `parts` joined by ` | ` in at most `room` characters. Parts give way in a fixed order,
+/// each down to its narrowest (the file name first, then the sample count and the event,
+/// which go, then the search, the transforms, the thread filter): what filters the view
+/// stays readable longest.
+fn fit_parts(mut parts: Vec<(String, usize)>, room: usize) -> String {
+    const SEP: usize = 3;
+    const GIVE_WAY: [usize; 6] = [0, 2, 1, 5, 4, 3];
+    fn length(parts: &[(String, usize)]) -> usize {
+        parts
+            .iter()
+            .filter(|(text, _)| !text.is_empty())
+            .map(|(text, _)| text.chars().count() + SEP)
+            .sum::<usize>()
+            .saturating_sub(SEP)
+    }
+    let count = parts.len();
+    for i in GIVE_WAY.into_iter().filter(|&i| i < count) {
+        let over = length(&parts).saturating_sub(room);
+        if over == 0 {
+            break;
+        }
+        let (text, narrowest) = &mut parts[i];
+        let now = text.chars().count();
+        *text = if *narrowest == 0 {
+            String::new()
+        } else {
+            keep_end(text, now.saturating_sub(over).max(*narrowest).min(now))
+        };
+    }
+    let joined: Vec<&str> = parts
+        .iter()
+        .map(|(text, _)| text.as_str())
+        .filter(|t| !t.is_empty())
+        .collect();
+    joined.join(" | ").chars().take(room).collect()
+}
+
+/// The end of `text` in `width` characters, `…` first when cut (a file name's end and a
+/// filter's last words say the most).
+fn keep_end(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len <= width {
+        return text.to_owned();
+    }
+    let tail: String = text.chars().skip(len + 1 - width.max(1)).collect();
+    format!("…{tail}")
+}
+
+/// The help rows for this session: the views it has, and `v` only with a diff.
+fn help_rows(app: &App<'_>) -> Vec<(String, &'static str)> {
+    let views = app.tabs().len();
+    HELP.iter()
+        .filter(|(keys, _)| app.diff.is_some() || *keys != "v")
+        .map(|(keys, what)| (keys.replace("1-7", &format!("1-{views}")), *what))
+        .collect()
+}
+
+fn render_help(app: &App<'_>, theme: Theme, frame: &mut Frame<'_>) {
+    let help = help_rows(app);
+    let area = centered(frame.area(), 84, help.len() as u16 + 4);
+    let rows = help
+        .into_iter()
+        .map(|(keys, what)| Row::new([keys, what.to_owned()]));
     let table = Table::new(rows, [Constraint::Length(26), Constraint::Fill(1)]).block(
         Block::bordered()
             .title(" Keys (any key closes) ")

@@ -17,7 +17,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
     let title = if top_down {
         " Top-down: callers above callees (→ expand, e hottest path, c callers, f/m/d focus/merge/drop) "
     } else {
-        " Bottom-up: sampled functions, their callers below (→ expand) "
+        " Bottom-up: functions by self time, the callers below (→ expand) "
     };
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
@@ -78,10 +78,17 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
             i == selected,
             app.search.matches(&label),
         );
+        // Bottom-up, a top row's Total is the function's own time; Self is not shown, as a
+        // node's "self" there (stacks that start at it) says nothing a reader looks for.
+        let self_column = if top_down {
+            format!("{:>7.2}%", percent(node_self, total))
+        } else {
+            String::new()
+        };
         lines.push(
             Row::new([
                 format!("{:>7.2}%", percent(node_total, total)),
-                format!("{:>7.2}%", percent(node_self, total)),
+                self_column,
                 format!("{:>6.1}%", percent(node_total, parent_total)),
                 bar(percent(node_total, total) / 100.0, BAR),
                 name,
@@ -99,7 +106,16 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
             Constraint::Fill(1),
         ],
     )
-    .header(Row::new(["  Total", "   Self", "Parent", "", "Function"]).style(theme.header()))
+    .header(
+        Row::new([
+            "  Total",
+            if top_down { "   Self" } else { "" },
+            "Parent",
+            "",
+            "Function",
+        ])
+        .style(theme.header()),
+    )
     .block(block)
     .style(theme.fg(Color::Reset));
     frame.render_widget(table, area);
