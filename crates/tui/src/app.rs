@@ -3,8 +3,8 @@
 
 use profview_analyze::diff::{DiffTree, ProfileDiff};
 use profview_analyze::{
-    Analysis, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy, TopFunctions,
-    Transform, Transforms, View, WeightedTree,
+    Analysis, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy, StackWeights,
+    TopFunctions, Transform, Transforms, View, WeightedTree,
 };
 use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
 
@@ -127,7 +127,7 @@ pub struct App<'p> {
     explorer: Explorer<'p>,
     pub transforms: Transforms,
     pub view: View,
-    /// Findings and diagnostics of the whole profile.
+    /// Findings and diagnostics of the samples the view keeps.
     pub analysis: Analysis,
     pub functions: TopFunctions,
     /// The heaviest functions by self weight (name, weight), for the summary.
@@ -366,9 +366,17 @@ impl<'p> App<'p> {
             .collect()
     }
 
-    /// Rebuild every view after the transforms changed.
+    /// Rebuild every view after the transforms changed; the findings then describe the
+    /// samples the view keeps.
     fn refresh_views(&mut self) {
         self.view = self.explorer.view(&[self.kind], self.transforms.applied());
+        let weights = if self.transforms.applied().is_empty() {
+            StackWeights::new(self.profile, self.kind)
+        } else {
+            self.view.kept_weights().clone()
+        };
+        self.analysis =
+            Analysis::from_parts(self.profile, self.kind, &weights, self.explorer.groups());
         self.reset_from_view();
     }
 

@@ -443,3 +443,22 @@ fn summary_lines_wrap_under_their_entry() {
         .unwrap();
     assert!(text[finding + 1].starts_with("│    "), "{text:#?}");
 }
+
+#[test]
+fn findings_follow_the_filters() {
+    let p = profile();
+    let mut a = app(&p);
+    assert!(a.analysis.findings[0].summary.starts_with("hot takes"));
+    // Drop `hot`: what is left is warm (25) and read (15).
+    apply(&mut a, &[Action::GoTab(2), Action::Drop]);
+    assert!(
+        a.analysis
+            .findings
+            .iter()
+            .all(|f| !f.summary.contains("hot takes")),
+        "{:?}",
+        a.analysis.findings
+    );
+    a.update(Action::Undo);
+    assert!(a.analysis.findings[0].summary.starts_with("hot takes"));
+}
