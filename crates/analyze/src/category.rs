@@ -291,11 +291,10 @@ impl Language {
         let mut cpp = false;
         for f in profile.functions() {
             let name = profile.string(f.name);
-            if RUST_MARKERS
-                .iter()
-                .any(|m| name.starts_with(m) || name.contains(&format!("<{m}")))
-                || name.starts_with("__rust_")
-            {
+            let rust = RUST_MARKERS.iter().any(|m| name.starts_with(m))
+                || RUST_QUALIFIED_MARKERS.iter().any(|m| name.contains(m))
+                || name.starts_with("__rust_");
+            if rust {
                 return Language::Rust;
             }
             cpp |=
@@ -311,6 +310,8 @@ impl Language {
 
 /// Paths only Rust's standard library has.
 const RUST_MARKERS: &[&str] = &["core::", "alloc::", "std::rt::", "std::sys::"];
+/// The same as the type of a trait method (`<alloc::vec::Vec<T> as Drop>::drop`).
+const RUST_QUALIFIED_MARKERS: &[&str] = &["<core::", "<alloc::", "<std::rt::", "<std::sys::"];
 
 fn is_kernel_lock(plain: &str) -> bool {
     KERNEL_LOCK_PREFIX.iter().any(|p| plain.starts_with(p))

@@ -173,7 +173,10 @@ fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> 
     }
     let mut leaves: Vec<_> = shallow_leaves.into_iter().collect();
     leaves.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let names: Vec<&str> = leaves.iter().take(3).map(|(m, _)| m.as_str()).collect();
+    let mut names: Vec<String> = leaves.iter().take(3).map(|(m, _)| m.clone()).collect();
+    if leaves.len() > names.len() {
+        names.push(format!("{} more", leaves.len() - names.len()));
+    }
     Some(Diagnostic {
         kind: DiagnosticKind::MissingFramePointers,
         share: Some(share),
