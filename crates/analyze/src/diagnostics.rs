@@ -173,15 +173,16 @@ fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> 
     }
     let mut leaves: Vec<_> = shallow_leaves.into_iter().collect();
     leaves.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let mut names: Vec<String> = leaves.iter().take(3).map(|(m, _)| m.clone()).collect();
-    if leaves.len() > names.len() {
-        names.push(format!("{} more", leaves.len() - names.len()));
-    }
+    let names: Vec<&str> = leaves.iter().take(3).map(|(m, _)| m.as_str()).collect();
+    let more = match leaves.len() - names.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
     Some(Diagnostic {
         kind: DiagnosticKind::MissingFramePointers,
         share: Some(share),
         message: format!(
-            "{:.0}% of samples have user stacks of only one or two frames (leaf in {}): that code probably lacks frame pointers, so its callers are lost. Rebuild with -fno-omit-frame-pointer (C/C++) or -C force-frame-pointers=yes (Rust), or record with --call-graph dwarf",
+            "{:.0}% of samples have user stacks of only one or two frames (leaf in {}{more}): that code probably lacks frame pointers, so its callers are lost. Rebuild with -fno-omit-frame-pointer (C/C++) or -C force-frame-pointers=yes (Rust), or record with --call-graph dwarf",
             share * 100.0,
             names.join(", ")
         ),
