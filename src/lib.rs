@@ -70,6 +70,14 @@ pub enum Error {
         /// The events the profile has, comma-separated.
         available: String,
     },
+    /// `--event` names a weight kind that nothing in the profile has.
+    #[error("{name}: nothing in the profile has weight of event {event:?}")]
+    EmptyEvent {
+        /// The input's name.
+        name: String,
+        /// The event asked for.
+        event: String,
+    },
     /// A symbolization input named by the user cannot be used.
     #[error(transparent)]
     Symbolize(#[from] profview_symbolize::SymbolizeError),
@@ -300,18 +308,25 @@ fn recorded_on_running_kernel(profile: &Profile) -> bool {
 pub fn weight_kind(profile: &Profile, event: Option<&str>) -> Result<WeightKindId, Error> {
     let name = || profile.meta.source_name.clone().unwrap_or_default();
     if let Some(wanted) = event {
-        return profile
-            .find_weight_kind(wanted)
-            .ok_or_else(|| Error::UnknownEvent {
+        let found = profile.find_weight_kind(wanted);
+        // A kind the format has but nothing in this file weighs: an empty table would look
+        // like an answer.
+        if let Some(kind) = found.filter(|k| profile.total_weight(*k) == 0.0) {
+            return Err(Error::EmptyEvent {
                 name: name(),
-                wanted: wanted.to_owned(),
-                available: profile
-                    .weight_kinds()
-                    .iter()
-                    .map(|k| profile.string(k.name))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                event: profile.string(profile.weight_kind(kind).name).to_owned(),
             });
+        }
+        return found.ok_or_else(|| Error::UnknownEvent {
+            name: name(),
+            wanted: wanted.to_owned(),
+            available: profile
+                .weight_kinds()
+                .iter()
+                .map(|k| profile.string(k.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
     }
     let kinds = profile.samples().kinds();
     (0..profile.weight_kinds().len())

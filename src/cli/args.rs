@@ -182,6 +182,8 @@ pub enum InputFormatArg {
     Perf,
     /// Firefox Profiler / samply JSON.
     Firefox,
+    /// DHAT heap profile JSON (valgrind --tool=dhat, the dhat crate).
+    Dhat,
 }
 
 /// `--side` values.
@@ -392,6 +394,7 @@ impl SourceArgs {
             InputFormatArg::Folded => profview::InputFormat::Folded,
             InputFormatArg::Perf => profview::InputFormat::PerfData,
             InputFormatArg::Firefox => profview::InputFormat::Firefox,
+            InputFormatArg::Dhat => profview::InputFormat::Dhat,
         };
         o.symbol_paths = self.symbol_paths.clone();
         o.kallsyms = self.kallsyms.clone();

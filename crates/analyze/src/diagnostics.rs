@@ -62,10 +62,16 @@ pub fn diagnose(
 ) -> Vec<Diagnostic> {
     let samples = profile.sample_count(kind);
     let mut out = Vec::new();
-    out.extend(few_samples(samples));
+    // A heap profile's totals are exact: their precision does not depend on a count.
+    if !profile.weight_kind(kind).unit.is_memory() {
+        out.extend(few_samples(samples));
+    }
     out.extend(lost_samples(profile, samples));
     out.extend(truncated_stacks(profile));
-    out.extend(stack_depth(profile, weights));
+    // Heap profilers unwind with their own unwinder: a short stack is a short program.
+    if !profile.weight_kind(kind).unit.is_memory() {
+        out.extend(stack_depth(profile, weights));
+    }
     out.extend(unresolved(profile, weights));
     out.extend(idle(breakdown));
     out

@@ -419,7 +419,10 @@ impl Analysis {
         let samples = profile.sample_count(kind);
         let diagnostics = crate::diagnostics::diagnose(profile, kind, weights, &breakdown);
         let mut findings = Vec::new();
-        let enough = samples >= MIN_SAMPLES && breakdown.busy > 0.0;
+        // The findings speak of time; memory weights get none of them.
+        let enough = samples >= MIN_SAMPLES
+            && breakdown.busy > 0.0
+            && !profile.weight_kind(kind).unit.is_memory();
         let idle = breakdown.idle / (breakdown.idle + breakdown.busy).max(f64::MIN_POSITIVE);
         if enough && idle < MAX_IDLE_SHARE {
             let ctx = Context {

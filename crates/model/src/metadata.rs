@@ -17,6 +17,8 @@ pub enum SourceFormat {
     FirefoxProcessed,
     /// Firefox Gecko format.
     Gecko,
+    /// DHAT heap profile (valgrind `--tool=dhat`, the `dhat` crate).
+    Dhat,
 }
 
 impl SourceFormat {
@@ -28,6 +30,7 @@ impl SourceFormat {
             Self::PerfData => "perf.data",
             Self::FirefoxProcessed => "Firefox processed profile",
             Self::Gecko => "Firefox Gecko profile",
+            Self::Dhat => "DHAT heap profile",
         }
     }
 }

@@ -68,6 +68,8 @@ pub enum WeightUnit {
     /// perf sample periods summed by a tool that did not keep the event (inferno's folded
     /// output): nanoseconds for `cpu-clock`, events for `cycles`, which is not known.
     Period,
+    /// A number of things counted exactly, not sampled (heap allocations).
+    Count,
 }
 
 impl WeightUnit {
@@ -79,7 +81,14 @@ impl WeightUnit {
             Self::Events => "events",
             Self::Bytes => "bytes",
             Self::Period => "period",
+            Self::Count => "count",
         }
+    }
+
+    /// Whether the weights measure memory (bytes, allocation counts) rather than time or
+    /// events: heap profiles, whose sites are exact totals, not samples.
+    pub fn is_memory(self) -> bool {
+        matches!(self, Self::Bytes | Self::Count)
     }
 }
 

@@ -18,8 +18,8 @@ pub enum ParseError {
         #[source]
         source: io::Error,
     },
-    /// The input starts like gzip but does not decompress.
-    #[error("{name}: looks gzip-compressed but does not decompress: {source}")]
+    /// The input starts like gzip or zstd but does not decompress.
+    #[error("{name}: looks compressed (gzip or zstd) but does not decompress: {source}")]
     Gzip {
         /// The input's name.
         name: String,
@@ -28,14 +28,22 @@ pub enum ParseError {
         source: io::Error,
     },
     /// The input is empty (or only blank lines).
-    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, or Firefox/samply JSON)")]
+    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, Firefox/samply JSON or DHAT)")]
     Empty {
         /// The input's name.
         name: String,
     },
+    /// A DHAT file that cannot be read.
+    #[error("{name}: not a readable DHAT file: {problem}")]
+    Dhat {
+        /// The input's name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The input is something other than a profile.
     #[error(
-        "{name}: not a profile: {what}; expected perf.data, folded stacks, or Firefox/samply JSON"
+        "{name}: not a profile: {what}; expected perf.data, folded stacks, Firefox/samply JSON or DHAT"
     )]
     NotAProfile {
         /// The input's name.

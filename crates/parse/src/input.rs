@@ -15,6 +15,19 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&GZIP_MAGIC)
 }
 
+/// The zstd frame magic number, little-endian.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// True if `bytes` start with the zstd magic number.
+pub fn is_zstd(bytes: &[u8]) -> bool {
+    bytes.starts_with(&ZSTD_MAGIC)
+}
+
+/// True if `bytes` are compressed in a form profview unpacks (gzip, zstd).
+pub fn is_compressed(bytes: &[u8]) -> bool {
+    is_gzip(bytes) || is_zstd(bytes)
+}
+
 /// The name used for stdin in messages and metadata.
 pub const STDIN_NAME: &str = "-";
 
@@ -35,24 +48,38 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, ParseError> {
 /// perf.data files on disk are streamed.
 const MAX_GUNZIPPED: u64 = 4 << 30;
 
-/// Decompress `bytes` if they are gzip, else return them as they are.
+/// Decompress `bytes` if they are gzip or zstd, else return them as they are.
 pub fn gunzip_if_needed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, ParseError> {
     gunzip_at_most(name, bytes, MAX_GUNZIPPED)
 }
 
 fn gunzip_at_most(name: &str, bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, ParseError> {
-    if !is_gzip(&bytes) {
-        return Ok(bytes);
-    }
+    let error = |source| ParseError::Gzip {
+        name: name.to_owned(),
+        source,
+    };
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
     // One byte over the limit tells a file at the limit from a larger one.
-    MultiGzDecoder::new(bytes.as_slice())
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|source| ParseError::Gzip {
-            name: name.to_owned(),
-            source,
+    if is_gzip(&bytes) {
+        MultiGzDecoder::new(bytes.as_slice())
+            .take(limit + 1)
+            .read_to_end(&mut out)
+            .map_err(error)?;
+    } else if is_zstd(&bytes) {
+        // heaptrack writes .zst by default, and perf.data is often kept compressed.
+        let decoder = ruzstd::decoding::StreamingDecoder::new(bytes.as_slice()).map_err(|e| {
+            error(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            ))
         })?;
+        decoder
+            .take(limit + 1)
+            .read_to_end(&mut out)
+            .map_err(error)?;
+    } else {
+        return Ok(bytes);
+    }
     if out.len() as u64 > limit {
         return Err(ParseError::Gzip {
             name: name.to_owned(),

@@ -8,6 +8,7 @@
 //! profile's [`profview_model::Warnings`]; the others are a [`ParseError`] that names the input
 //! and the place.
 
+pub mod dhat;
 mod error;
 pub mod firefox;
 pub mod folded;
@@ -23,7 +24,7 @@ use profview_model::Profile;
 pub use error::ParseError;
 pub use folded::FoldedProfiles;
 pub use folded_write::{folded_lines, format_weight, write_folded};
-pub use input::{gunzip_if_needed, is_gzip, read_input, STDIN_NAME};
+pub use input::{gunzip_if_needed, is_compressed, is_gzip, is_zstd, read_input, STDIN_NAME};
 pub use progress::{Progress, Stage};
 
 /// The input formats profview knows.
@@ -39,6 +40,8 @@ pub enum InputFormat {
     PerfData,
     /// Firefox Profiler JSON (processed or Gecko), as samply writes it.
     Firefox,
+    /// DHAT heap profile JSON (valgrind `--tool=dhat`, the `dhat` crate).
+    Dhat,
 }
 
 /// How to read an input.
@@ -102,7 +105,7 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Parsed, ParseErro
         return perf::read_perf_file(&name, &file, &perf_options(options)).map(Parsed::Single);
     }
     let mapped = profview_symbolize::map_file(path).map_err(io_error)?;
-    if is_gzip(&mapped) {
+    if is_compressed(&mapped) {
         return read_bytes(&name, mapped.to_vec(), options);
     }
     parse_plain(&name, &mapped, options)
@@ -153,6 +156,7 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
             Parsed::Single(perf::read_perf_data(name, bytes, &perf_options(options))?)
         }
         InputFormat::Firefox => Parsed::Single(firefox::parse_firefox(name, bytes)?),
+        InputFormat::Dhat => Parsed::Single(dhat::parse_dhat(name, bytes)?),
     };
     // These formats are in memory whole anyway: summing afterwards costs nothing extra.
     if options.aggregate_samples {
@@ -177,6 +181,22 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
         .then_some("binary data in no format profview reads")
 }
 
+/// Text formats profview knows by sight but does not read yet, for the error message.
+fn unread_text_format(text: &[u8]) -> Option<&'static str> {
+    let head = &text[..text.len().min(4096)];
+    if head.starts_with(b"desc:") && head.windows(10).any(|w| w == b"time_unit:") {
+        return Some("valgrind massif output, which profview does not read yet (it reads DHAT: valgrind --tool=dhat)");
+    }
+    // heaptrack's files start with `v <version> <file version>` and name the program in `X`.
+    let heaptrack = head.starts_with(b"v ")
+        && head
+            .split(|&b| b == b'\n')
+            .take(8)
+            .any(|l| l.starts_with(b"X "));
+    heaptrack
+        .then_some("heaptrack data, which profview does not read yet (heaptrack_print reads it)")
+}
+
 /// The perf.data magic, in the byte order of the machine that wrote it.
 const PERF_MAGIC: &[u8; 8] = b"PERFILE2";
 const PERF_MAGIC_SWAPPED: &[u8; 8] = b"2ELIFREP";
@@ -193,9 +213,12 @@ pub fn detect_format(name: &str, bytes: &[u8]) -> Result<InputFormat, ParseError
         });
     };
     if bytes[start] == b'{' {
+        if dhat::looks_like_dhat(&bytes[start..]) {
+            return Ok(InputFormat::Dhat);
+        }
         return Ok(InputFormat::Firefox);
     }
-    if let Some(what) = binary_kind(bytes) {
+    if let Some(what) = binary_kind(bytes).or_else(|| unread_text_format(&bytes[start..])) {
         return Err(ParseError::NotAProfile {
             name: name.to_owned(),
             what,

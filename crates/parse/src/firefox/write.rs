@@ -351,6 +351,8 @@ fn weight_type(unit: WeightUnit) -> &'static str {
     match unit {
         WeightUnit::Nanoseconds => "tracing-ms",
         WeightUnit::Bytes => "bytes",
-        WeightUnit::Samples | WeightUnit::Events | WeightUnit::Period => "samples",
+        WeightUnit::Samples | WeightUnit::Events | WeightUnit::Period | WeightUnit::Count => {
+            "samples"
+        }
     }
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Remakes the heap-profile recordings of heap.c (see README.md). Needs gcc, valgrind, heaptrack.
+set -euo pipefail
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cc -O1 -g -fno-omit-frame-pointer -o "$tmp/heap" heap.c
+(cd "$tmp" && valgrind --tool=dhat --dhat-out-file=heap.dhat.json ./heap >/dev/null 2>&1)
+(cd "$tmp" && valgrind --tool=massif --massif-out-file=heap.massif ./heap >/dev/null 2>&1)
+(cd "$tmp" && heaptrack -o heap.ht ./heap >/dev/null 2>&1)
+cp "$tmp/heap.dhat.json" .
+gzip -c "$tmp/heap.massif" > heap.massif.gz
+cp "$tmp/heap.ht.zst" heap.heaptrack.zst

@@ -1,0 +1,110 @@
+//! Heap profiles (testdata/heap, made by its record.sh): DHAT read with every total as a
+//! weight, checked against the file's own program points summed as dh_view sums them; the
+//! heap formats not read yet (massif, heaptrack) refused in one line.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{profview, stdout_of};
+use serde_json::Value;
+
+const DHAT: &str = "testdata/heap/heap.dhat.json";
+
+/// The file's totals per DHAT field, summed over its program points.
+fn dhat_sums() -> HashMap<&'static str, f64> {
+    let text = std::fs::read_to_string(common::root().join(DHAT)).unwrap();
+    let file: Value = serde_json::from_str(&text).unwrap();
+    let pps = file["pps"].as_array().unwrap();
+    ["tb", "tbk", "gb", "eb"]
+        .into_iter()
+        .map(|field| {
+            let sum = pps.iter().map(|pp| pp[field].as_f64().unwrap()).sum();
+            (field, sum)
+        })
+        .collect()
+}
+
+fn report(event: &str) -> Value {
+    let out = stdout_of(&["report", DHAT, "--event", event, "--format", "json"]);
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn dhat_totals_equal_the_sums_of_its_program_points() {
+    let sums = dhat_sums();
+    for (event, field, unit) in [
+        ("peak", "gb", "bytes"),
+        ("leaked", "eb", "bytes"),
+        ("allocated-bytes", "tb", "bytes"),
+        ("allocations", "tbk", "count"),
+    ] {
+        let r = report(event);
+        assert_eq!(r["total_weight"].as_f64(), Some(sums[field]), "{event}");
+        assert_eq!(r["weight_unit"], unit, "{event}");
+        assert_eq!(r["format"], "DHAT heap profile");
+    }
+}
+
+#[test]
+fn each_weight_ranks_the_site_that_shows_it_first() {
+    // heap.c: grow_cache holds the peak, leak_config leaks, format_line churns.
+    for (event, site) in [
+        ("peak", "grow_cache"),
+        ("leaked", "leak_config"),
+        ("allocations", "format_line"),
+    ] {
+        let r = report(event);
+        assert_eq!(r["functions"][0]["name"], site, "{event}: {r}");
+    }
+    // The default weight is the peak.
+    let out = stdout_of(&["report", DHAT]);
+    assert!(out.contains("of event 'peak'"), "{out}");
+    // The allocator's own frame is not a site.
+    assert!(!out.contains("malloc"), "{out}");
+    // format_line's blocks live ~800 instructions on average, over DHAT's threshold of 500:
+    // nothing is short-lived, and an empty table is not the answer.
+    let out = profview()
+        .args(["report", DHAT, "--event", "short-lived"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing in the profile has weight of event \"short-lived\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn dhat_stacks_collapse_into_weighted_folded_lines() {
+    let out = stdout_of(&["collapse", DHAT, "--event", "allocations"]);
+    assert!(out.contains("heap;main;format_line 20000\n"), "{out}");
+    assert!(out.contains("heap;main;leak_config 100\n"), "{out}");
+}
+
+#[test]
+fn time_findings_are_not_made_on_memory_weights() {
+    let out = stdout_of(&["analyze", DHAT, "--event", "allocations"]);
+    assert!(!out.contains("of the time"), "{out}");
+    assert!(!out.contains("samples have"), "{out}");
+    assert!(!out.contains("shares are accurate"), "{out}");
+}
+
+#[test]
+fn heap_formats_not_read_yet_are_named() {
+    for (file, what) in [
+        ("testdata/heap/heap.massif.gz", "valgrind massif output"),
+        // zstd-compressed, as heaptrack writes it by default.
+        ("testdata/heap/heap.heaptrack.zst", "heaptrack data"),
+    ] {
+        let out = profview().args(["report", file]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("not a profile: {what}")),
+            "{file}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
