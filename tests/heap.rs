@@ -10,10 +10,12 @@ use common::{profview, stdout_of};
 use serde_json::Value;
 
 const DHAT: &str = "testdata/heap/heap.dhat.json";
+/// The same program in Rust, profiled by the `dhat` crate.
+const DHAT_RS: &str = "testdata/heap/rust.dhat-heap.json";
 
 /// The file's totals per DHAT field, summed over its program points.
-fn dhat_sums() -> HashMap<&'static str, f64> {
-    let text = std::fs::read_to_string(common::root().join(DHAT)).unwrap();
+fn dhat_sums(path: &str) -> HashMap<&'static str, f64> {
+    let text = std::fs::read_to_string(common::root().join(path)).unwrap();
     let file: Value = serde_json::from_str(&text).unwrap();
     let pps = file["pps"].as_array().unwrap();
     ["tb", "tbk", "gb", "eb"]
@@ -25,25 +27,53 @@ fn dhat_sums() -> HashMap<&'static str, f64> {
         .collect()
 }
 
-fn report(event: &str) -> Value {
-    let out = stdout_of(&["report", DHAT, "--event", event, "--format", "json"]);
+fn report_of(path: &str, event: &str) -> Value {
+    let out = stdout_of(&["report", path, "--event", event, "--format", "json"]);
     serde_json::from_str(&out).unwrap()
+}
+
+fn report(event: &str) -> Value {
+    report_of(DHAT, event)
 }
 
 #[test]
 fn dhat_totals_equal_the_sums_of_its_program_points() {
-    let sums = dhat_sums();
-    for (event, field, unit) in [
-        ("peak", "gb", "bytes"),
-        ("leaked", "eb", "bytes"),
-        ("allocated-bytes", "tb", "bytes"),
-        ("allocations", "tbk", "count"),
-    ] {
-        let r = report(event);
-        assert_eq!(r["total_weight"].as_f64(), Some(sums[field]), "{event}");
-        assert_eq!(r["weight_unit"], unit, "{event}");
-        assert_eq!(r["format"], "DHAT heap profile");
+    for path in [DHAT, DHAT_RS] {
+        let sums = dhat_sums(path);
+        for (event, field, unit) in [
+            ("peak", "gb", "bytes"),
+            ("leaked", "eb", "bytes"),
+            ("allocated-bytes", "tb", "bytes"),
+            ("allocations", "tbk", "count"),
+        ] {
+            let r = report_of(path, event);
+            assert_eq!(
+                r["total_weight"].as_f64(),
+                Some(sums[field]),
+                "{path} {event}"
+            );
+            assert_eq!(r["weight_unit"], unit, "{event}");
+            assert_eq!(r["format"], "DHAT heap profile");
+        }
     }
+}
+
+#[test]
+fn dhat_rs_sites_are_the_callers_of_its_allocator() {
+    // dhat-rs's own `alloc` frame is not a site; the leak is leak_config's.
+    let leaked = report_of(DHAT_RS, "leaked");
+    assert_eq!(leaked["functions"][0]["name"], "leak_config", "{leaked}");
+    let out = stdout_of(&["collapse", DHAT_RS, "--event", "leaked"]);
+    assert!(!out.contains(";alloc "), "{out}");
+    // Its times are in µs and its threshold 10: format!'s strings live ~0.1 µs.
+    let short = report_of(DHAT_RS, "short-lived");
+    assert_eq!(short["total_weight"].as_f64(), Some(20000.0), "{short}");
+    // Inlined frames (the same address as their caller) are marked as inlined.
+    let folded = stdout_of(&["collapse", DHAT_RS, "--event", "allocations"]);
+    assert!(
+        folded.contains(";leak_config;from_elem<u8>_[i];"),
+        "{folded}"
+    );
 }
 
 #[test]

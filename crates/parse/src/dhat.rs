@@ -169,11 +169,12 @@ fn stack_of(
     fs: &[usize],
 ) -> Option<profview_model::StackId> {
     let mut path: Vec<FrameId> = Vec::with_capacity(fs.len());
-    // valgrind's replacement allocator (`malloc (in .../vgpreload_dhat-amd64-linux.so)`) is
-    // the allocation itself: the site is its caller, as heaptrack and massif show it.
+    // The profiler's own allocator (valgrind's `malloc (in .../vgpreload_dhat-amd64-linux.so)`,
+    // dhat-rs's `alloc (dhat-0.3.3/src/lib.rs:..)`) is the allocation itself: the site is its
+    // caller, as heaptrack and massif show it.
     let own = fs
         .iter()
-        .take_while(|&&f| table.get(f).is_some_and(|e| e.contains("/vgpreload_")))
+        .take_while(|&&f| table.get(f).is_some_and(|e| is_profilers_allocator(e)))
         .count();
     let fs = if own < fs.len() { &fs[own..] } else { fs };
     // `fs` is leaf first. An entry with the address of the entry after it (its caller) is
@@ -199,6 +200,11 @@ fn stack_of(
     }
     path.reverse();
     Some(profile.intern_stack_path(&path))
+}
+
+/// Whether a frame table entry is the heap profiler's own allocation function.
+fn is_profilers_allocator(entry: &str) -> bool {
+    entry.contains("/vgpreload_") || entry.contains(" (dhat-") || entry.contains("/dhat-0.")
 }
 
 /// The same frame marked as inlined into its caller.
