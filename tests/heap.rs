@@ -89,7 +89,11 @@ fn each_weight_ranks_the_site_that_shows_it_first() {
     }
     // The default weight is the peak.
     let out = stdout_of(&["report", DHAT]);
-    assert!(out.contains("of event 'peak'"), "{out}");
+    assert!(
+        out.contains("# Allocation sites: 3 with weight 'peak'"),
+        "{out}"
+    );
+    assert!(out.contains("(bytes, 4.1 MiB)"), "{out}");
     // The allocator's own frame is not a site.
     assert!(!out.contains("malloc"), "{out}");
     // format_line's blocks live ~800 instructions on average, over DHAT's threshold of 500:

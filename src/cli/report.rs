@@ -80,6 +80,21 @@ struct FunctionRow<'a> {
     total_percent: f64,
 }
 
+/// `, 4.1 MiB` for a weight in bytes of a KiB or more; empty otherwise.
+fn binary_size(weight: f64, unit: &str) -> String {
+    if unit != "bytes" || weight < 1024.0 {
+        return String::new();
+    }
+    let units = ["KiB", "MiB", "GiB", "TiB"];
+    let mut value = weight / 1024.0;
+    let mut i = 0;
+    while value >= 1024.0 && i + 1 < units.len() {
+        value /= 1024.0;
+        i += 1;
+    }
+    format!(", {value:.1} {}", units[i])
+}
+
 /// Round a percentage to 4 decimals, so JSON output is stable and readable.
 fn round_percent(p: f64) -> f64 {
     (p * 10_000.0).round() / 10_000.0
@@ -126,16 +141,26 @@ impl<'a> Report<'a> {
         let children = self.sort == "total";
         writeln!(out, "# profview report: {} ({})", self.source, self.format)?;
         writeln!(out, "#")?;
+        if self.format.contains("heap") {
+            // Heap profilers record totals per allocation site, not samples.
+            writeln!(
+                out,
+                "# Allocation sites: {} with weight '{}'",
+                self.sample_count, self.event
+            )?;
+        } else {
+            writeln!(
+                out,
+                "# Samples: {} of event '{}'",
+                self.sample_count, self.event
+            )?;
+        }
         writeln!(
             out,
-            "# Samples: {} of event '{}'",
-            self.sample_count, self.event
-        )?;
-        writeln!(
-            out,
-            "# Total weight: {} ({})",
+            "# Total weight: {} ({}{})",
             profview::parse::format_weight(self.total_weight),
-            self.weight_unit
+            self.weight_unit,
+            binary_size(self.total_weight, self.weight_unit)
         )?;
         writeln!(out, "#")?;
         let module_width = self
