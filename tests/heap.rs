@@ -1,6 +1,7 @@
 //! Heap profiles (testdata/heap, made by its record.sh): DHAT read with every total as a
-//! weight, checked against the file's own program points summed as dh_view sums them; the
-//! heap formats not read yet (massif, heaptrack) refused in one line.
+//! weight, checked against the file's own program points summed as dh_view sums them; massif's
+//! peak snapshot against its heap tree as ms_print shows it; heaptrack, not read yet, refused
+//! in one line.
 
 mod common;
 
@@ -125,10 +126,56 @@ fn time_findings_are_not_made_on_memory_weights() {
     assert!(!out.contains("shares are accurate"), "{out}");
 }
 
+const MASSIF: &str = "testdata/heap/heap.massif.gz";
+
+/// The peak snapshot's allocation sites (the heap tree's depth-1 nodes) and its total, read
+/// from the massif file as ms_print reads it.
+fn massif_peak_sites() -> (f64, HashMap<String, f64>) {
+    use std::io::Read;
+    let mut text = String::new();
+    let file = std::fs::File::open(common::root().join(MASSIF)).unwrap();
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .unwrap();
+    let tree = text
+        .split("heap_tree=peak\n")
+        .nth(1)
+        .expect("a peak snapshot");
+    let mut lines = tree.lines();
+    let root = lines.next().unwrap();
+    let total: f64 = root.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut sites = HashMap::new();
+    for line in lines.take_while(|l| l.starts_with(' ')) {
+        if line.starts_with("  ") || line.contains("below massif's threshold") {
+            continue;
+        }
+        // ` n1: 4194304 0x10923F: grow_cache (heap.c:28)`
+        let mut words = line.split_whitespace();
+        let bytes: f64 = words.nth(1).unwrap().parse().unwrap();
+        let name = words.nth(1).unwrap().to_owned();
+        *sites.entry(name).or_default() += bytes;
+    }
+    (total, sites)
+}
+
+#[test]
+fn massif_peak_sites_are_ms_prints() {
+    let (total, sites) = massif_peak_sites();
+    let r = report_of(MASSIF, "peak");
+    assert_eq!(r["format"], "massif heap profile");
+    assert_eq!(r["total_weight"].as_f64(), Some(total));
+    let ours = common::self_percents(&r);
+    for (site, bytes) in &sites {
+        let percent = 100.0 * bytes / total;
+        let got = ours.get(site.as_str()).copied().unwrap_or(0.0);
+        assert!((got - percent).abs() < 0.01, "{site}: {got} vs {percent}");
+    }
+    assert_eq!(r["functions"][0]["name"], "grow_cache");
+}
+
 #[test]
 fn heap_formats_not_read_yet_are_named() {
     for (file, what) in [
-        ("testdata/heap/heap.massif.gz", "valgrind massif output"),
         // zstd-compressed, as heaptrack writes it by default.
         ("testdata/heap/heap.heaptrack.zst", "heaptrack data"),
     ] {

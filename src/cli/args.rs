@@ -184,6 +184,8 @@ pub enum InputFormatArg {
     Firefox,
     /// DHAT heap profile JSON (valgrind --tool=dhat, the dhat crate).
     Dhat,
+    /// valgrind massif output.
+    Massif,
 }
 
 /// `--side` values.
@@ -395,6 +397,7 @@ impl SourceArgs {
             InputFormatArg::Perf => profview::InputFormat::PerfData,
             InputFormatArg::Firefox => profview::InputFormat::Firefox,
             InputFormatArg::Dhat => profview::InputFormat::Dhat,
+            InputFormatArg::Massif => profview::InputFormat::Massif,
         };
         o.symbol_paths = self.symbol_paths.clone();
         o.kallsyms = self.kallsyms.clone();

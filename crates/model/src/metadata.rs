@@ -19,6 +19,8 @@ pub enum SourceFormat {
     Gecko,
     /// DHAT heap profile (valgrind `--tool=dhat`, the `dhat` crate).
     Dhat,
+    /// valgrind massif heap profile.
+    Massif,
 }
 
 impl SourceFormat {
@@ -31,6 +33,7 @@ impl SourceFormat {
             Self::FirefoxProcessed => "Firefox processed profile",
             Self::Gecko => "Firefox Gecko profile",
             Self::Dhat => "DHAT heap profile",
+            Self::Massif => "massif heap profile",
         }
     }
 }

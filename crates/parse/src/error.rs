@@ -28,7 +28,7 @@ pub enum ParseError {
         source: io::Error,
     },
     /// The input is empty (or only blank lines).
-    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, Firefox/samply JSON or DHAT)")]
+    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, Firefox/samply JSON, DHAT or massif)")]
     Empty {
         /// The input's name.
         name: String,
@@ -41,9 +41,19 @@ pub enum ParseError {
         /// What is wrong.
         problem: String,
     },
+    /// A massif file that cannot be read.
+    #[error("{name}: line {line}: not a readable massif file: {problem}")]
+    Massif {
+        /// The input's name.
+        name: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        problem: String,
+    },
     /// The input is something other than a profile.
     #[error(
-        "{name}: not a profile: {what}; expected perf.data, folded stacks, Firefox/samply JSON or DHAT"
+        "{name}: not a profile: {what}; expected perf.data, folded stacks, Firefox/samply JSON, DHAT or massif"
     )]
     NotAProfile {
         /// The input's name.

@@ -14,6 +14,7 @@ pub mod firefox;
 pub mod folded;
 mod folded_write;
 mod input;
+pub mod massif;
 pub mod perf;
 mod progress;
 
@@ -42,6 +43,8 @@ pub enum InputFormat {
     Firefox,
     /// DHAT heap profile JSON (valgrind `--tool=dhat`, the `dhat` crate).
     Dhat,
+    /// valgrind massif output.
+    Massif,
 }
 
 /// How to read an input.
@@ -157,6 +160,9 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
         }
         InputFormat::Firefox => Parsed::Single(firefox::parse_firefox(name, bytes)?),
         InputFormat::Dhat => Parsed::Single(dhat::parse_dhat(name, bytes)?),
+        InputFormat::Massif => {
+            Parsed::Single(massif::parse_massif(name, &String::from_utf8_lossy(bytes))?)
+        }
     };
     // These formats are in memory whole anyway: summing afterwards costs nothing extra.
     if options.aggregate_samples {
@@ -184,9 +190,6 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
 /// Text formats profview knows by sight but does not read yet, for the error message.
 fn unread_text_format(text: &[u8]) -> Option<&'static str> {
     let head = &text[..text.len().min(4096)];
-    if head.starts_with(b"desc:") && head.windows(10).any(|w| w == b"time_unit:") {
-        return Some("valgrind massif output, which profview does not read yet (it reads DHAT: valgrind --tool=dhat)");
-    }
     // heaptrack's files start with `v <version> <file version>` and name the program in `X`.
     let heaptrack = head.starts_with(b"v ")
         && head
@@ -217,6 +220,9 @@ pub fn detect_format(name: &str, bytes: &[u8]) -> Result<InputFormat, ParseError
             return Ok(InputFormat::Dhat);
         }
         return Ok(InputFormat::Firefox);
+    }
+    if massif::looks_like_massif(&bytes[start..]) {
+        return Ok(InputFormat::Massif);
     }
     if let Some(what) = binary_kind(bytes).or_else(|| unread_text_format(&bytes[start..])) {
         return Err(ParseError::NotAProfile {
