@@ -174,18 +174,12 @@ fn massif_peak_sites_are_ms_prints() {
 }
 
 #[test]
-fn heap_formats_not_read_yet_are_named() {
-    for (file, what) in [
-        // zstd-compressed, as heaptrack writes it by default.
-        ("testdata/heap/heap.heaptrack.zst", "heaptrack data"),
-    ] {
-        let out = profview().args(["report", file]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{file}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            err.contains(&format!("not a profile: {what}")),
-            "{file}: {err}"
-        );
-        assert_eq!(err.lines().count(), 1, "{err}");
-    }
+fn heaptrack_files_are_named_but_not_read_yet() {
+    // zstd-compressed, as heaptrack writes it by default.
+    let file = "testdata/heap/heap.heaptrack.zst";
+    let out = profview().args(["report", file]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a profile: heaptrack data"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
