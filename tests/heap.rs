@@ -173,13 +173,100 @@ fn massif_peak_sites_are_ms_prints() {
     assert_eq!(r["functions"][0]["name"], "grow_cache");
 }
 
+const HEAPTRACK: &str = "testdata/heap/heap.heaptrack.zst";
+
+/// heaptrack_print's summary value after `label: ` (`4.37M` is kept as text).
+fn heaptrack_summary(label: &str) -> String {
+    let text =
+        std::fs::read_to_string(common::root().join("testdata/heap/heap.heaptrack.print.txt"))
+            .unwrap();
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+        .unwrap_or_else(|| panic!("{label} in heaptrack_print's output"));
+    line.split_whitespace().next().unwrap().to_owned()
+}
+
+/// A size as heaptrack_print writes it: 1000-based, two decimals, `B` below a thousand.
+fn heaptrack_size(bytes: f64) -> String {
+    let units = ["B", "K", "M", "G"];
+    let mut value = bytes;
+    let mut i = 0;
+    while value >= 1000.0 && i + 1 < units.len() {
+        value /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{value}B")
+    } else {
+        format!("{value:.2}{}", units[i])
+    }
+}
+
 #[test]
-fn heaptrack_files_are_named_but_not_read_yet() {
-    // zstd-compressed, as heaptrack writes it by default.
-    let file = "testdata/heap/heap.heaptrack.zst";
-    let out = profview().args(["report", file]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a profile: heaptrack data"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+fn heaptrack_totals_are_heaptrack_prints() {
+    let total = |event: &str| {
+        report_of(HEAPTRACK, event)["total_weight"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(
+        total("allocations").to_string(),
+        heaptrack_summary("calls to allocation functions")
+    );
+    assert_eq!(
+        total("temporary").to_string(),
+        heaptrack_summary("temporary memory allocations")
+    );
+    assert_eq!(
+        heaptrack_size(total("peak")),
+        heaptrack_summary("peak heap memory consumption")
+    );
+    assert_eq!(
+        heaptrack_size(total("leaked")),
+        heaptrack_summary("total memory leaked")
+    );
+    assert_eq!(
+        report_of(HEAPTRACK, "peak")["format"],
+        "heaptrack heap profile"
+    );
+}
+
+/// heaptrack_print's `-F` folded stacks of one cost type, by allocation site (the last
+/// frame, `grow_cache (heap.c)` read as `grow_cache`), leaving out unnamed sites.
+fn heaptrack_sites(cost: &str) -> HashMap<String, f64> {
+    let path = format!("testdata/heap/heap.heaptrack.{cost}.folded");
+    let text = std::fs::read_to_string(common::root().join(path)).unwrap();
+    let mut sites = HashMap::new();
+    for line in text.lines() {
+        let (stack, weight) = line.rsplit_once(' ').unwrap();
+        let leaf = stack.trim_end_matches(';').rsplit(';').next().unwrap();
+        let name = leaf.split(" (").next().unwrap();
+        if !name.starts_with("0x") {
+            *sites.entry(name.to_owned()).or_default() += weight.parse::<f64>().unwrap();
+        }
+    }
+    sites
+}
+
+#[test]
+fn heaptrack_sites_are_heaptrack_prints_for_every_cost() {
+    for cost in ["allocations", "temporary", "leaked", "peak"] {
+        let ours = report_of(HEAPTRACK, cost);
+        let ours: HashMap<String, f64> = ours["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["name"].as_str().unwrap().to_owned(),
+                    f["self_weight"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        for (site, weight) in heaptrack_sites(cost) {
+            let got = ours.get(&site).copied().unwrap_or(0.0);
+            assert_eq!(got, weight, "{cost}: {site}");
+        }
+    }
 }

@@ -186,6 +186,8 @@ pub enum InputFormatArg {
     Dhat,
     /// valgrind massif output.
     Massif,
+    /// heaptrack data.
+    Heaptrack,
 }
 
 /// `--side` values.
@@ -398,6 +400,7 @@ impl SourceArgs {
             InputFormatArg::Firefox => profview::InputFormat::Firefox,
             InputFormatArg::Dhat => profview::InputFormat::Dhat,
             InputFormatArg::Massif => profview::InputFormat::Massif,
+            InputFormatArg::Heaptrack => profview::InputFormat::Heaptrack,
         };
         o.symbol_paths = self.symbol_paths.clone();
         o.kallsyms = self.kallsyms.clone();

@@ -11,3 +11,7 @@ cc -O1 -g -fno-omit-frame-pointer -o "$tmp/heap" heap.c
 cp "$tmp/heap.dhat.json" .
 gzip -c "$tmp/heap.massif" > heap.massif.gz
 cp "$tmp/heap.ht.zst" heap.heaptrack.zst
+heaptrack_print -l 1 heap.heaptrack.zst > heap.heaptrack.print.txt
+for cost in allocations temporary leaked peak; do
+  heaptrack_print -F "heap.heaptrack.$cost.folded" --flamegraph-cost-type "$cost" heap.heaptrack.zst >/dev/null
+done

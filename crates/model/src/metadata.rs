@@ -21,6 +21,8 @@ pub enum SourceFormat {
     Dhat,
     /// valgrind massif heap profile.
     Massif,
+    /// heaptrack heap profile.
+    Heaptrack,
 }
 
 impl SourceFormat {
@@ -34,6 +36,7 @@ impl SourceFormat {
             Self::Gecko => "Firefox Gecko profile",
             Self::Dhat => "DHAT heap profile",
             Self::Massif => "massif heap profile",
+            Self::Heaptrack => "heaptrack heap profile",
         }
     }
 }

@@ -28,7 +28,7 @@ pub enum ParseError {
         source: io::Error,
     },
     /// The input is empty (or only blank lines).
-    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, Firefox/samply JSON, DHAT or massif)")]
+    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, Firefox/samply JSON, DHAT, massif or heaptrack)")]
     Empty {
         /// The input's name.
         name: String,
@@ -38,6 +38,16 @@ pub enum ParseError {
     Dhat {
         /// The input's name.
         name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A heaptrack file that cannot be read.
+    #[error("{name}: line {line}: not a readable heaptrack file: {problem}")]
+    Heaptrack {
+        /// The input's name (after decompression).
+        name: String,
+        /// 1-based line number.
+        line: usize,
         /// What is wrong.
         problem: String,
     },
@@ -53,7 +63,7 @@ pub enum ParseError {
     },
     /// The input is something other than a profile.
     #[error(
-        "{name}: not a profile: {what}; expected perf.data, folded stacks, Firefox/samply JSON, DHAT or massif"
+        "{name}: not a profile: {what}; expected perf.data, folded stacks, Firefox/samply JSON, DHAT, massif or heaptrack"
     )]
     NotAProfile {
         /// The input's name.

@@ -13,6 +13,7 @@ mod error;
 pub mod firefox;
 pub mod folded;
 mod folded_write;
+pub mod heaptrack;
 mod input;
 pub mod massif;
 pub mod perf;
@@ -45,6 +46,8 @@ pub enum InputFormat {
     Dhat,
     /// valgrind massif output.
     Massif,
+    /// heaptrack data (interpreted, as `heaptrack` writes it).
+    Heaptrack,
 }
 
 /// How to read an input.
@@ -160,6 +163,10 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
         }
         InputFormat::Firefox => Parsed::Single(firefox::parse_firefox(name, bytes)?),
         InputFormat::Dhat => Parsed::Single(dhat::parse_dhat(name, bytes)?),
+        InputFormat::Heaptrack => Parsed::Single(heaptrack::parse_heaptrack(
+            name,
+            &String::from_utf8_lossy(bytes),
+        )?),
         InputFormat::Massif => {
             Parsed::Single(massif::parse_massif(name, &String::from_utf8_lossy(bytes))?)
         }
@@ -187,17 +194,13 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
         .then_some("binary data in no format profview reads")
 }
 
-/// Text formats profview knows by sight but does not read yet, for the error message.
-fn unread_text_format(text: &[u8]) -> Option<&'static str> {
-    let head = &text[..text.len().min(4096)];
-    // heaptrack's files start with `v <version> <file version>` and name the program in `X`.
-    let heaptrack = head.starts_with(b"v ")
-        && head
-            .split(|&b| b == b'\n')
-            .take(8)
-            .any(|l| l.starts_with(b"X "));
-    heaptrack
-        .then_some("heaptrack data, which profview does not read yet (heaptrack_print reads it)")
+/// A name as a person reads it: Rust and C++ symbols that a tool left mangled are demangled.
+pub(crate) fn demangled(name: &str) -> String {
+    if name.starts_with("_Z") || name.starts_with("_R") {
+        profview_symbolize::demangle(name)
+    } else {
+        name.to_owned()
+    }
 }
 
 /// The perf.data magic, in the byte order of the machine that wrote it.
@@ -224,7 +227,10 @@ pub fn detect_format(name: &str, bytes: &[u8]) -> Result<InputFormat, ParseError
     if massif::looks_like_massif(&bytes[start..]) {
         return Ok(InputFormat::Massif);
     }
-    if let Some(what) = binary_kind(bytes).or_else(|| unread_text_format(&bytes[start..])) {
+    if heaptrack::looks_like_heaptrack(&bytes[start..]) {
+        return Ok(InputFormat::Heaptrack);
+    }
+    if let Some(what) = binary_kind(bytes) {
         return Err(ParseError::NotAProfile {
             name: name.to_owned(),
             what,
