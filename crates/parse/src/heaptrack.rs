@@ -48,6 +48,9 @@ struct Cost {
     peak: f64,
 }
 
+/// Which part of a [`Cost`] a weight kind takes.
+type CostOf = fn(&Cost) -> f64;
+
 /// Read a heaptrack file (already decompressed); `name` is used in messages and metadata.
 pub fn parse_heaptrack(name: &str, text: &str) -> Result<Profile, ParseError> {
     let mut reader = Reader::new(name);
@@ -342,7 +345,7 @@ impl<'n> Reader<'n> {
         p.meta.stacks_recorded = Some(true);
         let process = p.add_process(None, program.as_deref());
         let thread = p.add_thread(Some(process), None, program.as_deref());
-        let kinds: [(WeightKindId, fn(&Cost) -> f64); 5] = [
+        let kinds: [(WeightKindId, CostOf); 5] = [
             (p.add_weight_kind("peak", WeightUnit::Bytes), |c| c.peak),
             (p.add_weight_kind("leaked", WeightUnit::Bytes), |c| c.live),
             (p.add_weight_kind("allocations", WeightUnit::Count), |c| {
