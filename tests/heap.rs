@@ -270,3 +270,62 @@ fn heaptrack_sites_are_heaptrack_prints_for_every_cost() {
         }
     }
 }
+
+/// (kind, summary) of each finding of `analyze PATH --format json`.
+fn findings(path: &str) -> Vec<(String, String)> {
+    let out = stdout_of(&["analyze", path, "--format", "json"]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_owned(),
+                f["summary"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn memory_findings_name_the_program_site_of_each_pattern() {
+    // heap.c (and rust/main.rs): format_line churns, grow_cache holds the peak, leak_config
+    // leaks. heaptrack and dhat-rs see the churn (C's DHAT file has none under its 500
+    // instruction threshold), every format the peak and the leak.
+    let expected: [(&str, &[(&str, &str)]); 4] = [
+        (
+            HEAPTRACK,
+            &[
+                ("temporary_allocations", "format_line makes"),
+                ("peak_dominated", "grow_cache holds"),
+                ("memory_leak", "leak_config leaves"),
+            ],
+        ),
+        (
+            DHAT_RS,
+            &[
+                ("temporary_allocations", "format_line makes"),
+                ("peak_dominated", "grow_cache holds"),
+                ("memory_leak", "leak_config leaves"),
+            ],
+        ),
+        (
+            DHAT,
+            &[
+                ("peak_dominated", "grow_cache holds"),
+                ("memory_leak", "leak_config leaves"),
+            ],
+        ),
+        (MASSIF, &[("peak_dominated", "grow_cache holds")]),
+    ];
+    for (path, wanted) in expected {
+        let found = findings(path);
+        let kinds: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+        let wanted_kinds: Vec<&str> = wanted.iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, wanted_kinds, "{path}: {found:?}");
+        for ((_, summary), (kind, words)) in found.iter().zip(wanted) {
+            assert!(summary.contains(words), "{path} {kind}: {summary}");
+        }
+    }
+}

@@ -87,6 +87,12 @@ pub enum FindingKind {
     Serialization,
     /// Several hot functions spend most of their time in one helper inlined into each.
     SharedInlinedHelper,
+    /// Heap profiles: bytes still allocated at exit.
+    MemoryLeak,
+    /// Heap profiles: many allocations freed right after they are made.
+    TemporaryAllocations,
+    /// Heap profiles: one site holds most of the peak heap.
+    PeakDominated,
 }
 
 impl FindingKind {
@@ -104,6 +110,9 @@ impl FindingKind {
             FindingKind::StringFormatting => "string_formatting",
             FindingKind::Serialization => "serialization",
             FindingKind::SharedInlinedHelper => "shared_inlined_helper",
+            FindingKind::MemoryLeak => "memory_leak",
+            FindingKind::TemporaryAllocations => "temporary_allocations",
+            FindingKind::PeakDominated => "peak_dominated",
         }
     }
 }
@@ -271,9 +280,9 @@ struct Walk {
 }
 
 /// The classes of every frame, computed once.
-struct FrameClasses {
+pub(crate) struct FrameClasses {
     /// The class as user-space code.
-    as_user: Vec<FrameClass>,
+    pub(crate) as_user: Vec<FrameClass>,
     /// The class as kernel code.
     as_kernel: Vec<FrameClass>,
     /// Known to be kernel code (perf.data, annotated folded stacks).
@@ -285,7 +294,7 @@ struct FrameClasses {
 }
 
 impl FrameClasses {
-    fn new(profile: &Profile) -> Self {
+    pub(crate) fn new(profile: &Profile) -> Self {
         let n = profile.frames().len();
         let mut c = FrameClasses {
             as_user: Vec::with_capacity(n),
@@ -419,10 +428,12 @@ impl Analysis {
         let samples = profile.sample_count(kind);
         let diagnostics = crate::diagnostics::diagnose(profile, kind, weights, &breakdown);
         let mut findings = Vec::new();
-        // The findings speak of time; memory weights get none of them.
-        let enough = samples >= MIN_SAMPLES
-            && breakdown.busy > 0.0
-            && !profile.weight_kind(kind).unit.is_memory();
+        // These findings speak of time; memory weights get the memory findings instead.
+        let memory = profile.weight_kind(kind).unit.is_memory();
+        if memory {
+            findings = crate::memory::memory_findings(profile, groups);
+        }
+        let enough = samples >= MIN_SAMPLES && breakdown.busy > 0.0 && !memory;
         let idle = breakdown.idle / (breakdown.idle + breakdown.busy).max(f64::MIN_POSITIVE);
         if enough && idle < MAX_IDLE_SHARE {
             let ctx = Context {

@@ -10,6 +10,7 @@ mod diagnostics;
 pub mod diff;
 mod findings;
 mod functions;
+mod memory;
 mod stack_weights;
 #[doc(hidden)]
 pub mod synthetic;
@@ -36,5 +37,9 @@ pub mod thresholds {
         DISTRIBUTED_MIN_USER_SHARE, FORMATTING_MIN_SHARE, HOTSPOT_MIN_LEAD, HOTSPOT_MIN_OWN_SHARE,
         HOTSPOT_MIN_SHARE, KERNEL_MIN_SHARE, LOCK_MIN_SHARE, MAX_IDLE_SHARE, MEMORY_COPY_MIN_SHARE,
         MIN_SAMPLES, RUNTIME_MIN_SHARE, SERIALIZATION_MIN_SHARE, SPAWN_MIN_SHARE,
+    };
+    pub use crate::memory::{
+        LEAK_MIN_BYTES, LEAK_MIN_SHARE_OF_PEAK, PEAK_SITE_MIN_SHARE, TEMPORARY_MIN_COUNT,
+        TEMPORARY_MIN_SHARE,
     };
 }
