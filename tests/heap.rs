@@ -329,3 +329,42 @@ fn memory_findings_name_the_program_site_of_each_pattern() {
         }
     }
 }
+
+#[test]
+fn heap_diffs_are_exact_and_gate_on_a_site() {
+    const LESS: &str = "testdata/heap/heap-less-churn.heaptrack.zst";
+    let out = profview()
+        .args(["diff", HEAPTRACK, LESS, "--event", "allocations"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("no noise bands, every difference is real"),
+        "{text}"
+    );
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.ends_with(&format!(" {name}")))
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+            .to_owned()
+    };
+    assert!(row("format_line").contains("improved -75%"), "{text}");
+    assert!(row("leak_config").contains("unchanged"), "{text}");
+    // The reversed pair is a regression of format_line: the gate fails.
+    let out = profview()
+        .args([
+            "diff",
+            LESS,
+            HEAPTRACK,
+            "--event",
+            "allocations",
+            "--fail-on-regression",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("format_line"), "{err}");
+}

@@ -169,6 +169,14 @@ fn write_header(out: &mut dyn Write, d: &ProfileDiff, no_shift: bool) -> std::io
 /// What is compared and how, in words.
 fn method_lines(d: &ProfileDiff, no_shift: bool) -> Vec<String> {
     let mut lines = Vec::new();
+    if d.exact {
+        lines.push(
+            "Weights compared as percentages of the before total. Heap profiles count every \
+             allocation: no noise bands, every difference is real."
+                .to_owned(),
+        );
+        return lines;
+    }
     if d.mode == diff::DiffMode::Absolute {
         lines.push("Weights compared (--absolute), as percentages of the before total.".to_owned());
     } else if d.shift.estimated {
@@ -242,7 +250,7 @@ fn write_functions(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io:
         writeln!(
             out,
             "{}",
-            row(percents, f.noise_percent, &verdict(f), &f.name)
+            row(percents, f.noise_percent, &verdict(f, d.exact), &f.name)
         )?;
     }
     if shown < d.functions.len() {
@@ -256,7 +264,7 @@ fn write_functions(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io:
 }
 
 /// The Verdict column: what changed, with the cost relative to unchanged code.
-fn verdict(f: &FunctionDiff) -> String {
+fn verdict(f: &FunctionDiff, exact: bool) -> String {
     let relative = || match f.relative_change {
         Some(r) => format!("{:+.0}%", 100.0 * r),
         None => "new".to_owned(),
@@ -265,6 +273,8 @@ fn verdict(f: &FunctionDiff) -> String {
         Change::Improvement => format!("improved {}", relative()),
         Change::Regression => format!("REGRESSED {}", relative()),
         Change::Shift => "shift".to_owned(),
+        // Exact counts have no noise: within it means not changed at all.
+        Change::Noise if exact => "unchanged".to_owned(),
         Change::Noise => "noise".to_owned(),
     };
     match (f.change, f.presence) {

@@ -11,6 +11,11 @@ cc -O1 -g -fno-omit-frame-pointer -o "$tmp/heap" heap.c
 cp "$tmp/heap.dhat.json" .
 gzip -c "$tmp/heap.massif" > heap.massif.gz
 cp "$tmp/heap.ht.zst" heap.heaptrack.zst
+# The same program with a quarter of the churn, for the diff tests.
+sed 's/i < 20000; i++/i < 5000; i++/' heap.c > "$tmp/less.c"
+cc -O1 -g -fno-omit-frame-pointer -o "$tmp/heap2" "$tmp/less.c"
+(cd "$tmp" && heaptrack -o less.ht ./heap2 >/dev/null 2>&1)
+cp "$tmp/less.ht.zst" heap-less-churn.heaptrack.zst
 heaptrack_print -l 1 heap.heaptrack.zst > heap.heaptrack.print.txt
 for cost in allocations temporary leaked peak; do
   heaptrack_print -F "heap.heaptrack.$cost.folded" --flamegraph-cost-type "$cost" heap.heaptrack.zst >/dev/null

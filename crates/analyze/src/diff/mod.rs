@@ -238,6 +238,8 @@ pub struct PathDiff {
 /// The comparison of two profiles.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileDiff {
+    /// Both profiles count exactly (heap profiles): no noise bands, every change is real.
+    pub exact: bool,
     pub mode: DiffMode,
     pub before: SideSummary,
     pub after: SideSummary,
@@ -273,6 +275,10 @@ pub fn diff(
         });
     }
     let [b, a] = &summaries;
+    // Heap profiles count every allocation: their weights are exact, so they are compared
+    // as they are (absolute, no shift) and every difference is real (no noise band).
+    let exact = b.unit.is_memory() && b.unit == a.unit;
+    let absolute = options.absolute || exact;
     if options.absolute && b.unit != a.unit {
         return Err(DiffError::UnitsDiffer {
             before: b.name.clone(),
@@ -289,12 +295,15 @@ pub fn diff(
         SideScale::new(b.total_weight, b.sample_count),
         SideScale::new(a.total_weight, a.sample_count),
     ];
-    let shift = if options.absolute || !options.shift {
+    let shift = if absolute || !options.shift {
         Shift::none()
     } else {
         Shift::estimate(&sums, &scales)
     };
-    let mut comparison = comparison(&scales, options.absolute, &shift);
+    let mut comparison = comparison(&scales, absolute, &shift);
+    if exact {
+        comparison.dispersion = 0.0;
+    }
     // Only against the shift are the unchanged functions' residuals centred on zero; compared
     // directly, the shift itself would pass for run-to-run noise.
     if shift.estimated {
@@ -302,7 +311,8 @@ pub fn diff(
     }
     let [summary_before, summary_after] = summaries;
     let mut diff = ProfileDiff {
-        mode: if options.absolute {
+        exact,
+        mode: if absolute {
             DiffMode::Absolute
         } else {
             DiffMode::Shares

@@ -155,7 +155,8 @@ impl Comparison {
     pub fn sampling_only(&self) -> Self {
         Self {
             scale_log_error: 0.0,
-            dispersion: 1.0,
+            // Exact counts (0) have no sampling noise either.
+            dispersion: self.dispersion.min(1.0),
             ..*self
         }
     }
