@@ -368,3 +368,37 @@ fn heap_diffs_are_exact_and_gate_on_a_site() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("format_line"), "{err}");
 }
+
+#[test]
+fn a_growing_heap_is_memory_growth_and_a_sawtooth_is_not() {
+    let growth = findings("testdata/heap/growth.heaptrack.zst");
+    assert_eq!(growth[0].0, "memory_growth", "{growth:?}");
+    assert!(
+        growth[0].1.contains("grow_forever holds most of the peak"),
+        "{growth:?}"
+    );
+    let sawtooth = findings("testdata/heap/sawtooth.heaptrack.zst");
+    assert!(
+        sawtooth.iter().all(|(kind, _)| kind != "memory_growth"),
+        "{sawtooth:?}"
+    );
+    assert_eq!(sawtooth[0].0, "peak_dominated", "{sawtooth:?}");
+}
+
+#[test]
+fn the_report_draws_the_heap_over_time() {
+    let out = stdout_of(&["report", "testdata/heap/growth.heaptrack.zst"]);
+    let chart = out
+        .lines()
+        .find_map(|l| l.strip_prefix("# Heap over time: "))
+        .expect("a heap chart");
+    // A heap that only grows: the chart starts low and ends at the top.
+    assert!(
+        chart.starts_with('▁') && chart.contains("█ peak"),
+        "{chart}"
+    );
+    assert!(chart.ends_with(" ms"), "{chart}");
+    let json = report_of("testdata/heap/growth.heaptrack.zst", "peak");
+    assert_eq!(json["heap_timeline"]["time_unit"], "ms");
+    assert!(json["heap_timeline"]["points"].as_array().unwrap().len() >= 8);
+}

@@ -6,7 +6,7 @@ use profview::analyze::{
     Analysis, Diagnostic, Explorer, Finding, FunctionGroups, FunctionStats, Grouping, SortBy,
     StackWeights, TopFunctions,
 };
-use profview::model::{Profile, Warning, WeightKindId};
+use profview::model::{HeapTimeline, Profile, Warning, WeightKindId};
 use serde::Serialize;
 
 use super::args::{OutputFormat, ReportArgs};
@@ -67,6 +67,9 @@ pub struct Report<'a> {
     primary_finding: Option<&'a Finding>,
     diagnostics: &'a [Diagnostic],
     warnings: Vec<&'a Warning>,
+    /// The heap's size over the run, for heap profiles that record it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heap_timeline: Option<&'a HeapTimeline>,
 }
 
 /// One JSON row.
@@ -78,6 +81,33 @@ struct FunctionRow<'a> {
     self_percent: f64,
     total_weight: f64,
     total_percent: f64,
+}
+
+/// The heap over the run as one line of block characters (each the largest heap in its
+/// stretch of time), with the peak and when it was.
+fn heap_chart(timeline: &HeapTimeline) -> Option<String> {
+    const WIDTH: usize = 60;
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let points = &timeline.points;
+    let (peak_time, peak) = points.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    if points.len() < 2 || peak <= 0.0 {
+        return None;
+    }
+    let columns = points.len().min(WIDTH);
+    let chart: String = (0..columns)
+        .map(|c| {
+            let start = c * points.len() / columns;
+            let range = start..((c + 1) * points.len() / columns).max(start + 1);
+            let high = points[range].iter().map(|p| p.1).fold(0.0, f64::max);
+            LEVELS[((high / peak) * 7.0).round().clamp(0.0, 7.0) as usize]
+        })
+        .collect();
+    Some(format!(
+        "Heap over time: {chart} peak {} at {} {}",
+        binary_size(peak, "bytes").trim_start_matches(", "),
+        profview::parse::format_weight(peak_time),
+        timeline.time_unit
+    ))
 }
 
 /// `, 4.1 MiB` for a weight in bytes of a KiB or more; empty otherwise.
@@ -134,6 +164,7 @@ impl<'a> Report<'a> {
             primary_finding: None,
             diagnostics: &[],
             warnings: profile.meta.warnings.iter().collect(),
+            heap_timeline: profile.meta.heap_timeline.as_ref(),
         }
     }
 
@@ -162,6 +193,9 @@ impl<'a> Report<'a> {
             self.weight_unit,
             binary_size(self.total_weight, self.weight_unit)
         )?;
+        if let Some(line) = self.heap_timeline.and_then(heap_chart) {
+            writeln!(out, "# {line}")?;
+        }
         writeln!(out, "#")?;
         let module_width = self
             .functions

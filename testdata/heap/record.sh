@@ -16,6 +16,12 @@ sed 's/i < 20000; i++/i < 5000; i++/' heap.c > "$tmp/less.c"
 cc -O1 -g -fno-omit-frame-pointer -o "$tmp/heap2" "$tmp/less.c"
 (cd "$tmp" && heaptrack -o less.ht ./heap2 >/dev/null 2>&1)
 cp "$tmp/less.ht.zst" heap-less-churn.heaptrack.zst
+# Heap shapes over time: a cache that only grows, and a streaming sawtooth.
+cc -O1 -g -fno-omit-frame-pointer -o "$tmp/growth" growth.c
+(cd "$tmp" && heaptrack -o growth.ht ./growth growth >/dev/null 2>&1)
+(cd "$tmp" && heaptrack -o saw.ht ./growth sawtooth >/dev/null 2>&1)
+cp "$tmp/growth.ht.zst" growth.heaptrack.zst
+cp "$tmp/saw.ht.zst" sawtooth.heaptrack.zst
 heaptrack_print -l 1 heap.heaptrack.zst > heap.heaptrack.print.txt
 for cost in allocations temporary leaked peak; do
   heaptrack_print -F "heap.heaptrack.$cost.folded" --flamegraph-cost-type "$cost" heap.heaptrack.zst >/dev/null

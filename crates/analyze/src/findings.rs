@@ -93,6 +93,8 @@ pub enum FindingKind {
     TemporaryAllocations,
     /// Heap profiles: one site holds most of the peak heap.
     PeakDominated,
+    /// Heap profiles: the heap keeps growing through the run.
+    MemoryGrowth,
 }
 
 impl FindingKind {
@@ -113,6 +115,7 @@ impl FindingKind {
             FindingKind::MemoryLeak => "memory_leak",
             FindingKind::TemporaryAllocations => "temporary_allocations",
             FindingKind::PeakDominated => "peak_dominated",
+            FindingKind::MemoryGrowth => "memory_growth",
         }
     }
 }

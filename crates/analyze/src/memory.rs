@@ -23,6 +23,15 @@ pub const TEMPORARY_MIN_SHARE: f64 = 0.3;
 pub const TEMPORARY_MIN_COUNT: f64 = 1000.0;
 /// `peak_dominated`: the largest site holds at least this share of the peak heap.
 pub const PEAK_SITE_MIN_SHARE: f64 = 0.5;
+/// `memory_growth`: the heap over the middle of the run (10% to 90%) must at least double...
+pub const GROWTH_MIN_RATIO: f64 = 2.0;
+/// ...rise in at least this share of its steps...
+pub const GROWTH_MIN_RISING_STEPS: f64 = 0.6;
+/// ...and end that stretch at half the peak or more. A heap that falls back to its base (a
+/// sawtooth: streaming, per-request buffers) more than once is healthy, not growing.
+pub const GROWTH_MAX_RETURNS: usize = 1;
+/// Fewer points than this say nothing about a shape.
+const GROWTH_MIN_POINTS: usize = 8;
 /// Sites listed as evidence.
 const EVIDENCE_SITES: usize = 3;
 
@@ -36,6 +45,8 @@ pub fn memory_findings(profile: &Profile, groups: &FunctionGroups) -> Vec<Findin
     };
     let peak = sites("peak");
     let mut out = Vec::new();
+    // Listed first: with a leak and a peak holder from the same cause, growth says the most.
+    out.extend(growth(profile, peak.as_ref()));
     out.extend(leak(sites("leaked"), peak.as_ref()));
     let temporary = sites("temporary").or_else(|| sites("short-lived"));
     out.extend(temporary_churn(temporary, sites("allocations")));
@@ -157,6 +168,78 @@ fn temporary_churn(temporary: Option<Sites>, allocations: Option<Sites>) -> Opti
         advice: vec![
             format!("Reuse one buffer in {top} instead of allocating per call: keep it across calls and clear it, or take a caller's buffer."),
             "A small fixed size can live on the stack (an array, SmallVec, a fixed-size String buffer).".to_owned(),
+        ],
+    })
+}
+
+/// How often the heap falls back from above 60% of its peak to below 40%.
+fn returns_to_base(values: &[f64], peak: f64) -> usize {
+    let mut high = false;
+    let mut returns = 0;
+    for &v in values {
+        if v > 0.6 * peak {
+            high = true;
+        } else if v < 0.4 * peak && high {
+            high = false;
+            returns += 1;
+        }
+    }
+    returns
+}
+
+fn growth(profile: &Profile, peak_sites: Option<&Sites>) -> Option<Finding> {
+    let timeline = profile.meta.heap_timeline.as_ref()?;
+    let values: Vec<f64> = timeline.points.iter().map(|p| p.1).collect();
+    let n = values.len();
+    if n < GROWTH_MIN_POINTS {
+        return None;
+    }
+    let peak = values.iter().copied().fold(0.0, f64::max);
+    let (from, to) = (n / 10, n * 9 / 10);
+    let (start, end) = (values[from], values[to]);
+    let middle = &values[from..=to];
+    let rising =
+        middle.windows(2).filter(|w| w[1] > w[0]).count() as f64 / (middle.len() - 1).max(1) as f64;
+    let grows = end >= GROWTH_MIN_RATIO * start.max(1.0)
+        && end >= 0.5 * peak
+        && rising >= GROWTH_MIN_RISING_STEPS
+        && returns_to_base(&values, peak) <= GROWTH_MAX_RETURNS;
+    if !grows {
+        return None;
+    }
+    let holder = peak_sites
+        .and_then(Sites::top)
+        .map(|(name, _)| name.clone());
+    let holds = holder
+        .as_ref()
+        .map_or(String::new(), |h| format!("; {h} holds most of the peak"));
+    Some(Finding {
+        kind: FindingKind::MemoryGrowth,
+        score: 1.0,
+        summary: format!(
+            "the heap grows through the run and does not come back down: {} at 10% of it, {} at 90%, in {} of the steps{holds}",
+            bytes(start),
+            bytes(end),
+            pct(rising)
+        ),
+        functions: holder.into_iter().collect(),
+        evidence: vec![
+            Evidence {
+                what: "heap at 10% of the run, of the peak".to_owned(),
+                share: start / peak,
+            },
+            Evidence {
+                what: "heap at 90% of the run, of the peak".to_owned(),
+                share: end / peak,
+            },
+            Evidence {
+                what: "steps in which the heap rose".to_owned(),
+                share: rising,
+            },
+        ],
+        advice: vec![
+            "Memory that only grows is a leak in effect, even if it is freed at exit: bound the cache (evict, an LRU, a size limit) or drop what is done with as the run goes.".to_owned(),
+            "Run it twice as long: if the peak doubles too, it grows without bound.".to_owned(),
         ],
     })
 }

@@ -22,7 +22,7 @@ pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, 
 pub use ids::{
     FrameId, FunctionId, ModuleId, ProcessId, StackId, StringId, ThreadId, WeightKindId,
 };
-pub use metadata::{Metadata, SourceFormat, Warning, WarningKind, Warnings};
+pub use metadata::{HeapTimeline, Metadata, SourceFormat, Warning, WarningKind, Warnings};
 pub use profile::{
     Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit, OFF_CPU_EVENT,
 };

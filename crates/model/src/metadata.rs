@@ -154,6 +154,18 @@ pub struct Metadata {
     /// is labelled by its module (`[liblzma.so.5]`), as inferno does, so that a library
     /// without symbols is one function rather than thousands of addresses.
     pub symbolized: bool,
+    /// The heap's size over the run, for heap profiles that record it (heaptrack's
+    /// timestamps, massif's snapshots).
+    pub heap_timeline: Option<HeapTimeline>,
     /// Problems met while reading and symbolizing.
     pub warnings: Warnings,
+}
+
+/// The heap's size at points of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HeapTimeline {
+    /// What the times count: `ms`, or massif's `instructions` / `bytes allocated`.
+    pub time_unit: String,
+    /// `(time, bytes live)`, in time order.
+    pub points: Vec<(f64, f64)>,
 }

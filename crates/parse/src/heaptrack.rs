@@ -15,8 +15,8 @@
 use std::collections::HashMap;
 
 use profview_model::{
-    CodeAddress, Frame, FrameId, FrameKind, Function, Module, ModuleId, Profile, ResolvedFrame,
-    Sample, SourceFormat, StackId, WeightKindId, WeightUnit,
+    CodeAddress, Frame, FrameId, FrameKind, Function, HeapTimeline, Module, ModuleId, Profile,
+    ResolvedFrame, Sample, SourceFormat, StackId, WeightKindId, WeightUnit,
 };
 
 use crate::ParseError;
@@ -85,6 +85,8 @@ struct Reader<'n> {
     file_version: u32,
     modules: HashMap<usize, ModuleId>,
     command: Option<String>,
+    /// `(ms, heap bytes)` at each timestamp record.
+    timeline: Vec<(f64, f64)>,
 }
 
 impl<'n> Reader<'n> {
@@ -105,6 +107,7 @@ impl<'n> Reader<'n> {
             file_version: 3,
             modules: HashMap::new(),
             command: None,
+            timeline: Vec::new(),
         }
     }
 
@@ -149,6 +152,10 @@ impl<'n> Reader<'n> {
                 }
                 self.infos.push((size as f64, trace));
             }
+            "c" => {
+                let [ms] = self.numbers::<1>(rest)?;
+                self.timeline.push((ms as f64, self.heap));
+            }
             "+" => self.allocation(rest)?,
             "-" => self.free(rest)?,
             // Raw (uninterpreted) files have modules and pointers instead of `i`/`a`.
@@ -157,7 +164,7 @@ impl<'n> Reader<'n> {
                     self.bad("a raw heaptrack file: interpret it first with `heaptrack -i FILE`")
                 )
             }
-            // Timestamps, RSS, page size, attach, suppressions, comments: not needed here.
+            // RSS, page size, attach, suppressions, comments: not needed here.
             _ => {}
         }
         Ok(())
@@ -343,6 +350,10 @@ impl<'n> Reader<'n> {
         p.meta.source_name = Some(self.name.to_owned());
         p.meta.command_line = self.command.clone();
         p.meta.stacks_recorded = Some(true);
+        p.meta.heap_timeline = (!self.timeline.is_empty()).then(|| HeapTimeline {
+            time_unit: "ms".to_owned(),
+            points: std::mem::take(&mut self.timeline),
+        });
         let process = p.add_process(None, program.as_deref());
         let thread = p.add_thread(Some(process), None, program.as_deref());
         let kinds: [(WeightKindId, CostOf); 5] = [

@@ -10,8 +10,8 @@
 //! the file has them.
 
 use profview_model::{
-    CodeAddress, Frame, FrameId, FrameKind, Function, Module, Profile, ResolvedFrame, Sample,
-    SourceFormat, WeightUnit,
+    CodeAddress, Frame, FrameId, FrameKind, Function, HeapTimeline, Module, Profile, ResolvedFrame,
+    Sample, SourceFormat, WeightUnit,
 };
 
 use crate::ParseError;
@@ -25,6 +25,7 @@ pub fn looks_like_massif(text: &[u8]) -> bool {
 /// One snapshot's heap tree, as its lines.
 #[derive(Debug, Default)]
 struct Snapshot<'a> {
+    time: f64,
     heap_bytes: f64,
     peak: bool,
     /// `(depth, line number, bytes, description)` per node, in file order.
@@ -39,11 +40,22 @@ pub fn parse_massif(name: &str, text: &str) -> Result<Profile, ParseError> {
         problem,
     };
     let mut command = None;
+    let mut time_unit = "instructions";
     let mut snapshots: Vec<Snapshot<'_>> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let number = i + 1;
         if let Some(cmd) = line.strip_prefix("cmd: ") {
             command = Some(cmd.to_owned());
+        } else if let Some(unit) = line.strip_prefix("time_unit: ") {
+            time_unit = match unit.trim() {
+                "ms" => "ms",
+                "B" => "bytes allocated",
+                _ => "instructions",
+            };
+        } else if let Some(time) = line.strip_prefix("time=") {
+            if let Some(s) = snapshots.last_mut() {
+                s.time = time.trim().parse().unwrap_or(0.0);
+            }
         } else if line.starts_with("snapshot=") {
             snapshots.push(Snapshot::default());
         } else if let Some(bytes) = line.strip_prefix("mem_heap_B=") {
@@ -80,7 +92,12 @@ pub fn parse_massif(name: &str, text: &str) -> Result<Profile, ParseError> {
                 "no detailed snapshot (no heap tree) in the file".to_owned(),
             )
         })?;
-    build(name, command, chosen)
+    let mut profile = build(name, command, chosen)?;
+    profile.meta.heap_timeline = Some(HeapTimeline {
+        time_unit: time_unit.to_owned(),
+        points: snapshots.iter().map(|s| (s.time, s.heap_bytes)).collect(),
+    });
+    Ok(profile)
 }
 
 /// `n2: 4298400 desc`, indented one space per level: `Some(Ok((depth, bytes, desc)))`;
