@@ -74,6 +74,36 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Wait until the program in the pane has exited and the shell runs again: what is typed
+    /// before that goes to the program (a loaded machine can take a while to quit).
+    fn wait_for_shell(&self) {
+        let start = Instant::now();
+        loop {
+            let out = self
+                .command()
+                .args([
+                    "display-message",
+                    "-p",
+                    "-t",
+                    "pv",
+                    "#{pane_current_command}",
+                ])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).trim() == "bash" {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the program did not exit:\n{}",
+                self.screen(false)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.command().arg("kill-server").status();
@@ -127,13 +157,14 @@ fn browse_a_recording_in_a_real_terminal() {
     tmux.send(&["6"], false);
     tmux.wait_for("|hot_loop");
     tmux.send(&["i"], false);
-    tmux.wait_for("Flame graph (icicle");
+    tmux.wait_for("inlined frames hidden (i)");
     tmux.wait_for("|hot_loop");
 
     // The help lists the keys; q quits with status 0 and the shell works normally again.
     tmux.send(&["?"], false);
     tmux.wait_for("Keys (any key closes)");
     tmux.send(&["Escape", "q"], false);
+    tmux.wait_for_shell();
     // Quoted apart, so that the typed command never matches what its output is waited for.
     tmux.send(
         &["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "],
@@ -195,5 +226,6 @@ fn first_screen_on_rust_builds_names_the_primary_finding() {
             assert!(!table.contains("black_box"), "{table}");
         }
         tmux.send(&["q"], false);
+        tmux.wait_for_shell();
     }
 }

@@ -41,7 +41,8 @@ pub fn run(input: &InputArgs) -> anyhow::Result<()> {
             Exit::Quit => return Ok(()),
             Exit::ToggleInline => {
                 options.no_inline = !options.no_inline;
-                carried = last;
+                let shown = if options.no_inline { "hidden" } else { "shown" };
+                carried = last.with_message(format!("inlined frames {shown} (i)"));
             }
         }
     })?;

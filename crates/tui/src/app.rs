@@ -231,6 +231,7 @@ impl<'p> App<'p> {
                 _ => None,
             },
             search: self.search.query.clone(),
+            message: None,
         }
     }
 
@@ -255,7 +256,7 @@ impl<'p> App<'p> {
             self.filter_only(Only::Process(i), self.processes.len(), "process");
         }
         self.search.query = carried.search;
-        self.message = None;
+        self.message = carried.message;
     }
 
     /// The top-down tree of the current view.
@@ -829,12 +830,19 @@ pub struct Carried {
     thread: Option<ThreadId>,
     process: Option<ProcessId>,
     search: String,
+    message: Option<String>,
 }
 
 impl Carried {
     /// The view shown last.
     pub fn tab(&self) -> Option<Tab> {
         self.tab
+    }
+
+    /// Say `message` in the status bar when the next session opens (what the reload did).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
     }
 }
 
