@@ -224,9 +224,9 @@ fn address_of(entry: &str) -> Option<&str> {
     head.starts_with("0x").then_some(head)
 }
 
-/// One frame table entry as a frame: `0x1091A8: leak_config (heap.c:13)`,
+/// One frame as valgrind's tools (DHAT, massif) write it: `0x1091A8: leak_config (heap.c:13)`,
 /// `0x48417B4: malloc (in /usr/lib/x.so)`, dhat-rs's `name (src/main.rs:10:5)`, `[root]`.
-fn intern_frame(profile: &mut Profile, entry: &str) -> FrameId {
+pub(crate) fn intern_frame(profile: &mut Profile, entry: &str) -> FrameId {
     let (address, rest) = match entry.split_once(": ") {
         Some((a, rest)) if a.starts_with("0x") => (u64::from_str_radix(&a[2..], 16).ok(), rest),
         _ => (None, entry),

@@ -10,8 +10,8 @@
 //! the file has them.
 
 use profview_model::{
-    CodeAddress, Frame, FrameId, FrameKind, Function, HeapTimeline, Module, Profile, ResolvedFrame,
-    Sample, SourceFormat, WeightUnit,
+    Frame, FrameId, FrameKind, Function, HeapTimeline, Profile, ResolvedFrame, Sample,
+    SourceFormat, WeightUnit,
 };
 
 use crate::ParseError;
@@ -185,60 +185,22 @@ fn build(
     Ok(profile)
 }
 
-/// A node's description as a frame: `0x10923F: grow_cache (heap.c:28)`,
-/// `0x4C2DB8F: ??? (in /lib/x.so)`, `in 2 places, all below massif's threshold (1.00%)`.
+/// A node's description as a frame: valgrind's frame form (`0x10923F: grow_cache
+/// (heap.c:28)`, read as DHAT reads it), or `in 2 places, all below massif's threshold (1.00%)`.
 fn intern_frame(profile: &mut Profile, what: &str) -> FrameId {
-    if let Some(rest) = what.strip_prefix("in ") {
-        let places = rest.split_whitespace().next().unwrap_or("some");
-        let name = format!("[{places} places below massif's threshold]");
-        return named_frame(profile, &name, None, None, None, None);
-    }
-    let (address, rest) = match what.split_once(": ") {
-        Some((a, rest)) if a.starts_with("0x") => (u64::from_str_radix(&a[2..], 16).ok(), rest),
-        _ => (None, what),
+    let Some(rest) = what.strip_prefix("in ") else {
+        return crate::dhat::intern_frame(profile, what);
     };
-    let (name, place) = match rest.strip_suffix(')').and_then(|r| r.rsplit_once(" (")) {
-        Some((name, place)) => (name, Some(place)),
-        None => (rest, None),
-    };
-    let (mut module, mut file, mut line) = (None, None, None);
-    match place {
-        Some(place) if place.starts_with("in ") => {
-            let path = profile.intern_string(&place[3..]);
-            module = Some(profile.intern_module(Module {
-                path,
-                build_id: None,
-                address_range: None,
-                relative_addresses: false,
-            }));
-        }
-        Some(place) => {
-            let (path, number) = place.rsplit_once(':').unwrap_or((place, ""));
-            file = Some(profile.intern_string(path));
-            line = number.parse().ok();
-        }
-        None => {}
-    }
-    named_frame(profile, name, module, file, line, address)
-}
-
-fn named_frame(
-    profile: &mut Profile,
-    name: &str,
-    module: Option<profview_model::ModuleId>,
-    file: Option<profview_model::StringId>,
-    line: Option<u32>,
-    address: Option<u64>,
-) -> FrameId {
-    let name = profile.intern_string(name);
-    let function = profile.intern_function(Function { name, module });
+    let places = rest.split_whitespace().next().unwrap_or("some");
+    let name = profile.intern_string(&format!("[{places} places below massif's threshold]"));
+    let function = profile.intern_function(Function { name, module: None });
     profile.intern_frame(Frame::Resolved(ResolvedFrame {
         function,
-        file,
-        line,
+        file: None,
+        line: None,
         inline_depth: 0,
         kind: FrameKind::User,
-        address: address.map(CodeAddress::InstructionPointer),
+        address: None,
     }))
 }
 
