@@ -59,6 +59,14 @@ record fp-deep -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 400
 record dwarf -F 4000 --call-graph dwarf,3072 -- env RAYON_NUM_THREADS=4 "$FIX/rayon/rayon_tiny" "$(rounds 3600)"
 # fp-deep-2: the same program again, the other side of the diff benchmark.
 record fp-deep-2 -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
+# heap: a heaptrack recording of 20M allocation events (bench/workload/heapchurn.c), ~60 KB
+# compressed, ~210 MB of events unpacked.
+HEAP=$OUT/heap.heaptrack.zst
+if [ ! -s "$HEAP" ] && command -v heaptrack >/dev/null; then
+  echo "== recording heap"
+  gcc -O1 -g -fno-omit-frame-pointer -o "$OUT/heapchurn" bench/workload/heapchurn.c
+  heaptrack -o "$OUT/heap.heaptrack" "$OUT/heapchurn" "$(awk -v k="$SCALE" 'BEGIN { printf "%d", 10000000 * k }')" >/dev/null 2>&1
+fi
 [ "${RECORD_ONLY:-0}" = 1 ] && exit 0
 
 peak_mb() { # command...: peak RSS in MB
@@ -145,6 +153,22 @@ for name in fp dwarf; do
   read -r pv perf r <<<"$(alternating "$name" --symbol-path "$FIX/rayon" --symbol-path "$OUT" --kallsyms "$KALLSYMS")"
   row "$name" "profview report, alternating with perf" "$pv" "-" "$r vs perf report ($perf s), $((RUNS * 3)) rounds"
 done
+
+# heaptrack_print against profview on the heaptrack file, alternating, and their peak memory.
+if [ -s "$HEAP" ] && command -v heaptrack_print >/dev/null; then
+  read -r pv ht r <<<"$(for _ in $(seq $((RUNS * 3))); do
+    t0=$(date +%s%N); "$PV" report "$HEAP" >/dev/null 2>&1; t1=$(date +%s%N)
+    heaptrack_print "$HEAP" >/dev/null 2>&1; t2=$(date +%s%N)
+    echo "$((t1 - t0)) $((t2 - t1))"
+  done | python3 -c '
+import statistics, sys
+pairs = [tuple(map(int, line.split())) for line in sys.stdin]
+pv = statistics.median(p[0] for p in pairs) / 1e9
+ht = statistics.median(p[1] for p in pairs) / 1e9
+print(f"{pv:.3f} {ht:.3f} {ht / pv:.1f}x")')"
+  mpv=$(peak_mb "$PV" report "$HEAP"); mht=$(peak_mb heaptrack_print "$HEAP")
+  row heap "profview report, alternating" "$pv" "$mpv" "$r vs heaptrack_print ($ht s, $mht MB), $((RUNS * 3)) rounds"
+fi
 
 # Memory follows distinct stacks, not file size: the same program recorded twice as long.
 half=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp-half.perf.data")

@@ -15,7 +15,7 @@ use profview_analyze::diff::{diff, DiffOptions, DiffSide};
 use profview_analyze::{Analysis, Explorer, Grouping, SortBy, TopFunctions};
 use profview_model::{Profile, WeightKindId};
 use profview_parse::perf::{read_perf_data, PerfOptions, PerfReader};
-use profview_parse::{firefox, folded, Parsed, ReadOptions};
+use profview_parse::{dhat, firefox, folded, heaptrack, massif, Parsed, ReadOptions};
 use profview_symbolize::{resolve_module, ModuleJob, SymbolPaths};
 
 /// perf.data, file or pipe mode, as read from a file: by the general reader, and by the block
@@ -73,6 +73,20 @@ pub fn folded(bytes: &[u8]) {
 /// Firefox Profiler JSON, processed or Gecko.
 pub fn firefox(bytes: &[u8]) {
     if let Ok(profile) = firefox::parse_firefox("fuzz", bytes) {
+        walk_stacks(&profile);
+    }
+}
+
+/// The heap-profile readers, each given the bytes whatever they hold: DHAT JSON, heaptrack
+/// (interpreted, unpacked) and massif text.
+pub fn heap(bytes: &[u8]) {
+    if let Ok(profile) = dhat::parse_dhat("fuzz", bytes) {
+        walk_stacks(&profile);
+    }
+    if let Ok(profile) = heaptrack::read_heaptrack("fuzz", bytes) {
+        walk_stacks(&profile);
+    }
+    if let Ok(profile) = massif::parse_massif("fuzz", &String::from_utf8_lossy(bytes)) {
         walk_stacks(&profile);
     }
 }

@@ -50,3 +50,8 @@ fn any_inputs() {
 fn elf_inputs() {
     replay("elf", profview::fuzzing::elf);
 }
+
+#[test]
+fn heap_inputs() {
+    replay("heap", profview::fuzzing::heap);
+}

@@ -1,7 +1,7 @@
 //! Heap profiles (testdata/heap, made by its record.sh): DHAT read with every total as a
 //! weight, checked against the file's own program points summed as dh_view sums them; massif's
-//! peak snapshot against its heap tree as ms_print shows it; heaptrack, not read yet, refused
-//! in one line.
+//! peak snapshot against its heap tree as ms_print shows it; heaptrack's totals and sites
+//! against heaptrack_print's, and the file cut short as a killed program leaves it.
 
 mod common;
 
@@ -401,4 +401,70 @@ fn the_report_draws_the_heap_over_time() {
     let json = report_of("testdata/heap/growth.heaptrack.zst", "peak");
     assert_eq!(json["heap_timeline"]["time_unit"], "ms");
     assert!(json["heap_timeline"]["points"].as_array().unwrap().len() >= 8);
+}
+
+/// The heaptrack recording unpacked, as heaptrack writes it before compressing.
+fn heaptrack_text() -> Vec<u8> {
+    let packed = std::fs::read(common::root().join(HEAPTRACK)).unwrap();
+    profview::parse::gunzip_if_needed(HEAPTRACK, packed).unwrap()
+}
+
+#[test]
+fn a_heaptrack_file_cut_anywhere_gives_what_was_recorded_before_the_cut() {
+    let text = heaptrack_text();
+    let first_event = text.windows(3).position(|w| w == b"\n+ ").unwrap();
+    let mut last = 0.0;
+    for i in 0..=60 {
+        let cut = first_event + 1 + (text.len() - first_event - 1) * i / 60;
+        let options = profview::parse::ReadOptions::default();
+        let parsed = profview::parse::read_bytes("cut", text[..cut].to_vec(), &options);
+        let Ok(profview::parse::Parsed::Single(p)) = parsed else {
+            panic!("cut at {cut}: {parsed:?}");
+        };
+        let calls = p.total_weight(p.find_weight_kind("allocations").unwrap());
+        let whole = &text[..text[..cut].iter().rposition(|&b| b == b'\n').unwrap() + 1];
+        let expected = whole
+            .split(|&b| b == b'\n')
+            .filter(|l| l.starts_with(b"+ "));
+        assert_eq!(calls, expected.count() as f64, "cut at {cut}");
+        assert!(
+            calls >= last,
+            "cut at {cut}: fewer calls than a shorter cut"
+        );
+        last = calls;
+        let cut_in_a_line = text[cut - 1] != b'\n';
+        let truncated = p
+            .meta
+            .warnings
+            .count(profview::model::WarningKind::Truncated);
+        assert_eq!(truncated, u64::from(cut_in_a_line), "cut at {cut}");
+    }
+    assert_eq!(
+        last.to_string(),
+        heaptrack_summary("calls to allocation functions")
+    );
+}
+
+#[test]
+fn a_cut_heaptrack_file_is_reported_with_a_warning() {
+    let text = heaptrack_text();
+    let cut = text.len() / 2 + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.heaptrack");
+    std::fs::write(&path, &text[..cut]).unwrap();
+    let out = profview()
+        .args(["report", path.to_str().unwrap()])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("ends in the middle of line"), "{stderr}");
+    let raw = dir.path().join("raw.heaptrack");
+    std::fs::write(&raw, "v 10400 3\nX ./p\nm 1 /lib/x.so 0 0\n+ 10 7f00 1\n").unwrap();
+    let out = profview()
+        .args(["report", raw.to_str().unwrap()])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("heaptrack -i"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }

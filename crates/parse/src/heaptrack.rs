@@ -11,12 +11,18 @@
 //! - `leaked`: bytes not freed at the end;
 //! - `peak`: each site's bytes live when the whole heap was largest (the default weight);
 //! - `allocated-bytes`: the sum of the sizes allocated.
+//!
+//! Files of tens of millions of events are common, so the file is streamed line by line (the
+//! events are never held), and damage costs a warning, not the profile: a record that cannot be
+//! read is counted and skipped, and a file cut short (the program was killed) gives what was
+//! recorded before the cut.
 
 use std::collections::HashMap;
+use std::io::BufRead;
 
 use profview_model::{
     CodeAddress, Frame, FrameId, FrameKind, Function, HeapTimeline, Module, ModuleId, Profile,
-    ResolvedFrame, Sample, SourceFormat, StackId, WeightKindId, WeightUnit,
+    ResolvedFrame, Sample, SourceFormat, StackId, WarningKind, WeightKindId, WeightUnit,
 };
 
 use crate::ParseError;
@@ -46,19 +52,91 @@ struct Cost {
     allocated: f64,
     live: f64,
     peak: f64,
+    /// The peak (see [`Reader::peak_epoch`]) whose part `peak` holds; when it is older than the
+    /// latest peak, `live` has not changed since that peak and is its part.
+    epoch: u32,
+}
+
+impl Cost {
+    /// Before `live` changes, keep its value at the latest peak if not kept yet.
+    fn keep_peak(&mut self, epoch: u32) {
+        if self.epoch != epoch {
+            self.peak = self.live;
+            self.epoch = epoch;
+        }
+    }
 }
 
 /// Which part of a [`Cost`] a weight kind takes.
 type CostOf = fn(&Cost) -> f64;
 
-/// Read a heaptrack file (already decompressed); `name` is used in messages and metadata.
+/// Read a heaptrack file held in memory (already decompressed).
 pub fn parse_heaptrack(name: &str, text: &str) -> Result<Profile, ParseError> {
+    read_heaptrack(name, text.as_bytes())
+}
+
+/// Read a heaptrack file from a stream (already decompressed); `name` is used in messages and
+/// metadata. An error of the stream after the first line (a compressed file cut short) ends the
+/// file with a warning.
+pub fn read_heaptrack(name: &str, input: impl BufRead) -> Result<Profile, ParseError> {
     let mut reader = Reader::new(name);
-    for (i, line) in text.lines().enumerate() {
-        reader.line = i + 1;
-        reader.record(line)?;
+    if let Err(e) = reader.read_lines(input) {
+        if reader.line == 0 {
+            return Err(ParseError::Io {
+                name: name.to_owned(),
+                source: e,
+            });
+        }
+        let after = reader.line;
+        reader.warn(WarningKind::Truncated, || {
+            format!("the file ends early, after line {after}: {e}")
+        });
     }
     reader.finish()
+}
+
+/// The value and length of the hex digits `bytes` start with (a value that overflows is
+/// refused by its length).
+fn hex_prefix(bytes: &[u8]) -> (u64, usize) {
+    let mut value = 0u64;
+    for (i, &b) in bytes.iter().enumerate() {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return (value, i),
+        };
+        value = value << 4 | u64::from(digit);
+    }
+    (value, bytes.len())
+}
+
+/// Why a record was not read./// Why a record was not read.
+enum Problem {
+    /// The whole file cannot be read (a raw file, an unknown version).
+    Fatal(String),
+    /// This record is skipped.
+    Damaged(String),
+}
+
+fn damaged(problem: impl Into<String>) -> Problem {
+    Problem::Damaged(problem.into())
+}
+
+/// A hexadecimal number as heaptrack writes them, or `None`.
+fn hex(word: &[u8]) -> Option<u64> {
+    let (value, digits) = hex_prefix(word);
+    (digits == word.len() && (1..=16).contains(&digits)).then_some(value)
+}
+
+/// The space-separated words of a record.
+fn words(rest: &[u8]) -> impl Iterator<Item = &[u8]> {
+    rest.split(|&b| b == b' ').filter(|w| !w.is_empty())
+}
+
+/// An index into one of the reader's tables (hostile values do not fit and are refused).
+fn index(word: &[u8]) -> Option<usize> {
+    hex(word).and_then(|v| usize::try_from(v).ok())
 }
 
 struct Reader<'n> {
@@ -75,9 +153,12 @@ struct Reader<'n> {
     costs: Vec<Cost>,
     heap: f64,
     peak_heap: f64,
-    /// The heap is at a new largest size whose per-site parts are not copied yet: they are
-    /// copied when it starts to shrink (or at the end), not on every allocation that grows it.
+    /// The heap is at a new largest size that is not settled yet: it is settled when the heap
+    /// starts to shrink (or at the end).
     peak_pending: bool,
+    /// Counts the settled peaks. Each site's part of the latest one is kept when the site's
+    /// live bytes next change ([`Cost::keep_peak`]), so a peak costs O(1), not O(sites).
+    peak_epoch: u32,
     /// The allocation info of the last event when it was an allocation, else 0 (for
     /// `temporary`). 0 rather than "none", as heaptrack has it: a free of info 0 after
     /// another free counts as temporary there too, and the totals are heaptrack_print's.
@@ -87,6 +168,8 @@ struct Reader<'n> {
     command: Option<String>,
     /// `(ms, heap bytes)` at each timestamp record.
     timeline: Vec<(f64, f64)>,
+    /// A problem that makes the whole file unreadable (reported at the end).
+    fatal: Option<ParseError>,
 }
 
 impl<'n> Reader<'n> {
@@ -103,11 +186,13 @@ impl<'n> Reader<'n> {
             heap: 0.0,
             peak_heap: 0.0,
             peak_pending: false,
+            peak_epoch: 0,
             last_allocation: 0,
             file_version: 3,
             modules: HashMap::new(),
             command: None,
             timeline: Vec::new(),
+            fatal: None,
         }
     }
 
@@ -119,82 +204,195 @@ impl<'n> Reader<'n> {
         }
     }
 
-    fn record(&mut self, line: &str) -> Result<(), ParseError> {
-        let (kind, rest) = line.split_at(line.len().min(1));
-        let rest = rest.strip_prefix(' ').unwrap_or(rest);
-        match kind {
-            "v" => {
-                let mut words = rest.split_whitespace();
-                let version = words.nth(1).and_then(|v| u32::from_str_radix(v, 16).ok());
-                self.file_version = version.unwrap_or(1);
-                if !(2..=3).contains(&self.file_version) {
-                    return Err(self.bad(format!(
-                        "file format version {} (this reader knows 2 and 3: heaptrack 1.1 and later)",
-                        self.file_version
-                    )));
+    /// Read every line of `input`; an error of the stream ends the file.
+    fn read_lines(&mut self, mut input: impl BufRead) -> std::io::Result<()> {
+        // A line split between two buffers is put together here.
+        let mut partial = Vec::new();
+        while self.fatal.is_none() {
+            let buffer = input.fill_buf()?;
+            if buffer.is_empty() {
+                break;
+            }
+            let mut start = 0;
+            if !partial.is_empty() {
+                let Some(end) = memchr::memchr(b'\n', buffer) else {
+                    partial.extend_from_slice(buffer);
+                    let n = buffer.len();
+                    input.consume(n);
+                    continue;
+                };
+                partial.extend_from_slice(&buffer[..end]);
+                self.line(&partial);
+                partial.clear();
+                start = end + 1;
+            }
+            let used = self.whole_lines(&buffer[start..]);
+            partial.extend_from_slice(&buffer[start + used..]);
+            let n = buffer.len();
+            input.consume(n);
+        }
+        if !partial.is_empty() {
+            // heaptrack ends every record with a newline: a last line without one was cut,
+            // and its numbers may be cut too (`+ 1f` read as `+ 1`).
+            let at = self.line + 1;
+            self.warn(WarningKind::Truncated, || {
+                format!("the file ends in the middle of line {at} (was the program killed?); the records before it are read")
+            });
+        }
+        Ok(())
+    }
+
+    /// Read the complete lines at the start of `bytes`; returns how many bytes they take.
+    fn whole_lines(&mut self, bytes: &[u8]) -> usize {
+        let mut pos = 0;
+        while pos < bytes.len() {
+            // Nearly every line is an event, `+ <hex>` or `-  <hex>`: read those in place.
+            let kind = bytes[pos];
+            if (kind == b'+' || kind == b'-') && bytes.get(pos + 1) == Some(&b' ') {
+                let (index, digits) = hex_prefix(&bytes[pos + 2..]);
+                let end = pos + 2 + digits;
+                if digits > 0 && digits <= 16 && bytes.get(end) == Some(&b'\n') {
+                    self.line += 1;
+                    let result = match usize::try_from(index) {
+                        Ok(index) if kind == b'+' => self.allocation(index),
+                        Ok(index) => self.free(index),
+                        Err(_) => Err(damaged("an allocation index past any file")),
+                    };
+                    self.settle(result);
+                    pos = end + 1;
+                    continue;
                 }
             }
-            "X" => self.command = Some(rest.to_owned()),
-            "s" => self.string(rest)?,
-            "i" => self.ip(rest)?,
-            "t" => {
+            let Some(length) = memchr::memchr(b'\n', &bytes[pos..]) else {
+                break;
+            };
+            self.line(&bytes[pos..pos + length]);
+            pos += length + 1;
+        }
+        pos
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        self.line += 1;
+        let result = self.record(line);
+        self.settle(result);
+    }
+
+    /// Count a damaged record; keep the first fatal problem for the end.
+    fn settle(&mut self, result: Result<(), Problem>) {
+        match result {
+            Ok(()) => {}
+            Err(Problem::Fatal(problem)) => {
+                if self.fatal.is_none() {
+                    self.fatal = Some(self.bad(problem));
+                }
+            }
+            Err(Problem::Damaged(problem)) => {
+                let at = self.line;
+                self.warn(WarningKind::DamagedRecord, || {
+                    format!("line {at}: {problem}; the record is skipped")
+                });
+            }
+        }
+    }
+
+    fn warn(&mut self, kind: WarningKind, message: impl FnOnce() -> String) {
+        self.profile.meta.warnings.add(kind, message);
+    }
+
+    fn record(&mut self, line: &[u8]) -> Result<(), Problem> {
+        let Some((&kind, rest)) = line.split_first() else {
+            return Ok(());
+        };
+        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        match kind {
+            // The events first: they are nearly every line.
+            b'+' => {
+                let [index] = self.numbers::<1>(rest)?;
+                self.allocation(index)
+            }
+            b'-' => {
+                let [index] = self.numbers::<1>(rest)?;
+                self.free(index)
+            }
+            b'c' => {
+                let [ms] = self.numbers::<1>(rest)?;
+                self.timeline.push((ms as f64, self.heap));
+                Ok(())
+            }
+            b'v' => self.version(rest),
+            b'X' => {
+                self.command = Some(String::from_utf8_lossy(rest).into_owned());
+                Ok(())
+            }
+            b's' => {
+                self.string(rest);
+                Ok(())
+            }
+            b'i' => self.ip(rest),
+            b't' => {
                 let [ip, parent] = self.numbers::<2>(rest)?;
                 if ip >= self.ips.len() || parent >= self.traces.len() {
-                    return Err(self.bad("a trace names an ip or a parent not seen yet"));
+                    return Err(damaged("a trace names an ip or a parent not seen yet"));
                 }
                 self.traces.push((ip, parent));
                 self.costs.push(Cost::default());
+                Ok(())
             }
-            "a" => {
+            b'a' => {
                 let [size, trace] = self.numbers::<2>(rest)?;
                 if trace >= self.traces.len() {
-                    return Err(self.bad("an allocation info names a trace not seen yet"));
+                    return Err(damaged("an allocation info names a trace not seen yet"));
                 }
                 self.infos.push((size as f64, trace));
+                Ok(())
             }
-            "c" => {
-                let [ms] = self.numbers::<1>(rest)?;
-                self.timeline.push((ms as f64, self.heap));
-            }
-            "+" => self.allocation(rest)?,
-            "-" => self.free(rest)?,
             // Raw (uninterpreted) files have modules and pointers instead of `i`/`a`.
-            "m" | "x" => {
-                return Err(
-                    self.bad("a raw heaptrack file: interpret it first with `heaptrack -i FILE`")
-                )
-            }
+            b'm' | b'x' => Err(Problem::Fatal(
+                "a raw heaptrack file: interpret it first with `heaptrack -i FILE`".to_owned(),
+            )),
             // RSS, page size, attach, suppressions, comments: not needed here.
-            _ => {}
+            _ => Ok(()),
+        }
+    }
+
+    fn version(&mut self, rest: &[u8]) -> Result<(), Problem> {
+        let version = words(rest).nth(1).and_then(hex);
+        self.file_version = version.and_then(|v| u32::try_from(v).ok()).unwrap_or(1);
+        if !(2..=3).contains(&self.file_version) {
+            return Err(Problem::Fatal(format!(
+                "file format version {} (this reader knows 2 and 3: heaptrack 1.1 and later)",
+                self.file_version
+            )));
         }
         Ok(())
     }
 
     /// `<hexlen> <text>` in file format 3, `<text>` before.
-    fn string(&mut self, rest: &str) -> Result<(), ParseError> {
+    fn string(&mut self, rest: &[u8]) {
         let text = if self.file_version >= 3 {
-            let (_, text) = rest.split_once(' ').unwrap_or((rest, ""));
-            text
+            rest.iter()
+                .position(|&b| b == b' ')
+                .map_or(&[][..], |space| &rest[space + 1..])
         } else {
             rest
         };
-        self.strings.push(text.to_owned());
-        Ok(())
+        self.strings
+            .push(String::from_utf8_lossy(text).into_owned());
     }
 
     /// `<ip> <module> [<fn> [<file> <line> {<fn> <file> <line>}]]`, all hex.
-    fn ip(&mut self, rest: &str) -> Result<(), ParseError> {
-        let words: Vec<usize> = rest
-            .split_whitespace()
-            .map(|w| usize::from_str_radix(w, 16))
-            .collect::<Result<_, _>>()
-            .map_err(|_| self.bad("an ip record with a word that is not hex"))?;
+    fn ip(&mut self, rest: &[u8]) -> Result<(), Problem> {
+        let words: Vec<usize> = words(rest)
+            .map(index)
+            .collect::<Option<_>>()
+            .ok_or_else(|| damaged("an ip record with a word that is not hex"))?;
         let (&address, rest) = words
             .split_first()
-            .ok_or_else(|| self.bad("an empty ip record"))?;
+            .ok_or_else(|| damaged("an empty ip record"))?;
         let (&module, rest) = rest
             .split_first()
-            .ok_or_else(|| self.bad("an ip record without a module"))?;
+            .ok_or_else(|| damaged("an ip record without a module"))?;
         let module = self.module(module)?;
         let mut frames = Vec::new();
         match rest {
@@ -204,11 +402,11 @@ impl<'n> Reader<'n> {
                     || format!("{address:#x}"),
                     |m| format!("[{}]", self.profile.module_name(m)),
                 );
-                frames.push(self.frame(&name, module, None, None, 0, address)?);
+                frames.push(self.frame(&name, module, None, None, 0, address));
             }
             [function] => {
                 let name = self.text(*function)?.to_owned();
-                frames.push(self.frame(&name, module, None, None, 0, address)?);
+                frames.push(self.frame(&name, module, None, None, 0, address));
             }
             [function, file, line, inlined @ ..] if inlined.len() % 3 == 0 => {
                 let mut entries = vec![(*function, *file, *line)];
@@ -220,16 +418,16 @@ impl<'n> Reader<'n> {
                     let file = self.text(file)?.to_owned();
                     let depth = u16::from(i < last);
                     let line = u32::try_from(line).ok();
-                    frames.push(self.frame(&name, module, Some(&file), line, depth, address)?);
+                    frames.push(self.frame(&name, module, Some(&file), line, depth, address));
                 }
             }
-            _ => return Err(self.bad("an ip record with an incomplete function entry")),
+            _ => return Err(damaged("an ip record with an incomplete function entry")),
         }
         self.ips.push(Ip { frames });
         Ok(())
     }
 
-    fn module(&mut self, index: usize) -> Result<Option<ModuleId>, ParseError> {
+    fn module(&mut self, index: usize) -> Result<Option<ModuleId>, Problem> {
         if index == 0 {
             return Ok(None);
         }
@@ -248,11 +446,11 @@ impl<'n> Reader<'n> {
         Ok(Some(id))
     }
 
-    fn text(&self, index: usize) -> Result<&str, ParseError> {
+    fn text(&self, index: usize) -> Result<&str, Problem> {
         self.strings
             .get(index)
             .map(String::as_str)
-            .ok_or_else(|| self.bad(format!("string {index} is not defined yet")))
+            .ok_or_else(|| damaged(format!("string {index} is not defined yet")))
     }
 
     fn frame(
@@ -263,46 +461,48 @@ impl<'n> Reader<'n> {
         line: Option<u32>,
         inline_depth: u16,
         address: usize,
-    ) -> Result<FrameId, ParseError> {
+    ) -> FrameId {
         // heaptrack before 1.6 leaves Rust names mangled.
         let name = crate::demangled(name);
         let name = self.profile.intern_string(&name);
         let function = self.profile.intern_function(Function { name, module });
         let file = file.map(|f| self.profile.intern_string(f));
-        Ok(self.profile.intern_frame(Frame::Resolved(ResolvedFrame {
+        self.profile.intern_frame(Frame::Resolved(ResolvedFrame {
             function,
             file,
             line,
             inline_depth,
             kind: FrameKind::User,
             address: Some(CodeAddress::InstructionPointer(address as u64)),
-        })))
+        }))
     }
 
-    fn numbers<const N: usize>(&self, rest: &str) -> Result<[usize; N], ParseError> {
+    fn numbers<const N: usize>(&self, rest: &[u8]) -> Result<[usize; N], Problem> {
         let mut out = [0; N];
-        let mut words = rest.split_whitespace();
+        let mut words = words(rest);
         for slot in &mut out {
-            *slot = words
-                .next()
-                .and_then(|w| usize::from_str_radix(w, 16).ok())
-                .ok_or_else(|| self.bad(format!("expected {N} hex numbers, got {rest:?}")))?;
+            *slot = words.next().and_then(index).ok_or_else(|| {
+                damaged(format!(
+                    "expected {N} hex numbers, got {:?}",
+                    String::from_utf8_lossy(rest)
+                ))
+            })?;
         }
         Ok(out)
     }
 
-    fn info(&self, rest: &str) -> Result<(f64, usize), ParseError> {
-        let [index] = self.numbers::<1>(rest)?;
+    /// The allocation info an event names: `(size, trace)`.
+    fn info(&self, index: usize) -> Result<(f64, usize), Problem> {
         self.infos
             .get(index)
             .copied()
-            .ok_or_else(|| self.bad(format!("allocation info {index} is not defined yet")))
+            .ok_or_else(|| damaged(format!("allocation info {index} is not defined yet")))
     }
 
-    fn allocation(&mut self, rest: &str) -> Result<(), ParseError> {
-        let [index] = self.numbers::<1>(rest)?;
-        let (size, trace) = self.info(rest)?;
+    fn allocation(&mut self, index: usize) -> Result<(), Problem> {
+        let (size, trace) = self.info(index)?;
         let cost = &mut self.costs[trace];
+        cost.keep_peak(self.peak_epoch);
         cost.allocations += 1.0;
         cost.allocated += size;
         cost.live += size;
@@ -315,20 +515,19 @@ impl<'n> Reader<'n> {
         Ok(())
     }
 
-    /// Each site's part of the peak is what it has live at the peak.
+    /// The heap was largest just before it starts to shrink: that is a peak, and each site's
+    /// part of it is what the site has live now.
     fn settle_peak(&mut self) {
         if std::mem::take(&mut self.peak_pending) {
-            for cost in &mut self.costs {
-                cost.peak = cost.live;
-            }
+            self.peak_epoch += 1;
         }
     }
 
-    fn free(&mut self, rest: &str) -> Result<(), ParseError> {
-        let [index] = self.numbers::<1>(rest)?;
-        let (size, trace) = self.info(rest)?;
+    fn free(&mut self, index: usize) -> Result<(), Problem> {
+        let (size, trace) = self.info(index)?;
         self.settle_peak();
         let cost = &mut self.costs[trace];
+        cost.keep_peak(self.peak_epoch);
         if self.last_allocation == index {
             cost.temporary += 1.0;
         }
@@ -339,7 +538,19 @@ impl<'n> Reader<'n> {
     }
 
     fn finish(mut self) -> Result<Profile, ParseError> {
+        if let Some(fatal) = self.fatal.take() {
+            return Err(fatal);
+        }
         self.settle_peak();
+        for cost in &mut self.costs {
+            cost.keep_peak(self.peak_epoch);
+        }
+        if self.infos.is_empty() {
+            if let Some(w) = self.profile.meta.warnings.iter().next() {
+                // Nothing was read but damage: say what, not "no samples".
+                return Err(self.bad(format!("no allocation could be read ({})", w.message)));
+            }
+        }
         let program = self
             .command
             .as_deref()
@@ -376,7 +587,9 @@ impl<'n> Reader<'n> {
             if cost.allocations == 0.0 {
                 continue;
             }
-            let stack = self.stack(trace, &mut stacks);
+            let Some(stack) = self.stack(trace, &mut stacks) else {
+                continue;
+            };
             for (kind, value) in &kinds {
                 let weight = value(&cost);
                 if weight > 0.0 {
@@ -393,8 +606,9 @@ impl<'n> Reader<'n> {
         Ok(self.profile)
     }
 
-    /// The stack of `trace`: its ip's frames under its parent's stack.
-    fn stack(&mut self, trace: usize, done: &mut [Option<StackId>]) -> StackId {
+    /// The stack of `trace`: its ip's frames under its parent's stack; `None` if no trace on
+    /// the way has a frame (only ip 0, which a damaged file can name).
+    fn stack(&mut self, trace: usize, done: &mut [Option<StackId>]) -> Option<StackId> {
         // Walk up to the nearest trace already built, then build down from there.
         let mut chain = Vec::new();
         let mut t = trace;
@@ -411,7 +625,7 @@ impl<'n> Reader<'n> {
             }
             done[t] = parent;
         }
-        parent.expect("a trace below the root has at least one frame")
+        parent
     }
 }
 
@@ -460,6 +674,39 @@ mod tests {
                 ("main".to_owned(), false)
             ]
         );
+    }
+
+    fn allocations(p: &Profile) -> f64 {
+        p.total_weight(p.find_weight_kind("allocations").unwrap())
+    }
+
+    #[test]
+    fn a_file_cut_anywhere_gives_the_records_before_the_cut() {
+        let events_start = FILE.find("+ 0").unwrap();
+        for cut in events_start..FILE.len() {
+            let text = &FILE[..cut];
+            let p = parse_heaptrack("cut", text).unwrap();
+            let whole_lines = &text[..text.rfind('\n').map_or(0, |n| n + 1)];
+            let expected = whole_lines.lines().filter(|l| l.starts_with('+')).count();
+            assert_eq!(allocations(&p), expected as f64, "cut at {cut}");
+            let cut_in_a_line = !text.ends_with('\n');
+            assert_eq!(
+                p.meta.warnings.count(WarningKind::Truncated),
+                u64::from(cut_in_a_line),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_numbers_cost_a_warning_each() {
+        let text = "v 10400 3\nX ./p\ns 2 /p\ni 10 1\nt 1 0\na 10 1\n\
+            i ffffffffffffffffffff 1\nt 1 ffffffffffffffff\na 10 7fffffffffffffff\n\
+            + 0\n+ ffffffffffffffff\n+ 5\n- 0\n- 0\nc zz\ni 1 1 99999 88888 77777\n";
+        let p = parse_heaptrack("hostile", text).unwrap();
+        assert_eq!(allocations(&p), 1.0);
+        let damaged = p.meta.warnings.count(WarningKind::DamagedRecord);
+        assert_eq!(damaged, 7, "{:?}", p.meta.warnings);
     }
 
     #[test]

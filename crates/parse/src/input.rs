@@ -53,33 +53,39 @@ pub fn gunzip_if_needed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, ParseErro
     gunzip_at_most(name, bytes, MAX_GUNZIPPED)
 }
 
+/// A reader of the unpacked content of `bytes` if they are gzip or zstd, else `None`.
+pub fn decompressor<'a>(
+    name: &str,
+    bytes: &'a [u8],
+) -> Result<Option<Box<dyn Read + 'a>>, ParseError> {
+    if is_gzip(bytes) {
+        return Ok(Some(Box::new(MultiGzDecoder::new(bytes))));
+    }
+    if !is_zstd(bytes) {
+        return Ok(None);
+    }
+    // heaptrack writes .zst by default, and perf.data is often kept compressed.
+    let decoder = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| ParseError::Gzip {
+        name: name.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    })?;
+    Ok(Some(Box::new(decoder)))
+}
+
 fn gunzip_at_most(name: &str, bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, ParseError> {
     let error = |source| ParseError::Gzip {
         name: name.to_owned(),
         source,
     };
+    let Some(decoder) = decompressor(name, &bytes)? else {
+        return Ok(bytes);
+    };
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
     // One byte over the limit tells a file at the limit from a larger one.
-    if is_gzip(&bytes) {
-        MultiGzDecoder::new(bytes.as_slice())
-            .take(limit + 1)
-            .read_to_end(&mut out)
-            .map_err(error)?;
-    } else if is_zstd(&bytes) {
-        // heaptrack writes .zst by default, and perf.data is often kept compressed.
-        let decoder = ruzstd::decoding::StreamingDecoder::new(bytes.as_slice()).map_err(|e| {
-            error(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                e.to_string(),
-            ))
-        })?;
-        decoder
-            .take(limit + 1)
-            .read_to_end(&mut out)
-            .map_err(error)?;
-    } else {
-        return Ok(bytes);
-    }
+    decoder
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(error)?;
     if out.len() as u64 > limit {
         return Err(ParseError::Gzip {
             name: name.to_owned(),

@@ -114,6 +114,17 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Parsed, ParseErro
     if is_compressed(&mapped) {
         return read_bytes(&name, mapped.to_vec(), options);
     }
+    let heaptrack = match options.format {
+        InputFormat::Auto => heaptrack::looks_like_heaptrack(&mapped),
+        given => given == InputFormat::Heaptrack,
+    };
+    if heaptrack {
+        // Read once from start to end: streamed, its pages are not kept as a mapping's are.
+        drop(mapped);
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let stream = std::io::BufReader::with_capacity(1 << 16, file);
+        return heaptrack::read_heaptrack(&name, stream).map(Parsed::Single);
+    }
     parse_plain(&name, &mapped, options)
 }
 
@@ -138,8 +149,35 @@ fn perf_options(options: &ReadOptions) -> perf::PerfOptions {
 
 /// Read the profile(s) in `bytes`; `name` is used in messages and metadata.
 pub fn read_bytes(name: &str, bytes: Vec<u8>, options: &ReadOptions) -> Result<Parsed, ParseError> {
+    if let Some(profile) = stream_heaptrack(name, &bytes, options)? {
+        return Ok(Parsed::Single(profile));
+    }
     let bytes = gunzip_if_needed(name, bytes)?;
     parse_plain(name, &bytes, options)
+}
+
+/// A compressed heaptrack file, read as it is unpacked: it unpacks to gigabytes of events
+/// that are read once, so they are never held. `None` if `bytes` are not one.
+fn stream_heaptrack(
+    name: &str,
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<Option<Profile>, ParseError> {
+    if !matches!(options.format, InputFormat::Auto | InputFormat::Heaptrack) {
+        return Ok(None);
+    }
+    let Some(decoder) = input::decompressor(name, bytes)? else {
+        return Ok(None);
+    };
+    let mut stream = std::io::BufReader::with_capacity(1 << 16, decoder);
+    let head = std::io::BufRead::fill_buf(&mut stream).map_err(|source| ParseError::Gzip {
+        name: name.to_owned(),
+        source,
+    })?;
+    if options.format == InputFormat::Auto && !heaptrack::looks_like_heaptrack(head) {
+        return Ok(None);
+    }
+    heaptrack::read_heaptrack(name, stream).map(Some)
 }
 
 /// Parse bytes that are not compressed.
@@ -163,10 +201,7 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
         }
         InputFormat::Firefox => Parsed::Single(firefox::parse_firefox(name, bytes)?),
         InputFormat::Dhat => Parsed::Single(dhat::parse_dhat(name, bytes)?),
-        InputFormat::Heaptrack => Parsed::Single(heaptrack::parse_heaptrack(
-            name,
-            &String::from_utf8_lossy(bytes),
-        )?),
+        InputFormat::Heaptrack => Parsed::Single(heaptrack::read_heaptrack(name, bytes)?),
         InputFormat::Massif => {
             Parsed::Single(massif::parse_massif(name, &String::from_utf8_lossy(bytes))?)
         }
