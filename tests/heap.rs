@@ -177,9 +177,12 @@ const HEAPTRACK: &str = "testdata/heap/heap.heaptrack.zst";
 
 /// heaptrack_print's summary value after `label: ` (`4.37M` is kept as text).
 fn heaptrack_summary(label: &str) -> String {
-    let text =
-        std::fs::read_to_string(common::root().join("testdata/heap/heap.heaptrack.print.txt"))
-            .unwrap();
+    heaptrack_summary_of("testdata/heap/heap.heaptrack.print.txt", label)
+}
+
+/// The words after `label: ` in a saved heaptrack_print output.
+fn heaptrack_summary_of(print: &str, label: &str) -> String {
+    let text = std::fs::read_to_string(common::root().join(print)).unwrap();
     let line = text
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{label}: ")))
@@ -383,6 +386,79 @@ fn a_growing_heap_is_memory_growth_and_a_sawtooth_is_not() {
         "{sawtooth:?}"
     );
     assert_eq!(sawtooth[0].0, "peak_dominated", "{sawtooth:?}");
+}
+
+#[test]
+fn growth_is_told_linear_or_accelerating_and_a_plateau_is_no_growth() {
+    let linear = findings("testdata/heap/growth.heaptrack.zst");
+    assert!(linear[0].1.contains("grows linearly, about"), "{linear:?}");
+    // 64 KiB a millisecond: 62.5 MiB a second less the pauses' overshoot.
+    let rate: f64 = linear[0]
+        .1
+        .split("about ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((30.0..=62.5).contains(&rate), "{linear:?}");
+    let accelerating = findings("testdata/heap/accelerate.heaptrack.zst");
+    assert_eq!(accelerating[0].0, "memory_growth", "{accelerating:?}");
+    assert!(
+        accelerating[0].1.contains("grows faster and faster")
+            && accelerating[0]
+                .1
+                .contains("keep_snapshots holds most of the peak"),
+        "{accelerating:?}"
+    );
+    let plateau = findings("testdata/heap/plateau.heaptrack.zst");
+    assert!(
+        plateau.iter().all(|(kind, _)| kind != "memory_growth"),
+        "{plateau:?}"
+    );
+    assert!(plateau[0].1.contains("fill_table"), "{plateau:?}");
+}
+
+#[test]
+fn a_million_allocations_a_second_is_excessive_allocation_at_heaptracks_rate() {
+    const CHURN: &str = "testdata/heap/churn.heaptrack.zst";
+    const PRINT: &str = "testdata/heap/churn.heaptrack.print.txt";
+    let found = findings(CHURN);
+    let (_, summary) = found
+        .iter()
+        .find(|(kind, _)| kind == "excessive_allocation")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    let number = |text: &str| text.replace(',', "").parse::<f64>().unwrap();
+    let calls = summary.split(' ').next().unwrap();
+    let label = "calls to allocation functions";
+    assert_eq!(number(calls), number(&heaptrack_summary_of(PRINT, label)));
+    // heaptrack_print divides by its own run time, `(1039863/s)`; ours is the last timestamp's.
+    let ours = number(
+        summary
+            .split(", ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap(),
+    );
+    let text = std::fs::read_to_string(common::root().join(PRINT)).unwrap();
+    let theirs = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+        .and_then(|l| l.split('(').nth(1))
+        .map(|r| number(r.trim_end_matches("/s)")))
+        .unwrap();
+    assert!((ours / theirs - 1.0).abs() < 0.02, "{ours} vs {theirs}");
+    assert!(summary.contains("site makes 100.0% of them"), "{summary}");
+    // A tenth of that rate is no finding.
+    let heap = findings(HEAPTRACK);
+    assert!(
+        heap.iter().all(|(k, _)| k != "excessive_allocation"),
+        "{heap:?}"
+    );
 }
 
 #[test]

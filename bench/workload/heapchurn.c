@@ -1,5 +1,5 @@
-// bench/run.sh's heaptrack file: 20M allocations (at the default 10M rounds) from a few dozen
-// sites, mostly short-lived, some kept for a while.
+// Allocation churn: 2N allocations (N is the argument, 10M by default) from a few dozen sites,
+// mostly short-lived, some kept for a while (bench/run.sh's heaptrack file, and testdata's).
 #include <stdlib.h>
 #include <string.h>
 #define KEEP 4096

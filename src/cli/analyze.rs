@@ -59,11 +59,20 @@ struct AnalyzeOutput<'a> {
 fn write_text(
     out: &mut dyn Write,
     doc: &AnalyzeOutput<'_>,
-    _profile: &Profile,
+    profile: &Profile,
 ) -> std::io::Result<()> {
+    let memory = profile
+        .find_weight_kind(&doc.event)
+        .is_some_and(|k| profile.weight_kind(k).unit.is_memory());
+    // A heap profile's samples are its allocation sites, each an exact total.
+    let counted = if memory {
+        "allocation sites"
+    } else {
+        "samples"
+    };
     writeln!(
         out,
-        "# profview analyze: {} ({}), {} samples of '{}'",
+        "# profview analyze: {} ({}), {} {counted} of '{}'",
         doc.source, doc.format, doc.sample_count, doc.event
     )?;
     if !doc.transforms.is_empty() {
@@ -74,7 +83,12 @@ fn write_text(
         )?;
     }
     writeln!(out)?;
-    if doc.findings.is_empty() {
+    if doc.findings.is_empty() && memory {
+        writeln!(
+            out,
+            "No pattern stands out: no growth, leak, churn, allocation rate or single holder of the peak crosses its threshold."
+        )?;
+    } else if doc.findings.is_empty() {
         writeln!(
             out,
             "No pattern stands out: no function, runtime, lock, allocator or kernel share crosses its threshold."
@@ -89,7 +103,12 @@ fn write_text(
         .filter(|c| c.share >= 0.005)
         .map(|c| format!("{} {:.1}%", c.category.label(), c.share * 100.0))
         .collect();
-    writeln!(out, "Where the time goes: {}", parts.join(", "))?;
+    let heading = if memory {
+        format!("Where the '{}' weight is", doc.event)
+    } else {
+        "Where the time goes".to_owned()
+    };
+    writeln!(out, "{heading}: {}", parts.join(", "))?;
     writeln!(out)?;
     write_diagnostics(out, doc.diagnostics)
 }

@@ -1,6 +1,11 @@
-/* Heap shapes over time, for the memory_growth finding's tests (argument: growth or sawtooth).
+/* Heap shapes over time, for the memory_growth finding's tests (argument: growth, sawtooth,
+ * plateau or accelerate).
  * growth: a cache that only grows, 64 KiB every millisecond, for half a second.
- * sawtooth: a buffer filled to 4 MiB and freed, over and over (streaming), for the same time. */
+ * sawtooth: a buffer filled to 4 MiB and freed, over and over (streaming), for the same time.
+ * plateau: a 16 MiB table filled in the first 50 ms, then work that allocates and frees one
+ *   block at a time (a one-off rise, then flat).
+ * accelerate: every millisecond, a snapshot of all the history so far is kept (each step keeps
+ *   more than the one before: quadratic growth). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,9 +45,41 @@ __attribute__((noinline)) static void stream_chunks(void) {
     }
 }
 
+__attribute__((noinline)) static void fill_table(void) {
+    double start = now();
+    for (int i = 0; i < 256; i++) {
+        char *block = malloc(64 * 1024); /* kept: the table */
+        memset(block, 1, 64 * 1024);
+        if (i % 5 == 0)
+            pause_ms();
+    }
+    while (now() - start < 0.5) {
+        char *scratch = malloc(4096);
+        memset(scratch, 2, 4096);
+        free(scratch);
+        pause_ms();
+    }
+}
+
+__attribute__((noinline)) static void keep_snapshots(void) {
+    double start = now();
+    size_t history = 0;
+    while (now() - start < 0.5) {
+        history += 1024;
+        char *snapshot = malloc(history); /* kept: a copy of everything so far */
+        memset(snapshot, 1, history);
+        pause_ms();
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc > 1 && strcmp(argv[1], "sawtooth") == 0)
+    const char *mode = argc > 1 ? argv[1] : "growth";
+    if (strcmp(mode, "sawtooth") == 0)
         stream_chunks();
+    else if (strcmp(mode, "plateau") == 0)
+        fill_table();
+    else if (strcmp(mode, "accelerate") == 0)
+        keep_snapshots();
     else
         grow_forever();
     return 0;

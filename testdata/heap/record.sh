@@ -20,8 +20,17 @@ cp "$tmp/less.ht.zst" heap-less-churn.heaptrack.zst
 cc -O1 -g -fno-omit-frame-pointer -o "$tmp/growth" growth.c
 (cd "$tmp" && heaptrack -o growth.ht ./growth growth >/dev/null 2>&1)
 (cd "$tmp" && heaptrack -o saw.ht ./growth sawtooth >/dev/null 2>&1)
+(cd "$tmp" && heaptrack -o plateau.ht ./growth plateau >/dev/null 2>&1)
+(cd "$tmp" && heaptrack -o accelerate.ht ./growth accelerate >/dev/null 2>&1)
 cp "$tmp/growth.ht.zst" growth.heaptrack.zst
+cp "$tmp/plateau.ht.zst" plateau.heaptrack.zst
+cp "$tmp/accelerate.ht.zst" accelerate.heaptrack.zst
 cp "$tmp/saw.ht.zst" sawtooth.heaptrack.zst
+# Allocation churn at about a million allocations a second, for excessive_allocation.
+cc -O1 -g -fno-omit-frame-pointer -o "$tmp/churn" churn.c
+(cd "$tmp" && heaptrack -o churn.ht ./churn 300000 >/dev/null 2>&1)
+cp "$tmp/churn.ht.zst" churn.heaptrack.zst
+heaptrack_print -l 1 churn.heaptrack.zst > churn.heaptrack.print.txt
 heaptrack_print -l 1 heap.heaptrack.zst > heap.heaptrack.print.txt
 for cost in allocations temporary leaked peak; do
   heaptrack_print -F "heap.heaptrack.$cost.folded" --flamegraph-cost-type "$cost" heap.heaptrack.zst >/dev/null

@@ -30,6 +30,14 @@ pub const GROWTH_MIN_RISING_STEPS: f64 = 0.6;
 /// ...and end that stretch at half the peak or more. A heap that falls back to its base (a
 /// sawtooth: streaming, per-request buffers) more than once is healthy, not growing.
 pub const GROWTH_MAX_RETURNS: usize = 1;
+/// A growing heap whose second half rises this many times faster than its first is growing
+/// faster than linearly (each step holds more than the one before: a quadratic copy, a
+/// doubling buffer kept around); below it the growth is linear.
+pub const GROWTH_ACCELERATING_RATIO: f64 = 1.6;
+/// `excessive_allocation`: at least this many allocations per second of the run...
+pub const EXCESSIVE_MIN_RATE: f64 = 500_000.0;
+/// ...and at least this many in all (where the profile has no clock: this many alone).
+pub const EXCESSIVE_MIN_COUNT: f64 = 1_000_000.0;
 /// Fewer points than this say nothing about a shape.
 const GROWTH_MIN_POINTS: usize = 8;
 /// Sites listed as evidence.
@@ -49,7 +57,9 @@ pub fn memory_findings(profile: &Profile, groups: &FunctionGroups) -> Vec<Findin
     out.extend(growth(profile, peak.as_ref()));
     out.extend(leak(sites("leaked"), peak.as_ref()));
     let temporary = sites("temporary").or_else(|| sites("short-lived"));
-    out.extend(temporary_churn(temporary, sites("allocations")));
+    let allocations = sites("allocations");
+    out.extend(allocation_rate(profile, allocations.as_ref()));
+    out.extend(temporary_churn(temporary, allocations));
     out.extend(peak.as_ref().and_then(peak_holder));
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
@@ -144,6 +154,67 @@ fn leak(leaked: Option<Sites>, peak: Option<&Sites>) -> Option<Finding> {
     })
 }
 
+/// The run's length in seconds, where the profile's heap timeline has a clock.
+fn run_seconds(profile: &Profile) -> Option<f64> {
+    let timeline = profile.meta.heap_timeline.as_ref()?;
+    let scale = match timeline.time_unit.as_str() {
+        "ms" => 1e-3,
+        "us" | "µs" => 1e-6,
+        "s" => 1.0,
+        _ => return None,
+    };
+    let last = timeline.points.last()?.0;
+    (last > 0.0).then_some(last * scale)
+}
+
+fn allocation_rate(profile: &Profile, allocations: Option<&Sites>) -> Option<Finding> {
+    let allocations = allocations?;
+    let count = allocations.total_weight;
+    let seconds = run_seconds(profile);
+    let rate = seconds.map(|s| count / s);
+    let excessive = match rate {
+        Some(rate) => rate >= EXCESSIVE_MIN_RATE && count >= EXCESSIVE_MIN_COUNT / 10.0,
+        None => count >= EXCESSIVE_MIN_COUNT,
+    };
+    if !excessive {
+        return None;
+    }
+    let (top, top_count) = allocations.top()?;
+    let per_second = rate.map_or(String::new(), |r| format!(", {} per second", thousands(r)));
+    Some(Finding {
+        kind: FindingKind::ExcessiveAllocation,
+        // Ten times the threshold rate (or count) is as strong as it gets.
+        score: (rate.map_or(count / EXCESSIVE_MIN_COUNT, |r| r / EXCESSIVE_MIN_RATE) / 10.0)
+            .min(1.0),
+        summary: format!(
+            "{} calls to allocation functions{per_second}; {} makes {} of them",
+            thousands(count),
+            top,
+            pct(top_count / count)
+        ),
+        functions: names(allocations),
+        evidence: evidence(allocations, "allocations"),
+        advice: vec![
+            format!("Each call costs tens of nanoseconds and more under contention: in {top}, reserve a collection's final size once (Vec::with_capacity, reserve), reuse buffers, and avoid cloning what can be borrowed."),
+            "Many small objects of one kind allocate less from an arena or a pool (bumpalo, typed-arena, slab), or inline in their parent (SmallVec, Box<[T]> in place of Vec<Box<T>>).".to_owned(),
+            "A faster allocator (mimalloc, jemalloc) lowers the cost of each call, not their number.".to_owned(),
+        ],
+    })
+}
+
+/// `n` with thousands separators: `20,000,001`.
+fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn temporary_churn(temporary: Option<Sites>, allocations: Option<Sites>) -> Option<Finding> {
     let temporary = temporary?;
     let all = allocations.map_or(temporary.total_weight, |a| a.total_weight);
@@ -157,8 +228,8 @@ fn temporary_churn(temporary: Option<Sites>, allocations: Option<Sites>) -> Opti
         score: (count / all).min(1.0),
         summary: format!(
             "{} of {} allocations are temporary (freed right away: {}); {} makes {} of them",
-            count,
-            all,
+            thousands(count),
+            thousands(all),
             pct(count / all),
             top,
             pct(top_weight / count)
@@ -207,17 +278,29 @@ fn growth(profile: &Profile, peak_sites: Option<&Sites>) -> Option<Finding> {
     if !grows {
         return None;
     }
+    let shape = GrowthShape::of(&timeline.points[from..=to]);
     let holder = peak_sites
         .and_then(Sites::top)
         .map(|(name, _)| name.clone());
     let holds = holder
         .as_ref()
         .map_or(String::new(), |h| format!("; {h} holds most of the peak"));
+    let per = |rate: f64| rate_text(rate, &timeline.time_unit);
+    let (how, shape_advice) = match shape {
+        GrowthShape::Linear { rate } => (
+            format!("grows linearly, about {}", per(rate)),
+            "Linear growth is a fixed amount kept per unit of work: find what each request, item or iteration leaves behind (the sites below), and bound it.".to_owned(),
+        ),
+        GrowthShape::Accelerating { early, late } => (
+            format!("grows faster and faster ({} in the first half, {} in the second)", per(early), per(late)),
+            "Growth that speeds up means each step keeps more than the one before: a collection copied whole as it grows, a history that is scanned and extended, buffers that double and are all kept. It runs out of memory long before a linear leak.".to_owned(),
+        ),
+    };
     Some(Finding {
         kind: FindingKind::MemoryGrowth,
         score: 1.0,
         summary: format!(
-            "the heap grows through the run and does not come back down: {} at 10% of it, {} at 90%, in {} of the steps{holds}",
+            "the heap {how} and does not come back down: {} at 10% of the run, {} at 90%, rising in {} of the steps{holds}",
             bytes(start),
             bytes(end),
             pct(rising)
@@ -239,9 +322,47 @@ fn growth(profile: &Profile, peak_sites: Option<&Sites>) -> Option<Finding> {
         ],
         advice: vec![
             "Memory that only grows is a leak in effect, even if it is freed at exit: bound the cache (evict, an LRU, a size limit) or drop what is done with as the run goes.".to_owned(),
+            shape_advice,
             "Run it twice as long: if the peak doubles too, it grows without bound.".to_owned(),
         ],
     })
+}
+
+/// How a growing heap grows, from its `(time, bytes)` points over the middle of the run;
+/// rates are bytes per unit of the timeline's time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum GrowthShape {
+    /// About the same rate throughout.
+    Linear { rate: f64 },
+    /// The second half rises [`GROWTH_ACCELERATING_RATIO`] times faster than the first.
+    Accelerating { early: f64, late: f64 },
+}
+
+impl GrowthShape {
+    fn of(points: &[(f64, f64)]) -> Self {
+        let slope = |a: (f64, f64), b: (f64, f64)| (b.1 - a.1) / (b.0 - a.0).max(f64::MIN_POSITIVE);
+        let (first, last) = (points[0], points[points.len() - 1]);
+        let middle = points[points.len() / 2];
+        let (early, late) = (slope(first, middle), slope(middle, last));
+        if late > GROWTH_ACCELERATING_RATIO * early.max(0.0) {
+            Self::Accelerating { early, late }
+        } else {
+            Self::Linear {
+                rate: slope(first, last),
+            }
+        }
+    }
+}
+
+/// A growth rate as a person reads it: per second when the timeline is in milliseconds.
+fn rate_text(bytes_per_unit: f64, unit: &str) -> String {
+    match unit {
+        "ms" => format!("{} per second", bytes(bytes_per_unit * 1000.0)),
+        "s" => format!("{} per second", bytes(bytes_per_unit)),
+        "instructions" => format!("{} per million instructions", bytes(bytes_per_unit * 1e6)),
+        "bytes allocated" => format!("{} per MiB allocated", bytes(bytes_per_unit * 1048576.0)),
+        other => format!("{} per {other}", bytes(bytes_per_unit)),
+    }
 }
 
 fn peak_holder(peak: &Sites) -> Option<Finding> {
@@ -307,5 +428,31 @@ fn bytes(n: f64) -> String {
         format!("{value} B")
     } else {
         format!("{value:.1} {}", units[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(f: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
+        (0..=20).map(|i| (f64::from(i) * 10.0, f(f64::from(i)))).collect()
+    }
+
+    #[test]
+    fn a_straight_line_is_linear_and_a_parabola_accelerates() {
+        let linear = GrowthShape::of(&points(|i| 1000.0 + 500.0 * i));
+        assert_eq!(linear, GrowthShape::Linear { rate: 50.0 });
+        match GrowthShape::of(&points(|i| 100.0 * i * i)) {
+            GrowthShape::Accelerating { early, late } => assert!(late / early > 2.5),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn counts_read_with_separators() {
+        assert_eq!(thousands(20_000_001.0), "20,000,001");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1000.0), "1,000");
     }
 }
