@@ -544,3 +544,30 @@ fn a_cut_heaptrack_file_is_reported_with_a_warning() {
     assert!(stderr.contains("heaptrack -i"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn firefox_conversion_carries_the_heap_as_a_memory_track() {
+    const GROWTH: &str = "testdata/heap/growth.heaptrack.zst";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("growth.json");
+    profview()
+        .args(["convert", "--to", "firefox", GROWTH, "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let written: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let counter = &written["counters"][0];
+    assert_eq!(counter["category"], "Memory");
+    assert_eq!(counter["pid"], written["threads"][0]["pid"]);
+    // The track's changes add up to the heap at each of heaptrack's timestamps.
+    let original = report_of(GROWTH, "peak")["heap_timeline"].clone();
+    let read_back = report_of(out.to_str().unwrap(), "bytes")["heap_timeline"].clone();
+    assert_eq!(read_back, original);
+    let calls: f64 = original["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!(calls > 300.0, "{calls}");
+}

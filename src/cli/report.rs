@@ -88,25 +88,43 @@ struct FunctionRow<'a> {
 fn heap_chart(timeline: &HeapTimeline) -> Option<String> {
     const WIDTH: usize = 60;
     const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let points = &timeline.points;
-    let (peak_time, peak) = points.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    if points.len() < 2 || peak <= 0.0 {
+    let (peak_time, peak) = timeline.peak()?;
+    if timeline.points.len() < 2 || peak <= 0.0 {
         return None;
     }
-    let columns = points.len().min(WIDTH);
-    let chart: String = (0..columns)
-        .map(|c| {
-            let start = c * points.len() / columns;
-            let range = start..((c + 1) * points.len() / columns).max(start + 1);
-            let high = points[range].iter().map(|p| p.1).fold(0.0, f64::max);
-            LEVELS[((high / peak) * 7.0).round().clamp(0.0, 7.0) as usize]
-        })
+    let chart: String = timeline
+        .column_highs(timeline.points.len().min(WIDTH))
+        .into_iter()
+        .map(|high| LEVELS[((high / peak) * 7.0).round().clamp(0.0, 7.0) as usize])
         .collect();
     Some(format!(
         "Heap over time: {chart} peak {} at {} {}",
         binary_size(peak, "bytes").trim_start_matches(", "),
         profview::parse::format_weight(peak_time),
         timeline.time_unit
+    ))
+}
+
+/// The allocation rate over the run, as [`heap_chart`] draws the heap, with its highest rate.
+fn allocation_chart(timeline: &HeapTimeline) -> Option<String> {
+    const WIDTH: usize = 60;
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let rates = timeline.allocation_rate_highs(timeline.points.len().min(WIDTH));
+    let top = rates.iter().copied().fold(0.0, f64::max);
+    if rates.len() < 2 || top <= 0.0 {
+        return None;
+    }
+    let chart: String = rates
+        .iter()
+        .map(|rate| LEVELS[((rate / top) * 7.0).round().clamp(0.0, 7.0) as usize])
+        .collect();
+    let (per, scale) = match timeline.time_unit.as_str() {
+        "ms" => ("second", 1000.0),
+        unit => (unit, 1.0),
+    };
+    Some(format!(
+        "Allocations:    {chart} up to {} per {per}",
+        profview::model::format_count(top * scale)
     ))
 }
 
@@ -194,6 +212,9 @@ impl<'a> Report<'a> {
             binary_size(self.total_weight, self.weight_unit)
         )?;
         if let Some(line) = self.heap_timeline.and_then(heap_chart) {
+            writeln!(out, "# {line}")?;
+        }
+        if let Some(line) = self.heap_timeline.and_then(allocation_chart) {
             writeln!(out, "# {line}")?;
         }
         writeln!(out, "#")?;

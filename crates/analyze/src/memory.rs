@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use profview_model::{FrameId, Profile};
+use profview_model::{format_bytes as bytes, format_count as thousands, FrameId, Profile};
 
 use crate::category::FrameClass;
 use crate::findings::{Evidence, Finding, FindingKind, FrameClasses};
@@ -202,19 +202,6 @@ fn allocation_rate(profile: &Profile, allocations: Option<&Sites>) -> Option<Fin
     })
 }
 
-/// `n` with thousands separators: `20,000,001`.
-fn thousands(n: f64) -> String {
-    let digits = format!("{:.0}", n.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn temporary_churn(temporary: Option<Sites>, allocations: Option<Sites>) -> Option<Finding> {
     let temporary = temporary?;
     let all = allocations.map_or(temporary.total_weight, |a| a.total_weight);
@@ -300,7 +287,7 @@ fn growth(profile: &Profile, peak_sites: Option<&Sites>) -> Option<Finding> {
         kind: FindingKind::MemoryGrowth,
         score: 1.0,
         summary: format!(
-            "the heap {how} and does not come back down: {} at 10% of the run, {} at 90%, rising in {} of the steps{holds}",
+            "the heap {how}, and does not come back down: {} at 10% of the run, {} at 90%, rising in {} of the steps{holds}",
             bytes(start),
             bytes(end),
             pct(rising)
@@ -415,28 +402,14 @@ fn pct(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
-/// Bytes in binary units: `97.7 KiB`.
-fn bytes(n: f64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n;
-    let mut i = 0;
-    while value >= 1024.0 && i + 1 < units.len() {
-        value /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{value} B")
-    } else {
-        format!("{value:.1} {}", units[i])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn points(f: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
-        (0..=20).map(|i| (f64::from(i) * 10.0, f(f64::from(i)))).collect()
+        (0..=20)
+            .map(|i| (f64::from(i) * 10.0, f(f64::from(i))))
+            .collect()
     }
 
     #[test]
@@ -447,12 +420,5 @@ mod tests {
             GrowthShape::Accelerating { early, late } => assert!(late / early > 2.5),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn counts_read_with_separators() {
-        assert_eq!(thousands(20_000_001.0), "20,000,001");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(1000.0), "1,000");
     }
 }

@@ -17,6 +17,7 @@ mod intern;
 mod metadata;
 mod profile;
 mod strings;
+mod units;
 
 pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, UnresolvedFrame};
 pub use ids::{
@@ -27,3 +28,4 @@ pub use profile::{
     Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit, OFF_CPU_EVENT,
 };
 pub use strings::StringTable;
+pub use units::{format_bytes, format_count};

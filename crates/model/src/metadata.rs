@@ -168,4 +168,61 @@ pub struct HeapTimeline {
     pub time_unit: String,
     /// `(time, bytes live)`, in time order.
     pub points: Vec<(f64, f64)>,
+    /// The allocations made since the point before, one per point, where the format counts
+    /// them (heaptrack); empty otherwise (massif).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allocations: Vec<f64>,
+}
+
+impl HeapTimeline {
+    /// The largest heap and when it was: `(time, bytes)` (the first such point).
+    pub fn peak(&self) -> Option<(f64, f64)> {
+        self.points
+            .iter()
+            .copied()
+            .reduce(|best, p| if p.1 > best.1 { p } else { best })
+    }
+
+    /// The run cut into `columns` equal stretches of points, each the largest heap in its
+    /// stretch: what a chart of that width draws, so that no peak falls between two columns.
+    /// With fewer points than columns, a point takes several columns.
+    pub fn column_highs(&self, columns: usize) -> Vec<f64> {
+        let heap: Vec<f64> = self.points.iter().map(|p| p.1).collect();
+        highs(&heap, columns)
+    }
+
+    /// The allocation rate over the run in `columns` stretches, each its highest rate in
+    /// allocations per unit of time; empty without allocation counts.
+    pub fn allocation_rate_highs(&self, columns: usize) -> Vec<f64> {
+        if self.allocations.len() != self.points.len() {
+            return Vec::new();
+        }
+        let mut before = 0.0;
+        let rates: Vec<f64> = self
+            .points
+            .iter()
+            .zip(&self.allocations)
+            .map(|(&(time, _), &count)| {
+                let rate = count / (time - before).max(f64::MIN_POSITIVE);
+                before = time;
+                rate
+            })
+            .collect();
+        highs(&rates, columns)
+    }
+}
+
+/// `values` cut into `columns` equal stretches, each its largest value (a value takes several
+/// columns when there are fewer values than columns).
+fn highs(values: &[f64], columns: usize) -> Vec<f64> {
+    if values.is_empty() {
+        return Vec::new();
+    }
+    (0..columns)
+        .map(|c| {
+            let start = c * values.len() / columns;
+            let end = ((c + 1) * values.len() / columns).max(start + 1);
+            values[start..end].iter().copied().fold(0.0, f64::max)
+        })
+        .collect()
 }

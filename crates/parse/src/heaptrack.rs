@@ -168,6 +168,9 @@ struct Reader<'n> {
     command: Option<String>,
     /// `(ms, heap bytes)` at each timestamp record.
     timeline: Vec<(f64, f64)>,
+    /// The allocations between each timestamp record and the one before.
+    allocations_per_point: Vec<f64>,
+    allocations_since_point: f64,
     /// A problem that makes the whole file unreadable (reported at the end).
     fatal: Option<ParseError>,
 }
@@ -192,6 +195,8 @@ impl<'n> Reader<'n> {
             modules: HashMap::new(),
             command: None,
             timeline: Vec::new(),
+            allocations_per_point: Vec::new(),
+            allocations_since_point: 0.0,
             fatal: None,
         }
     }
@@ -318,6 +323,8 @@ impl<'n> Reader<'n> {
             b'c' => {
                 let [ms] = self.numbers::<1>(rest)?;
                 self.timeline.push((ms as f64, self.heap));
+                self.allocations_per_point
+                    .push(std::mem::take(&mut self.allocations_since_point));
                 Ok(())
             }
             b'v' => self.version(rest),
@@ -507,6 +514,7 @@ impl<'n> Reader<'n> {
         cost.allocated += size;
         cost.live += size;
         self.heap += size;
+        self.allocations_since_point += 1.0;
         self.last_allocation = index;
         if self.heap > self.peak_heap {
             self.peak_heap = self.heap;
@@ -564,6 +572,7 @@ impl<'n> Reader<'n> {
         p.meta.heap_timeline = (!self.timeline.is_empty()).then(|| HeapTimeline {
             time_unit: "ms".to_owned(),
             points: std::mem::take(&mut self.timeline),
+            allocations: std::mem::take(&mut self.allocations_per_point),
         });
         let process = p.add_process(None, program.as_deref());
         let thread = p.add_thread(Some(process), None, program.as_deref());

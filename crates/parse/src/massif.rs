@@ -96,6 +96,7 @@ pub fn parse_massif(name: &str, text: &str) -> Result<Profile, ParseError> {
     profile.meta.heap_timeline = Some(HeapTimeline {
         time_unit: time_unit.to_owned(),
         points: snapshots.iter().map(|s| (s.time, s.heap_bytes)).collect(),
+        allocations: Vec::new(),
     });
     Ok(profile)
 }

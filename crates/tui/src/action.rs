@@ -53,6 +53,8 @@ pub enum Action {
     CycleProcess,
     /// Show or hide inlined frames (the profile is read again).
     ToggleInline,
+    /// Show the next weight kind (event, or heap weight: peak, leaked, allocations...).
+    CycleWeight,
     /// Diff view: the table or the call-path tree.
     ToggleDiffTree,
     ToggleHelp,
@@ -116,6 +118,7 @@ pub fn action_for_key(key: KeyEvent, searching: bool) -> Option<Action> {
         KeyCode::Char('t') => Action::CycleThread,
         KeyCode::Char('p') => Action::CycleProcess,
         KeyCode::Char('i') => Action::ToggleInline,
+        KeyCode::Char('w') => Action::CycleWeight,
         KeyCode::Char('v') => Action::ToggleDiffTree,
         KeyCode::Char('?') => Action::ToggleHelp,
         _ => return None,
@@ -151,6 +154,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("s", "functions: sort by self, total, name"),
     ("i", "show / hide inlined frames (reads the profile again)"),
+    ("w", "the next weight (event, or heap: peak, leaked...)"),
     ("v", "diff: the table or the call-path tree"),
     ("mouse", "wheel scrolls, click selects"),
     ("?", "this help"),

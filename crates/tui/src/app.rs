@@ -221,6 +221,7 @@ impl<'p> App<'p> {
     pub fn carried(&self) -> Carried {
         Carried {
             tab: Some(self.tab),
+            kind: Some(self.kind),
             sort: Some(self.function_sort),
             thread: match self.only {
                 Only::Thread(i) => Some(self.threads[i]),
@@ -237,6 +238,12 @@ impl<'p> App<'p> {
 
     /// Take back the state of the session before a reload.
     pub fn restore(&mut self, carried: Carried) {
+        // The same file read again has the same weight kinds.
+        if let Some(kind) = carried.kind.filter(|k| *k != self.kind) {
+            if self.diff.is_none() && self.weight_kinds().contains(&kind) {
+                self.set_weight(kind);
+            }
+        }
         if let Some(tab) = carried.tab.filter(|t| self.tabs().contains(t)) {
             self.tab = tab;
         }
@@ -306,6 +313,7 @@ impl<'p> App<'p> {
             Action::CycleThread => self.cycle_thread(),
             Action::CycleProcess => self.cycle_process(),
             Action::ToggleInline => self.toggle_inline(),
+            Action::CycleWeight => self.cycle_weight(),
             Action::ToggleDiffTree => {
                 if self.diff.is_some() {
                     self.diff_as_tree = !self.diff_as_tree;
@@ -542,6 +550,79 @@ impl<'p> App<'p> {
         }
         self.reload_inline = true;
         self.quit = true;
+    }
+
+    /// The weight kinds with any weight, in the profile's order.
+    pub fn weight_kinds(&self) -> Vec<WeightKindId> {
+        (0..self.profile.weight_kinds().len())
+            .map(WeightKindId::from_index)
+            .filter(|&k| self.profile.total_weight(k) > 0.0)
+            .collect()
+    }
+
+    fn cycle_weight(&mut self) {
+        if self.diff.is_some() {
+            self.message = Some("a diff compares one weight: choose it with --event".to_owned());
+            return;
+        }
+        let kinds = self.weight_kinds();
+        if kinds.len() < 2 {
+            self.message = Some("the profile has one weight".to_owned());
+            return;
+        }
+        let at = kinds.iter().position(|&k| k == self.kind);
+        let next = kinds[at.map_or(0, |i| (i + 1) % kinds.len())];
+        self.set_weight(next);
+        let kind = self.profile.weight_kind(next);
+        self.message = Some(format!(
+            "weight: {} ({}) (w: next)",
+            self.profile.string(kind.name),
+            kind.unit.name()
+        ));
+    }
+
+    /// Show `kind`: the views are rebuilt, the transforms kept (they name functions and
+    /// threads, not weights); a thread or process filter is kept when that thread still has
+    /// weight.
+    fn set_weight(&mut self, kind: WeightKindId) {
+        let thread = match self.only {
+            Only::Thread(i) => Some(self.threads[i]),
+            _ => None,
+        };
+        let process = match self.only {
+            Only::Process(i) => Some(self.processes[i]),
+            _ => None,
+        };
+        self.kind = kind;
+        self.threads = threads_by_weight(self.profile, kind);
+        self.processes = processes_by_weight(self.profile, kind);
+        self.only = match (thread, process) {
+            (Some(t), _) => self
+                .threads
+                .iter()
+                .position(|x| *x == t)
+                .map_or(Only::All, Only::Thread),
+            (_, Some(p)) => self
+                .processes
+                .iter()
+                .position(|x| *x == p)
+                .map_or(Only::All, Only::Process),
+            _ => Only::All,
+        };
+        if self.only == Only::All {
+            let list: Vec<Transform> = self
+                .transforms
+                .applied()
+                .iter()
+                .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
+                .cloned()
+                .collect();
+            self.transforms = Transforms::default();
+            for t in list {
+                self.transforms.push(t);
+            }
+        }
+        self.refresh_views();
     }
 
     fn cycle_thread(&mut self) {
@@ -826,6 +907,7 @@ impl<'p> App<'p> {
 #[derive(Debug, Clone, Default)]
 pub struct Carried {
     tab: Option<Tab>,
+    kind: Option<WeightKindId>,
     sort: Option<FunctionSort>,
     thread: Option<ThreadId>,
     process: Option<ProcessId>,

@@ -462,3 +462,72 @@ fn findings_follow_the_filters() {
     a.update(Action::Undo);
     assert!(a.analysis.findings[0].summary.starts_with("hot takes"));
 }
+
+/// A heap profile: `main → cache 3 MiB peak / 3 MiB leaked / 40 allocations`, `main → parse
+/// 1 MiB peak / 0 leaked / 960 allocations`, and a heap that grows then falls over 100 ms.
+fn heap_profile() -> Profile {
+    let mut p = Profile::new();
+    let peak = p.add_weight_kind("peak", WeightUnit::Bytes);
+    let leaked = p.add_weight_kind("leaked", WeightUnit::Bytes);
+    let allocations = p.add_weight_kind("allocations", WeightUnit::Count);
+    let thread = p.add_thread(None, Some(1), Some("prog"));
+    const MIB: f64 = 1024.0 * 1024.0;
+    for (kind, cache, parse) in [
+        (peak, 3.0 * MIB, MIB),
+        (leaked, 3.0 * MIB, 0.0),
+        (allocations, 40.0, 960.0),
+    ] {
+        add_stack(&mut p, thread, kind, &["main", "cache"], cache);
+        if parse > 0.0 {
+            add_stack(&mut p, thread, kind, &["main", "parse"], parse);
+        }
+    }
+    p.meta.heap_timeline = Some(profview_model::HeapTimeline {
+        time_unit: "ms".to_owned(),
+        points: (1..=10)
+            .map(|i| (f64::from(i) * 10.0, f64::from(i.min(8)) * MIB / 2.0))
+            .collect(),
+        allocations: (1..=10).map(|i| f64::from(i) * 10.0).collect(),
+    });
+    p
+}
+
+#[test]
+fn w_cycles_the_heap_weights_and_the_tables_follow() {
+    let p = heap_profile();
+    let mut a = app(&p);
+    assert_eq!(a.functions.functions[0].name, "cache");
+    a.update(Action::CycleWeight);
+    assert_eq!(p.string(p.weight_kind(a.kind).name), "leaked");
+    assert_eq!(
+        a.message.as_deref(),
+        Some("weight: leaked (bytes) (w: next)")
+    );
+    a.update(Action::CycleWeight);
+    assert_eq!(p.string(p.weight_kind(a.kind).name), "allocations");
+    assert_eq!(a.functions.functions[0].name, "parse");
+    a.update(Action::CycleWeight);
+    assert_eq!(a.kind, WeightKindId::from_index(0), "wraps around");
+    // A reload (i) comes back on the weight it left.
+    a.update(Action::CycleWeight);
+    let carried = a.carried();
+    let mut b = app(&p);
+    b.restore(carried);
+    assert_eq!(p.string(p.weight_kind(b.kind).name), "leaked");
+    // One weight: nothing to cycle.
+    let cpu = profile();
+    let mut c = app(&cpu);
+    c.update(Action::CycleWeight);
+    assert_eq!(c.message.as_deref(), Some("the profile has one weight"));
+}
+
+#[test]
+fn snapshot_heap_summary_and_sites() {
+    let p = heap_profile();
+    let mut a = app(&p);
+    insta::assert_snapshot!("heap_summary", screen(&mut a, &[], 100, 26));
+    insta::assert_snapshot!(
+        "heap_functions",
+        screen(&mut a, &[Action::GoTab(2)], 100, 8)
+    );
+}

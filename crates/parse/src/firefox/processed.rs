@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use profview_model::{
-    CodeAddress, Frame, FrameId, FrameKind, Function, Module, ModuleId, ProcessId, Profile,
-    ResolvedFrame, Sample, SourceFormat, StackId, ThreadId, UnresolvedFrame, WarningKind,
+    CodeAddress, Frame, FrameId, FrameKind, Function, HeapTimeline, Module, ModuleId, ProcessId,
+    Profile, ResolvedFrame, Sample, SourceFormat, StackId, ThreadId, UnresolvedFrame, WarningKind,
     WeightKindId, WeightUnit,
 };
 use serde_json::Value;
@@ -94,7 +94,39 @@ pub(super) fn parse(name: &str, root: &Value, version: u64) -> Result<Profile, P
     if profile.samples().is_empty() && profile.weight_kinds().is_empty() {
         profile.add_weight_kind("samples", WeightUnit::Samples);
     }
+    profile.meta.heap_timeline = memory_counter(root.column("counters"));
     Ok(profile)
+}
+
+/// The first Memory counter (the Profiler's memory track: `profview convert` writes a heap
+/// profile's timeline as one, Firefox its own allocations) as a heap timeline: its samples
+/// are changes, summed here into the bytes live at each time.
+fn memory_counter(counters: &[Value]) -> Option<HeapTimeline> {
+    let counter = counters
+        .iter()
+        .find(|c| c.get("category").and_then(Value::as_str) == Some("Memory"))?;
+    let samples = &counter["samples"];
+    let times = sample_times(samples);
+    let number = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let mut live = 0.0;
+    let points: Vec<(f64, f64)> = times
+        .iter()
+        .zip(samples.column("count"))
+        .map(|(&time, delta)| {
+            live += number(delta);
+            (time, live)
+        })
+        .collect();
+    let allocations: Vec<f64> = samples.column("number").iter().map(number).collect();
+    (!points.is_empty()).then(|| HeapTimeline {
+        time_unit: "ms".to_owned(),
+        allocations: if allocations.len() == points.len() {
+            allocations
+        } else {
+            Vec::new()
+        },
+        points,
+    })
 }
 
 fn lib_module(profile: &mut Profile, lib: &Value) -> ModuleId {

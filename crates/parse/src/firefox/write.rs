@@ -65,8 +65,51 @@ pub fn to_firefox(profile: &Profile, kind: WeightKindId) -> Value {
         "threads": threads.iter().map(|t| t.json(profile, unit)).collect::<Vec<_>>(),
         "pages": [],
         "profilerOverhead": [],
-        "counters": [],
+        "counters": heap_counter(profile, threads.first()).into_iter().collect::<Vec<_>>(),
     })
+}
+
+/// The heap over time as a Memory counter, the track the Firefox Profiler draws above a
+/// process's threads: each sample is the change since the one before (`count`, bytes) and
+/// the allocations made meanwhile (`number`). Only for timelines in milliseconds: massif's
+/// instruction or byte clocks are not a time the Profiler can draw.
+fn heap_counter(profile: &Profile, main_thread: Option<&ThreadWriter>) -> Option<Value> {
+    let timeline = profile.meta.heap_timeline.as_ref()?;
+    if timeline.time_unit != "ms" || timeline.points.is_empty() {
+        return None;
+    }
+    let pid = main_thread
+        .and_then(|t| profile.thread(t.thread).process)
+        .and_then(|p| profile.process(p).pid)
+        .map_or_else(|| "0".to_owned(), |p| p.to_string());
+    let mut before = 0.0;
+    let deltas: Vec<f64> = timeline
+        .points
+        .iter()
+        .map(|&(_, heap)| {
+            let delta = heap - before;
+            before = heap;
+            delta
+        })
+        .collect();
+    let numbers: Vec<f64> = if timeline.allocations.len() == timeline.points.len() {
+        timeline.allocations.clone()
+    } else {
+        vec![0.0; timeline.points.len()]
+    };
+    Some(json!({
+        "name": "heap",
+        "category": "Memory",
+        "description": "bytes live on the heap",
+        "pid": pid,
+        "mainThreadIndex": 0,
+        "samples": {
+            "length": timeline.points.len(),
+            "time": timeline.points.iter().map(|p| p.0).collect::<Vec<_>>(),
+            "count": deltas,
+            "number": numbers,
+        },
+    }))
 }
 
 /// Modules as the top-level `libs` array.

@@ -7,6 +7,7 @@ use ratatui::Frame;
 use super::{percent, window, Theme};
 use crate::app::{App, FunctionSort};
 use crate::text::shorten;
+use profview_model::WeightUnit;
 
 pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let sort = match app.function_sort {
@@ -30,7 +31,11 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         selected,
         app.functions.functions.len(),
     );
-    let name_width = usize::from(inner.width.saturating_sub(20));
+    // A heap profile's weights are exact bytes or counts: the self weight is shown as well.
+    let unit = app.profile.weight_kind(app.kind).unit;
+    let amounts = unit.is_memory();
+    let amount_width: u16 = if amounts { 12 } else { 0 };
+    let name_width = usize::from(inner.width.saturating_sub(20 + amount_width));
     let lines = range.map(|i| {
         let f = &app.functions.functions[i];
         let style = theme.row(
@@ -38,22 +43,32 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
             i == selected,
             app.search.matches(&f.name),
         );
-        Row::new([
+        let mut cells = vec![
             format!("{:>7.2}%", percent(f.self_weight, total)),
             format!("{:>7.2}%", percent(f.total_weight, total)),
-            shorten(&f.name, name_width),
-        ])
-        .style(style)
+        ];
+        if amounts && f.self_weight != 0.0 {
+            cells.push(format!("{:>11}", unit.format(f.self_weight)));
+        } else if amounts {
+            cells.push(String::new());
+        }
+        cells.push(shorten(&f.name, name_width));
+        Row::new(cells).style(style)
     });
-    let table = Table::new(
-        lines,
-        [
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(Row::new(["   Self", "  Total", "Function"]).style(theme.header()))
-    .block(block);
+    let mut widths = vec![Constraint::Length(8), Constraint::Length(8)];
+    let mut header = vec!["   Self", "  Total"];
+    if amounts {
+        widths.push(Constraint::Length(amount_width - 1));
+        header.push(if unit == WeightUnit::Bytes {
+            " Self bytes"
+        } else {
+            " Self count"
+        });
+    }
+    widths.push(Constraint::Fill(1));
+    header.push("Function");
+    let table = Table::new(lines, widths)
+        .header(Row::new(header).style(theme.header()))
+        .block(block);
     frame.render_widget(table, area);
 }

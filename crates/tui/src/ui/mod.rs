@@ -162,7 +162,18 @@ fn status_line(app: &App<'_>, theme: Theme, width: u16) -> Line<'static> {
     let mut parts = vec![
         (app.title.clone(), 8),
         (app.profile.string(kind.name).to_owned(), 0),
-        (format!("{} samples", app.profile.sample_count(app.kind)), 0),
+        (
+            format!(
+                "{} {}",
+                app.profile.sample_count(app.kind),
+                if kind.unit.is_memory() {
+                    "sites"
+                } else {
+                    "samples"
+                }
+            ),
+            0,
+        ),
         (app.thread_filter_label(), 14),
     ];
     if !transforms.is_empty() {

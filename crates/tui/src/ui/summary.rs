@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use profview_analyze::view::time_bounds;
+use profview_model::{format_bytes, format_count};
 
 use super::{percent, Theme};
 use crate::app::App;
@@ -21,6 +22,7 @@ const FIELD: usize = 10;
 pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let width = usize::from(area.width.saturating_sub(2)).max(20);
     let mut lines = metadata(app, theme, width);
+    lines.extend(heap_chart(app, theme, width));
     lines.push(Line::raw(""));
     lines.extend(findings(app, theme, width));
     lines.push(Line::raw(""));
@@ -81,15 +83,28 @@ fn metadata(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
         "File",
         &format!("{} ({})", app.title, p.meta.source_format.describe()),
     );
-    lines.extend(field(
-        "Event",
-        &format!(
-            "{}: {} samples, {} threads",
-            p.string(kind.name),
-            p.sample_count(app.kind),
-            p.threads().len()
-        ),
-    ));
+    if kind.unit.is_memory() {
+        lines.extend(field(
+            "Weight",
+            &format!(
+                "{} ({}): {} allocation sites (w: the next weight)",
+                p.string(kind.name),
+                kind.unit.name(),
+                p.sample_count(app.kind),
+            ),
+        ));
+        lines.extend(field("Totals", &memory_totals(app)));
+    } else {
+        lines.extend(field(
+            "Event",
+            &format!(
+                "{}: {} samples, {} threads",
+                p.string(kind.name),
+                p.sample_count(app.kind),
+                p.threads().len()
+            ),
+        ));
+    }
     if let Some((start, end)) = time_bounds(p) {
         lines.extend(field(
             "Duration",
@@ -112,6 +127,106 @@ fn metadata(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
             lines.extend(wrapped(head, body, Style::new(), width, indent));
         }
     }
+    lines
+}
+
+/// Every memory weight's total, as heaptrack_print sums them up: `peak 4.1 MiB · leaked …`.
+fn memory_totals(app: &App<'_>) -> String {
+    let p = app.profile;
+    app.weight_kinds()
+        .into_iter()
+        .map(|k| {
+            let kind = p.weight_kind(k);
+            let total = kind.unit.format(p.total_weight(k));
+            format!("{} {total}", p.string(kind.name))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Rows of the heap-over-time chart.
+const CHART_ROWS: usize = 4;
+
+/// The heap over the run, for profiles that record it: a title with the peak, a chart
+/// [`CHART_ROWS`] high whose columns are the largest heap in their stretch of the run (the
+/// peak's column marked), and the times at its two ends.
+fn heap_chart(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let Some(timeline) = &app.profile.meta.heap_timeline else {
+        return Vec::new();
+    };
+    let Some((peak_time, peak)) = timeline.peak().filter(|p| p.1 > 0.0) else {
+        return Vec::new();
+    };
+    // Room on the right for the allocation row's label.
+    let highs = timeline.column_highs(width.saturating_sub(48).clamp(8, 120));
+    if highs.len() < 2 {
+        return Vec::new();
+    }
+    let peak_column = highs.iter().position(|&h| h >= peak).unwrap_or(0);
+    let unit = &timeline.time_unit;
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(
+            format!(
+                "Heap over time: peak {} at {} {unit}",
+                format_bytes(peak),
+                format_count(peak_time)
+            ),
+            theme.header(),
+        ),
+    ];
+    let eighths: Vec<usize> = highs
+        .iter()
+        .map(|h| ((h / peak) * (CHART_ROWS * 8) as f64).round() as usize)
+        .collect();
+    for row in 0..CHART_ROWS {
+        let floor = (CHART_ROWS - 1 - row) * 8;
+        let cell = |e: usize| match e.saturating_sub(floor).min(8) {
+            0 => ' ',
+            level => LEVELS[level - 1],
+        };
+        let before: String = eighths[..peak_column].iter().map(|&e| cell(e)).collect();
+        let after: String = eighths[peak_column + 1..]
+            .iter()
+            .map(|&e| cell(e))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {before}")),
+            Span::styled(cell(eighths[peak_column]).to_string(), theme.matched()),
+            Span::raw(after),
+        ]));
+    }
+    let rates = timeline.allocation_rate_highs(highs.len());
+    let top_rate = rates.iter().copied().fold(0.0, f64::max);
+    if top_rate > 0.0 {
+        let row: String = rates
+            .iter()
+            .map(|r| LEVELS[((r / top_rate) * 7.0).round().clamp(0.0, 7.0) as usize])
+            .collect();
+        let (per, scale) = match unit.as_str() {
+            "ms" => ("second", 1000.0),
+            other => (other, 1.0),
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {row} ")),
+            Span::styled(
+                format!(
+                    "allocations, up to {} per {per}",
+                    format_count(top_rate * scale)
+                ),
+                theme.dim(),
+            ),
+        ]));
+    }
+    let end = timeline.points.last().map_or(0.0, |p| p.0);
+    let start = format!("  {} {unit}", format_count(timeline.points[0].0));
+    let end = format!("{} {unit}", format_count(end));
+    let gap = (highs.len() + 2).saturating_sub(start.chars().count() + end.chars().count());
+    lines.push(Line::styled(
+        format!("{start}{}{end}", " ".repeat(gap.max(1))),
+        theme.dim(),
+    ));
     lines
 }
 
