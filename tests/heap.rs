@@ -174,6 +174,8 @@ fn massif_peak_sites_are_ms_prints() {
 }
 
 const HEAPTRACK: &str = "testdata/heap/heap.heaptrack.zst";
+/// The Rust program under heaptrack, which leaves its names mangled.
+const RUST_HEAPTRACK: &str = "testdata/heap/rust.heaptrack.zst";
 
 /// heaptrack_print's summary value after `label: ` (`4.37M` is kept as text).
 fn heaptrack_summary(label: &str) -> String {
@@ -296,7 +298,15 @@ fn memory_findings_name_the_program_site_of_each_pattern() {
     // heap.c (and rust/main.rs): format_line churns, grow_cache holds the peak, leak_config
     // leaks. heaptrack and dhat-rs see the churn (C's DHAT file has none under its 500
     // instruction threshold), every format the peak and the leak.
-    let expected: [(&str, &[(&str, &str)]); 4] = [
+    let expected: [(&str, &[(&str, &str)]); 5] = [
+        (
+            RUST_HEAPTRACK,
+            &[
+                ("temporary_allocations", "format_line makes"),
+                ("peak_dominated", "grow_cache holds"),
+                ("memory_leak", "leak_config leaves"),
+            ],
+        ),
         (
             HEAPTRACK,
             &[
@@ -570,4 +580,45 @@ fn firefox_conversion_carries_the_heap_as_a_memory_track() {
         .map(|v| v.as_f64().unwrap())
         .sum();
     assert!(calls > 300.0, "{calls}");
+}
+
+#[test]
+fn heaptrack_on_a_rust_program_gives_its_totals_and_readable_names() {
+    const PRINT: &str = "testdata/heap/rust.heaptrack.print.txt";
+    let total = |event: &str| {
+        report_of(RUST_HEAPTRACK, event)["total_weight"]
+            .as_f64()
+            .unwrap()
+    };
+    let summary = |label| heaptrack_summary_of(PRINT, label);
+    assert_eq!(
+        total("allocations").to_string(),
+        summary("calls to allocation functions")
+    );
+    assert_eq!(
+        total("temporary").to_string(),
+        summary("temporary memory allocations")
+    );
+    assert_eq!(
+        heaptrack_size(total("peak")),
+        summary("peak heap memory consumption")
+    );
+    assert_eq!(
+        heaptrack_size(total("leaked")),
+        summary("total memory leaked")
+    );
+    // heaptrack_print shows `_RNvNtCs…` and `…_$u7b$$u7b$closure$u7d$$u7d$::h…`; none is left.
+    let folded = stdout_of(&["collapse", RUST_HEAPTRACK, "--event", "allocations"]);
+    for frame in folded
+        .lines()
+        .flat_map(|l| l.rsplit_once(' ').unwrap().0.split(';'))
+    {
+        let mangled =
+            frame.starts_with("_R") || frame.starts_with("_ZN") || frame.contains("$u7b$");
+        assert!(!mangled, "{frame}");
+    }
+    assert!(
+        folded.contains("std::rt::lang_start::{{closure}}"),
+        "{folded}"
+    );
 }

@@ -32,6 +32,13 @@ cc -O1 -g -fno-omit-frame-pointer -o "$tmp/churn" churn.c
 cp "$tmp/churn.ht.zst" churn.heaptrack.zst
 heaptrack_print -l 1 churn.heaptrack.zst > churn.heaptrack.print.txt
 heaptrack_print -l 1 heap.heaptrack.zst > heap.heaptrack.print.txt
+# The Rust program of rust/ without the dhat crate, under heaptrack (which leaves Rust names
+# mangled): release, line tables only, as our users build. Needs rustc.
+grep -v dhat rust/main.rs | grep -v '^#\[global_allocator\]$' > "$tmp/main.rs"
+rustc --edition 2021 -C opt-level=3 -C debuginfo=line-tables-only -o "$tmp/heaprs" "$tmp/main.rs"
+(cd "$tmp" && heaptrack -o rs.ht ./heaprs >/dev/null 2>&1)
+cp "$tmp/rs.ht.zst" rust.heaptrack.zst
+heaptrack_print -l 1 rust.heaptrack.zst | tail -6 > rust.heaptrack.print.txt
 for cost in allocations temporary leaked peak; do
   heaptrack_print -F "heap.heaptrack.$cost.folded" --flamegraph-cost-type "$cost" heap.heaptrack.zst >/dev/null
 done

@@ -231,7 +231,7 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
 
 /// A name as a person reads it: Rust and C++ symbols that a tool left mangled are demangled.
 pub(crate) fn demangled(name: &str) -> String {
-    if name.starts_with("_Z") || name.starts_with("_R") {
+    if profview_symbolize::looks_mangled(name) {
         profview_symbolize::demangle(name)
     } else {
         name.to_owned()

@@ -9,12 +9,46 @@ pub fn demangle(name: &str) -> String {
     if let Ok(d) = rustc_demangle::try_demangle(name) {
         return format!("{d:#}");
     }
+    if let Some(d) = legacy_rust_read_as_cpp(name) {
+        return d;
+    }
     if name.starts_with("_Z") {
         if let Some(d) = demangle_cpp(name) {
             return d;
         }
     }
     name.to_owned()
+}
+
+/// A legacy-mangled Rust name that a C++ demangler has already taken apart, as heaptrack
+/// and some perf builds write it: `std::rt::lang_start::_$u7b$$u7b$closure$u7d$$u7d$::h0123…`
+/// (Rust's escapes and hash left in). Mangled again, it demangles as Rust:
+/// `std::rt::lang_start::{{closure}}`.
+fn legacy_rust_read_as_cpp(name: &str) -> Option<String> {
+    let (path, hash) = name.rsplit_once("::")?;
+    let is_hash = hash.len() == 17
+        && hash.starts_with('h')
+        && hash[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    // Generics and spaces mean a C++ name, not Rust's escapes.
+    if !is_hash || name.contains([' ', '<', '>', '(']) {
+        return None;
+    }
+    let mut mangled = String::from("_ZN");
+    for segment in path.split("::").chain([hash]) {
+        if segment.is_empty() {
+            return None;
+        }
+        mangled.push_str(&format!("{}{segment}", segment.len()));
+    }
+    mangled.push('E');
+    let demangled = rustc_demangle::try_demangle(&mangled).ok()?;
+    Some(format!("{demangled:#}"))
+}
+
+/// Whether `name` is still mangled (Rust, C++), or is a Rust name a C++ demangler left
+/// half done: worth giving to [`demangle`].
+pub fn looks_mangled(name: &str) -> bool {
+    name.starts_with("_Z") || name.starts_with("_R") || legacy_rust_read_as_cpp(name).is_some()
 }
 
 fn demangle_cpp(name: &str) -> Option<String> {
@@ -98,6 +132,24 @@ mod tests {
             demangle("_RNvCs1234_8rustprof12find_matches.llvm.4123456789"),
             "rustprof::find_matches"
         );
+    }
+
+    #[test]
+    fn rust_names_a_cpp_demangler_left_half_done_are_finished() {
+        let heaptrack = "std::rt::lang_start::_$u7b$$u7b$closure$u7d$$u7d$::hdbee5a3fa7ab6636";
+        assert!(looks_mangled(heaptrack));
+        assert_eq!(demangle(heaptrack), "std::rt::lang_start::{{closure}}");
+        assert_eq!(
+            demangle(
+                "core::ptr::drop_in_place$LT$alloc..vec..Vec$LT$u8$GT$$GT$::h0123456789abcdef"
+            ),
+            "core::ptr::drop_in_place<alloc::vec::Vec<u8>>"
+        );
+        // C++ and plain names stay as they are.
+        for name in ["std::vector<int>::push_back", "main", "ns::f::habc"] {
+            assert!(!looks_mangled(name), "{name}");
+            assert_eq!(demangle(name), name);
+        }
     }
 
     #[test]

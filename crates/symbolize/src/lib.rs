@@ -28,7 +28,7 @@ use profview_model::{
 };
 use rayon::prelude::*;
 
-pub use demangle::demangle;
+pub use demangle::{demangle, looks_mangled};
 pub use kallsyms::{running_kernel_build_id, KernelSymbols};
 pub use locate::{hex, ModuleFiles, Rejected, SymbolPaths};
 pub use mapped::map_file;

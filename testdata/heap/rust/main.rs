@@ -7,7 +7,8 @@ static ALLOC: dhat::Alloc = dhat::Alloc;
 #[inline(never)]
 fn leak_config() {
     for i in 0..100u8 {
-        std::mem::forget(vec![i; 1000]);
+        // black_box: without a custom allocator, LLVM removes an allocation never used.
+        std::mem::forget(std::hint::black_box(vec![i; 1000]));
     }
 }
 
