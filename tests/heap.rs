@@ -362,8 +362,30 @@ fn heap_diffs_are_exact_and_gate_on_a_site() {
             .unwrap_or_else(|| panic!("{name} in {text}"))
             .to_owned()
     };
-    assert!(row("format_line").contains("improved -75%"), "{text}");
-    assert!(row("leak_config").contains("unchanged"), "{text}");
+    // heap.c calls format_line 20,000 times, the other build 5,000: the counts themselves.
+    let words =
+        |name: &str| -> Vec<String> { row(name).split_whitespace().map(str::to_owned).collect() };
+    assert_eq!(
+        words("format_line"),
+        [
+            "20,000",
+            "5,000",
+            "-15,000",
+            "-75.0%",
+            "improved",
+            "format_line"
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        words("leak_config"),
+        ["100", "100", "0", "+0.0%", "unchanged", "leak_config"],
+        "{text}"
+    );
+    assert!(
+        text.contains("Improved: format_line (-15,000, -75%)"),
+        "{text}"
+    );
     // The reversed pair is a regression of format_line: the gate fails.
     let out = profview()
         .args([
@@ -379,7 +401,10 @@ fn heap_diffs_are_exact_and_gate_on_a_site() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("format_line"), "{err}");
+    assert!(
+        err.contains("format_line") && err.contains("(+15,000 allocations)"),
+        "{err}"
+    );
 }
 
 #[test]

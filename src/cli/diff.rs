@@ -9,7 +9,7 @@ use inferno::flamegraph;
 use profview::analyze::diff::{
     self, Change, DiffOptions, DiffSide, FunctionDiff, PathDiff, Presence, ProfileDiff,
 };
-use profview::model::{Profile, WeightKindId};
+use profview::model::{Profile, WeightKindId, WeightUnit};
 use serde::Serialize;
 
 use super::args::{DiffArgs, OutputFormat};
@@ -60,7 +60,9 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
         write_flame_graph(path, &d)?;
     }
     match (args.fail_on_regression, regressions.as_slice()) {
-        (Some(points), [_, ..]) => Err(RegressionFound(gate_message(points, &regressions)).into()),
+        (Some(points), [_, ..]) => {
+            Err(RegressionFound(gate_message(points, &regressions, &d)).into())
+        }
         _ => Ok(()),
     }
 }
@@ -116,15 +118,23 @@ struct DiffJson<'a> {
     regressions: Vec<&'a str>,
 }
 
-fn gate_message(points: f64, regressions: &[&FunctionDiff]) -> String {
-    // Points of each profile's share, or of the before total with --absolute.
+fn gate_message(points: f64, regressions: &[&FunctionDiff], d: &ProfileDiff) -> String {
+    // Points of each profile's share, or of the before total with --absolute and exact diffs.
     let each: Vec<String> = regressions
         .iter()
         .map(|f| {
-            format!(
-                "{} {:+.2} points (noise ±{:.2})",
-                f.name, f.adjusted_delta_percent, f.noise_percent
-            )
+            if d.exact {
+                let delta = d.before.unit.format(f.delta_weight);
+                format!(
+                    "{} {:+.2} points (+{delta} {})",
+                    f.name, f.adjusted_delta_percent, d.before.event
+                )
+            } else {
+                format!(
+                    "{} {:+.2} points (noise ±{:.2})",
+                    f.name, f.adjusted_delta_percent, f.noise_percent
+                )
+            }
         })
         .collect();
     format!(
@@ -136,16 +146,21 @@ fn gate_message(points: f64, regressions: &[&FunctionDiff]) -> String {
 fn write_text(out: &mut dyn Write, d: &ProfileDiff, args: &DiffArgs) -> std::io::Result<()> {
     write_header(out, d, args.no_shift)?;
     write_functions(out, d, args.top)?;
-    write_paths(out, &d.paths)?;
+    write_paths(out, &d.paths, d.exact.then_some(d))?;
     write_summary(out, d)
 }
 
 fn write_header(out: &mut dyn Write, d: &ProfileDiff, no_shift: bool) -> std::io::Result<()> {
     let side = |s: &diff::SideSummary| {
         format!(
-            "{}: {} samples, event {}, total {} ({})",
+            "{}: {} {}, event {}, total {} ({})",
             s.name,
             s.sample_count,
+            if s.unit.is_memory() {
+                "sites"
+            } else {
+                "samples"
+            },
             s.event,
             profview::parse::format_weight(s.total_weight),
             s.unit.name()
@@ -171,8 +186,8 @@ fn method_lines(d: &ProfileDiff, no_shift: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if d.exact {
         lines.push(
-            "Weights compared as percentages of the before total. Heap profiles count every \
-             allocation: no noise bands, every difference is real."
+            "Weights compared as they are. Heap profiles count every allocation: no noise \
+             bands, every difference is real."
                 .to_owned(),
         );
         return lines;
@@ -232,8 +247,36 @@ fn header() -> String {
     )
 }
 
+/// A table row of an exact (heap) diff: the weights themselves, in their unit, before,
+/// after, the difference and the relative change.
+fn exact_row(unit: WeightUnit, before: f64, after: f64, verdict: &str, name: &str) -> String {
+    let delta = after - before;
+    let sign = if delta > 0.0 { "+" } else { "" };
+    let change = if before > 0.0 {
+        format!("{:+.1}%", 100.0 * (after / before - 1.0))
+    } else {
+        "new".to_owned()
+    };
+    format!(
+        "{:>11} {:>11} {:>12} {change:>8}  {verdict:<VERDICT_WIDTH$} {name}",
+        unit.format(before),
+        unit.format(after),
+        format!("{sign}{}", unit.format(delta)),
+    )
+}
+
+fn exact_header() -> String {
+    format!(
+        "#{:>10} {:>11} {:>12} {:>8}  {:<VERDICT_WIDTH$} Function",
+        "Before", "After", "Delta", "Change", "Verdict"
+    )
+}
+
 /// The first `top` functions, and any significant one after them: a change is never hidden.
 fn write_functions(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io::Result<()> {
+    if d.exact {
+        return write_exact_functions(out, d, top);
+    }
     writeln!(out, "{}", header())?;
     let mut shown = 0;
     for (i, f) in d.functions.iter().enumerate() {
@@ -263,13 +306,45 @@ fn write_functions(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io:
     writeln!(out)
 }
 
+/// The first `top` sites of an exact diff, and every changed one after them.
+fn write_exact_functions(out: &mut dyn Write, d: &ProfileDiff, top: usize) -> std::io::Result<()> {
+    writeln!(out, "{}", exact_header())?;
+    let mut shown = 0;
+    for (i, f) in d.functions.iter().enumerate() {
+        if i >= top && !f.significant {
+            continue;
+        }
+        shown += 1;
+        let verdict = verdict(f, true);
+        let row = exact_row(
+            d.before.unit,
+            f.before_weight,
+            f.after_weight,
+            &verdict,
+            &f.name,
+        );
+        writeln!(out, "{row}")?;
+    }
+    if shown < d.functions.len() {
+        writeln!(
+            out,
+            "# {shown} of {} functions shown (--top, and every changed one)",
+            d.functions.len()
+        )?;
+    }
+    writeln!(out)
+}
+
 /// The Verdict column: what changed, with the cost relative to unchanged code.
 fn verdict(f: &FunctionDiff, exact: bool) -> String {
     let relative = || match f.relative_change {
         Some(r) => format!("{:+.0}%", 100.0 * r),
         None => "new".to_owned(),
     };
+    // An exact diff's table has the relative change in a column of its own.
     let word = match f.change {
+        Change::Improvement if exact => "improved".to_owned(),
+        Change::Regression if exact => "REGRESSED".to_owned(),
         Change::Improvement => format!("improved {}", relative()),
         Change::Regression => format!("REGRESSED {}", relative()),
         Change::Shift => "shift".to_owned(),
@@ -287,11 +362,21 @@ fn verdict(f: &FunctionDiff, exact: bool) -> String {
 /// Paths longer than this show only their innermost frames.
 const PATH_FRAMES_SHOWN: usize = 5;
 
-fn write_paths(out: &mut dyn Write, paths: &[PathDiff]) -> std::io::Result<()> {
+/// The call paths that changed most; `exact` is the diff when it compares exact weights.
+fn write_paths(
+    out: &mut dyn Write,
+    paths: &[PathDiff],
+    exact: Option<&ProfileDiff>,
+) -> std::io::Result<()> {
     if paths.is_empty() {
         return writeln!(out, "No call path changed beyond the shift and the noise.");
     }
-    writeln!(out, "Call paths that changed most (total share):")?;
+    let what = if exact.is_some() {
+        "total"
+    } else {
+        "total share"
+    };
+    writeln!(out, "Call paths that changed most ({what}):")?;
     for p in paths {
         let skip = p.path.len().saturating_sub(PATH_FRAMES_SHOWN);
         let mut shown = p.path[skip..].join(" -> ");
@@ -305,6 +390,17 @@ fn write_paths(out: &mut dyn Write, paths: &[PathDiff]) -> std::io::Result<()> {
             Change::Noise => "noise",
         };
         let j = &p.judged;
+        if let Some(d) = exact {
+            // Exact diffs compare weights: the percentages are of the before total.
+            let weight = |percent: f64| percent * d.before.total_weight / 100.0;
+            let (before, after) = (weight(j.before_percent), weight(j.after_percent));
+            writeln!(
+                out,
+                "{}",
+                exact_row(d.before.unit, before, after, verdict, &shown)
+            )?;
+            continue;
+        }
         let percents = [
             j.before_percent,
             j.after_percent,
@@ -322,6 +418,18 @@ fn write_summary(out: &mut dyn Write, d: &ProfileDiff) -> std::io::Result<()> {
             .iter()
             .filter(|f| f.change == change)
             .map(|f| match f.relative_change {
+                _ if d.exact => {
+                    let sign = if f.delta_weight > 0.0 { "+" } else { "" };
+                    let delta = d.before.unit.format(f.delta_weight);
+                    match f.before_weight > 0.0 {
+                        true => format!(
+                            "{} ({sign}{delta}, {:+.0}%)",
+                            f.name,
+                            100.0 * (f.after_weight / f.before_weight - 1.0)
+                        ),
+                        false => format!("{} ({sign}{delta}, new)", f.name),
+                    }
+                }
                 Some(r) => format!(
                     "{} ({:+.2} points, {:+.0}%)",
                     f.name,
