@@ -229,3 +229,40 @@ fn first_screen_on_rust_builds_names_the_primary_finding() {
         tmux.wait_for_shell();
     }
 }
+
+/// `profview record` in a terminal: Ctrl-C stops the program, perf writes what it has, and the
+/// browser opens on it; the recording stays readable.
+#[test]
+fn ctrl_c_during_a_recording_keeps_it_and_opens_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("hot");
+    let built = Command::new("cc")
+        .args(["-O2", "-g", "-fno-omit-frame-pointer", "-o"])
+        .arg(&program)
+        .arg(common::root().join("testdata/programs/hot.c"))
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(built.success());
+    let data = dir.path().join("cut.data");
+    let bin = assert_cmd::cargo::cargo_bin!("profview");
+    // 60 s unless interrupted.
+    let command = format!(
+        "{} record -o {} -- {} 60",
+        bin.display(),
+        data.display(),
+        program.display()
+    );
+    let tmux = Tmux::start();
+    tmux.wait_for_shell();
+    tmux.send(&[&command], true);
+    tmux.send(&["Enter"], false);
+    tmux.wait_for("recording with --call-graph fp");
+    std::thread::sleep(Duration::from_millis(700));
+    tmux.send(&["C-c"], false);
+    let screen = tmux.wait_for("Top functions (self)");
+    assert!(screen.contains("checksum"), "{screen}");
+    tmux.send(&["q"], false);
+    tmux.wait_for_shell();
+    let report = common::stdout_of(&["report", data.to_str().unwrap()]);
+    assert!(report.contains("checksum"), "{report}");
+}

@@ -121,6 +121,28 @@ Examples:
   profview flamegraph perf.data -o flame.svg
   profview flamegraph stacks.folded --inverted -o icicle.svg")]
     Flamegraph(FlamegraphArgs),
+    /// Run a command under perf (or heaptrack with --heap), choosing the call graph that works
+    /// for the program, then show the profile: the browser on a terminal, the report otherwise.
+    #[command(after_help = "\
+Examples:
+  profview record -- ./myprog input.txt
+  profview record -o before.data -- ./myprog       (keep the recording)
+  profview record --compare before.data --fail-on-regression 2 -- ./myprog
+  profview record --heap -- ./myprog                (heaptrack: allocations, peak, leaks)
+  profview record --pid 4242 --duration 10
+  cargo profview --bin myprog -- input.txt           (build with line tables and frame pointers, record)
+
+Exit status: the command's own is not passed on; 1 when nothing could be recorded, 3 when
+--fail-on-regression fails.")]
+    Record(RecordArgs),
+    /// Build a cargo target with line tables and frame pointers, then record it (what
+    /// `cargo profview` runs).
+    #[command(after_help = "\
+Examples:
+  cargo profview --bin myprog -- input.txt
+  cargo profview --example demo
+  cargo profview --bench parse -- --profile-time 10")]
+    Cargo(CargoArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  profview completions bash > /etc/bash_completion.d/profview"
@@ -146,7 +168,7 @@ pub struct InputArgs {
 }
 
 /// How to read and symbolize a profile, whichever file it is.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Input format; by default it is detected from the content.
     #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
@@ -169,6 +191,20 @@ pub struct SourceArgs {
     /// prints them).
     #[arg(long)]
     pub no_symbolize: bool,
+}
+
+impl Default for SourceArgs {
+    /// What no option gives: detect the format, the first event, the default lookups.
+    fn default() -> Self {
+        Self {
+            input_format: InputFormatArg::Auto,
+            event: None,
+            symbol_paths: Vec::new(),
+            kallsyms: None,
+            no_inline: false,
+            no_symbolize: false,
+        }
+    }
 }
 
 /// `--input-format` values.
@@ -316,6 +352,114 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+impl DiffArgs {
+    /// The diff of two files with the defaults, gated at `fail_on_regression` points.
+    pub fn between(before: PathBuf, after: PathBuf, fail_on_regression: Option<f64>) -> Self {
+        Self {
+            before,
+            after: Some(after),
+            source: SourceArgs::default(),
+            absolute: false,
+            no_shift: false,
+            fail_on_regression,
+            flamegraph: None,
+            top: 20,
+            paths: 10,
+            tui: false,
+            format: OutputFormat::Text,
+        }
+    }
+}
+
+/// `profview record`.
+#[derive(Debug, Clone, Args)]
+pub struct RecordArgs {
+    /// Where to write the recording; default: a new folder in the temporary directory (kept,
+    /// its path printed).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How perf walks the stacks; default: fp when the program keeps frame pointers, else
+    /// dwarf (16 KiB of stack per sample).
+    #[arg(long, value_enum)]
+    pub call_graph: Option<CallGraphArg>,
+    /// Samples per second.
+    #[arg(short = 'F', long, value_name = "HZ", default_value_t = 999)]
+    pub freq: u32,
+    /// The perf event to sample (perf's -e); default: perf's own (cycles, or cpu-clock where
+    /// the CPU's counters are not available, as in most VMs).
+    #[arg(short = 'e', long = "event", value_name = "EVENT")]
+    pub perf_event: Option<String>,
+    /// Also record each time a thread is switched out (sched:sched_switch): where threads
+    /// wait (locks, I/O, sleep). Needs tracepoint access (root, or perf_event_paranoid -1).
+    #[arg(long)]
+    pub off_cpu: bool,
+    /// Attach to a running process instead of starting a command (Ctrl-C or --duration stops).
+    #[arg(short, long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Record every CPU (root, or perf_event_paranoid -1).
+    #[arg(short, long)]
+    pub all_cpus: bool,
+    /// With --pid or --all-cpus: stop after SECS seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Record the heap with heaptrack instead of the CPU with perf.
+    #[arg(long)]
+    pub heap: bool,
+    /// After recording, show the diff against this earlier recording instead of the profile.
+    #[arg(long, value_name = "OLD")]
+    pub compare: Option<PathBuf>,
+    /// With --compare: exit with status 3 when a function's share grew by more than PCT
+    /// points (profview diff's gate).
+    #[arg(long, value_name = "PCT", requires = "compare", value_parser = percentage_points)]
+    pub fail_on_regression: Option<f64>,
+    /// Print the report even on a terminal (where the browser opens by default).
+    #[arg(long)]
+    pub no_browser: bool,
+    /// The command to record and its arguments, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// `--call-graph` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CallGraphArg {
+    /// Frame pointers: cheap, needs code built with them.
+    Fp,
+    /// DWARF unwinding from stack copies: works on any code, larger files.
+    Dwarf,
+    /// Last Branch Records: Intel CPUs, user space only.
+    Lbr,
+}
+
+/// `profview cargo` (what `cargo profview` runs).
+#[derive(Debug, Clone, Args)]
+pub struct CargoArgs {
+    /// The binary target to build and record.
+    #[arg(long, value_name = "NAME")]
+    pub bin: Option<String>,
+    /// An example to build and record.
+    #[arg(long, value_name = "NAME")]
+    pub example: Option<String>,
+    /// An integration test to build and record.
+    #[arg(long, value_name = "NAME")]
+    pub test: Option<String>,
+    /// A benchmark to build and record (run with --bench; criterion benches get
+    /// --profile-time 5 unless the arguments say otherwise).
+    #[arg(long, value_name = "NAME")]
+    pub bench: Option<String>,
+    /// The package of the target, in a workspace.
+    #[arg(long, value_name = "SPEC")]
+    pub package: Option<String>,
+    /// The Cargo.toml to build.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Build with the dev profile instead of release.
+    #[arg(long)]
+    pub dev: bool,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }
 
 /// `profview collapse`.

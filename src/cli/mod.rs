@@ -7,6 +7,7 @@ mod diff;
 mod flamegraph;
 mod output;
 mod progress;
+mod record;
 mod report;
 mod tree;
 mod tui;
@@ -119,6 +120,8 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Flamegraph(args) => flamegraph::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Tui(args) => tui::run(&args),
+        Command::Record(args) => record::run(&args),
+        Command::Cargo(args) => record::run_cargo(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "profview", &mut std::io::stdout());
@@ -194,17 +197,31 @@ fn checked(
     Ok((profile, kind))
 }
 
+/// A request that cannot be carried out as asked (exit status 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 /// Errors in what was asked rather than in what was read: the inputs are fine, the request
 /// does not fit them.
 fn is_usage_error(err: &anyhow::Error) -> bool {
     use profview::analyze::diff::DiffError;
-    matches!(
-        err.downcast_ref::<DiffError>(),
-        Some(DiffError::UnitsDiffer { .. })
-    ) || matches!(
-        err.downcast_ref::<profview::Error>(),
-        Some(profview::Error::NotDifferential { .. })
-    )
+    err.is::<UsageError>()
+        || matches!(
+            err.downcast_ref::<DiffError>(),
+            Some(DiffError::UnitsDiffer { .. })
+        )
+        || matches!(
+            err.downcast_ref::<profview::Error>(),
+            Some(profview::Error::NotDifferential { .. })
+        )
 }
 
 /// An error and its causes on one line.

@@ -855,7 +855,7 @@ impl Reader {
         if s.truncated_unwinds > 0 {
             w.add_many(WarningKind::UnwindFailed, s.truncated_unwinds, || {
                 let percent = 100.0 * s.truncated_unwinds as f64 / s.unwound_samples.max(1) as f64;
-                format!("DWARF unwinding stopped before the outermost frame in {percent:.0}% of the {} unwound samples (the copied stack was too small, or unwind info is missing); their frames so far are kept", s.unwound_samples)
+                format!("DWARF unwinding stopped before the outermost frame in {} of the {} unwound samples ({percent:.1}%: the copied stack was too small, or unwind info is missing); their frames so far are kept", s.truncated_unwinds, s.unwound_samples)
             });
         }
         if s.damaged_callchains > 0 {
