@@ -132,12 +132,15 @@ fn forced_frame_pointers_on_code_without_them_and_a_stripped_program_say_the_fix
         "hot-nofp",
         &["-O2", "-g", "-fomit-frame-pointer"],
     );
-    let (code, _, err, _) = record(dir.path(), "forced.data", &["--call-graph", "fp"], &without);
+    let (code, _, err, data) = record(dir.path(), "forced.data", &["--call-graph", "fp"], &without);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("does not keep frame pointers") && err.contains("-fno-omit-frame-pointer"),
         "{err}"
     );
+    // And the recording says so too: analyze's missing-frame-pointers diagnostic.
+    let json = common::stdout_of(&["analyze", data.to_str().unwrap(), "--format", "json"]);
+    assert!(json.contains("\"missing_frame_pointers\""), "{json}");
     let stripped = build_hot(dir.path(), "hot-stripped", &["-O2", "-s"]);
     let (code, report, err, _) = record(dir.path(), "stripped.data", &[], &stripped);
     assert_eq!(code, 0, "{err}");
@@ -283,4 +286,32 @@ fn cargo_profview_builds_with_line_tables_and_frame_pointers_and_names_the_hot_f
     let analysis = common::stdout_of(&["analyze", data.to_str().unwrap()]);
     assert!(analysis.contains("crunchy::crunch"), "{analysis}");
     assert!(!analysis.contains("black_box"), "{analysis}");
+}
+
+#[test]
+fn heap_recording_runs_heaptrack_and_reports_the_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("heap");
+    let status = Command::new("cc")
+        .args(["-O1", "-g", "-fno-omit-frame-pointer", "-o"])
+        .arg(&program)
+        .arg(common::root().join("testdata/heap/heap.c"))
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success());
+    let out = profview()
+        .current_dir(dir.path())
+        .args(["record", "--heap", "--no-browser", "-o"])
+        .arg(dir.path().join("heap.ht"))
+        .arg("--")
+        .arg(&program)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(dir.path().join("heap.ht.zst").is_file(), "{err}");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("(heaptrack heap profile)"), "{report}");
+    // heap.c: grow_cache holds the peak, which the report shows by default.
+    assert_eq!(profview_top(&report), "grow_cache", "{report}");
 }

@@ -156,10 +156,14 @@ fn record_cpu(args: &RecordArgs, output: &Path) -> anyhow::Result<PathBuf> {
     let perf = find_program("perf").ok_or_else(|| {
         anyhow!("perf is not installed: install it (Debian: apt install linux-perf; Ubuntu: apt install linux-tools-$(uname -r); Fedora: dnf install perf), then run this again")
     })?;
-    let program = args.command.first().and_then(|c| find_program(c));
-    if let (Some(name), None) = (args.command.first(), &program) {
-        bail!("cannot run {name}: no such program (not a path, not on PATH)");
-    }
+    let program = match (args.command.first(), args.pid) {
+        (Some(name), _) => Some(find_program(name).ok_or_else(|| {
+            anyhow!("cannot run {name}: no such program (not a path, not on PATH)")
+        })?),
+        // The running process's program, as the kernel knows it.
+        (None, Some(pid)) => std::fs::read_link(format!("/proc/{pid}/exe")).ok(),
+        (None, None) => None,
+    };
     let choice = choose_call_graph(args, program.as_deref());
     eprintln!(
         "profview: recording with --call-graph {}: {}",
