@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --release --locked --bins -q
-for t in perf_data folded firefox any_input elf heap; do
+for t in perf_data folded firefox any_input elf heap pprof; do
   log=$(mktemp)
   if ! ./target/release/"$t" -runs=0 -timeout=10 -rss_limit_mb=2048 "../testdata/fuzz/$t" >"$log" 2>&1; then
     cat "$log"; rm -f "$log"

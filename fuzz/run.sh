@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 SECS=${SECS:-600}
 targets=("$@")
-[ ${#targets[@]} = 0 ] && targets=(perf_data folded firefox any_input elf heap)
+[ ${#targets[@]} = 0 ] && targets=(perf_data folded firefox any_input elf heap pprof)
 cargo +nightly fuzz build -O "${targets[@]/#/}" >/dev/null 2>&1 || cargo +nightly fuzz build -O
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"

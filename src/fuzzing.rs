@@ -15,7 +15,7 @@ use profview_analyze::diff::{diff, DiffOptions, DiffSide};
 use profview_analyze::{Analysis, Explorer, Grouping, SortBy, TopFunctions};
 use profview_model::{Profile, WeightKindId};
 use profview_parse::perf::{read_perf_data, PerfOptions, PerfReader};
-use profview_parse::{dhat, firefox, folded, heaptrack, massif, Parsed, ReadOptions};
+use profview_parse::{dhat, firefox, folded, heaptrack, massif, pprof, Parsed, ReadOptions};
 use profview_symbolize::{resolve_module, ModuleJob, SymbolPaths};
 
 /// perf.data, file or pipe mode, as read from a file: by the general reader, and by the block
@@ -89,6 +89,18 @@ pub fn heap(bytes: &[u8]) {
     if let Ok(profile) = massif::parse_massif("fuzz", &String::from_utf8_lossy(bytes)) {
         walk_stacks(&profile);
     }
+}
+
+/// pprof protobuf, and the profile read written as pprof and read again (the writer must
+/// take whatever the reader gives).
+pub fn pprof(bytes: &[u8]) {
+    let Ok(profile) = pprof::parse_pprof("fuzz", bytes) else {
+        return;
+    };
+    walk_stacks(&profile);
+    let written = pprof::to_pprof(&profile);
+    let again = pprof::parse_pprof("fuzz", &written).expect("a written pprof reads back");
+    walk_stacks(&again);
 }
 
 /// Any input through format detection and gzip, as `profview PROFILE` reads a file.

@@ -55,3 +55,8 @@ fn elf_inputs() {
 fn heap_inputs() {
     replay("heap", profview::fuzzing::heap);
 }
+
+#[test]
+fn pprof_inputs() {
+    replay("pprof", profview::fuzzing::pprof);
+}

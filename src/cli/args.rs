@@ -224,6 +224,8 @@ pub enum InputFormatArg {
     Massif,
     /// heaptrack data.
     Heaptrack,
+    /// pprof protobuf (Go, pprof-rs, jemalloc_pprof), gzipped or not.
+    Pprof,
 }
 
 /// `--side` values.
@@ -492,6 +494,8 @@ pub enum ConvertTo {
     Firefox,
     /// Folded stacks (as `profview collapse`).
     Folded,
+    /// pprof protobuf (`go tool pprof`, Pyroscope, Parca), gzipped as pprof files are.
+    Pprof,
 }
 
 /// `profview flamegraph`.
@@ -545,6 +549,7 @@ impl SourceArgs {
             InputFormatArg::Dhat => profview::InputFormat::Dhat,
             InputFormatArg::Massif => profview::InputFormat::Massif,
             InputFormatArg::Heaptrack => profview::InputFormat::Heaptrack,
+            InputFormatArg::Pprof => profview::InputFormat::Pprof,
         };
         o.symbol_paths = self.symbol_paths.clone();
         o.kallsyms = self.kallsyms.clone();

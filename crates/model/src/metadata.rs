@@ -23,6 +23,8 @@ pub enum SourceFormat {
     Massif,
     /// heaptrack heap profile.
     Heaptrack,
+    /// pprof protobuf (`profile.proto`: Go, pprof-rs, jemalloc_pprof).
+    Pprof,
 }
 
 impl SourceFormat {
@@ -37,6 +39,7 @@ impl SourceFormat {
             Self::Dhat => "DHAT heap profile",
             Self::Massif => "massif heap profile",
             Self::Heaptrack => "heaptrack heap profile",
+            Self::Pprof => "pprof profile",
         }
     }
 }

@@ -28,7 +28,7 @@ pub enum ParseError {
         source: io::Error,
     },
     /// The input is empty (or only blank lines).
-    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, Firefox/samply JSON, DHAT, massif or heaptrack)")]
+    #[error("{name}: the input is empty; expected a profile (perf.data, folded stacks, Firefox/samply JSON, pprof, DHAT, massif or heaptrack)")]
     Empty {
         /// The input's name.
         name: String,
@@ -51,6 +51,14 @@ pub enum ParseError {
         /// What is wrong.
         problem: String,
     },
+    /// A pprof protobuf that cannot be read.
+    #[error("{name}: not a readable pprof profile: {problem}")]
+    Pprof {
+        /// The input's name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A massif file that cannot be read.
     #[error("{name}: line {line}: not a readable massif file: {problem}")]
     Massif {
@@ -63,7 +71,7 @@ pub enum ParseError {
     },
     /// The input is something other than a profile.
     #[error(
-        "{name}: not a profile: {what}; expected perf.data, folded stacks, Firefox/samply JSON, DHAT, massif or heaptrack"
+        "{name}: not a profile: {what}; expected perf.data, folded stacks, Firefox/samply JSON, pprof, DHAT, massif or heaptrack"
     )]
     NotAProfile {
         /// The input's name.

@@ -16,6 +16,7 @@ mod folded_write;
 pub mod heaptrack;
 mod input;
 pub mod massif;
+pub mod pprof;
 pub mod perf;
 mod progress;
 
@@ -48,6 +49,8 @@ pub enum InputFormat {
     Massif,
     /// heaptrack data (interpreted, as `heaptrack` writes it).
     Heaptrack,
+    /// pprof protobuf (Go, pprof-rs, jemalloc_pprof).
+    Pprof,
 }
 
 /// How to read an input.
@@ -202,6 +205,7 @@ fn parse_plain(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Parsed
         InputFormat::Firefox => Parsed::Single(firefox::parse_firefox(name, bytes)?),
         InputFormat::Dhat => Parsed::Single(dhat::parse_dhat(name, bytes)?),
         InputFormat::Heaptrack => Parsed::Single(heaptrack::read_heaptrack(name, bytes)?),
+        InputFormat::Pprof => Parsed::Single(pprof::parse_pprof(name, bytes)?),
         InputFormat::Massif => {
             Parsed::Single(massif::parse_massif(name, &String::from_utf8_lossy(bytes))?)
         }
@@ -246,6 +250,11 @@ const PERF_MAGIC_SWAPPED: &[u8; 8] = b"2ELIFREP";
 pub fn detect_format(name: &str, bytes: &[u8]) -> Result<InputFormat, ParseError> {
     if bytes.starts_with(PERF_MAGIC) || bytes.starts_with(PERF_MAGIC_SWAPPED) {
         return Ok(InputFormat::PerfData);
+    }
+    // Protobuf has no magic number: pprof is told by decoding it (its first byte is a
+    // newline in ASCII, so before the text formats).
+    if pprof::looks_like_pprof(bytes) {
+        return Ok(InputFormat::Pprof);
     }
     let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let Some(start) = text_start else {

@@ -1,0 +1,376 @@
+//! Reading a pprof profile into the model.
+
+use std::collections::HashMap;
+
+use prost::Message;
+use profview_model::{
+    CodeAddress, Frame, FrameId, FrameKind, Function, Module, ModuleId, Profile, ResolvedFrame,
+    Sample, SourceFormat, StackId, ThreadId, UnresolvedFrame, WarningKind, WeightKindId,
+    WeightUnit,
+};
+
+use super::proto;
+use crate::ParseError;
+
+/// True if `bytes` decode as a pprof profile with a string table that starts with `""` and
+/// at least one sample type: protobuf has no magic number, and a few random bytes can decode
+/// as some message, but not as one with that shape.
+pub fn looks_like_pprof(bytes: &[u8]) -> bool {
+    // The first byte is the tag of one of Profile's fields (Go writes time_nanos first, prost
+    // sample_type): anything else is not worth decoding.
+    const FIRST_TAGS: [u8; 16] = [
+        0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x32, 0x38, 0x40, 0x48, 0x50, 0x5a, 0x60, 0x68, 0x6a,
+        0x70, 0x78,
+    ];
+    if !bytes.first().is_some_and(|b| FIRST_TAGS.contains(b)) {
+        return false;
+    }
+    proto::Profile::decode(bytes).is_ok_and(|p| {
+        !p.sample_type.is_empty() && p.string_table.first().is_some_and(String::is_empty)
+    })
+}
+
+/// Read a pprof profile (already gunzipped); `name` is used in messages and metadata.
+///
+/// Every sample type becomes a weight kind named by its type (`cpu`, `samples`,
+/// `alloc_space`), the default sample type first. Locations with lines become resolved frames
+/// (the last line the real function, the others inlined into it); locations with only an
+/// address become unresolved frames in their mapping's module, for the symbolizer.
+pub fn parse_pprof(name: &str, bytes: &[u8]) -> Result<Profile, ParseError> {
+    let bad = |problem: String| ParseError::Pprof {
+        name: name.to_owned(),
+        problem,
+    };
+    let file = proto::Profile::decode(bytes).map_err(|e| bad(format!("protobuf: {e}")))?;
+    if file.sample_type.is_empty() {
+        return Err(bad("no sample types".to_owned()));
+    }
+    let mut reader = Reader::new(&file);
+    reader.profile.meta.source_format = SourceFormat::Pprof;
+    reader.profile.meta.source_name = Some(name.to_owned());
+    reader.profile.meta.stacks_recorded = Some(true);
+    reader.weight_kinds();
+    reader.modules();
+    for sample in &file.sample {
+        reader.sample(sample);
+    }
+    Ok(reader.finish())
+}
+
+/// How a sample type's values become weights.
+#[derive(Debug, Clone, Copy)]
+struct Kind {
+    id: WeightKindId,
+    /// Values are multiplied by this (microseconds become nanoseconds).
+    scale: f64,
+}
+
+struct Reader<'f> {
+    file: &'f proto::Profile,
+    profile: Profile,
+    /// One per sample type, in the file's order.
+    kinds: Vec<Kind>,
+    modules: HashMap<u64, ModuleId>,
+    functions: HashMap<u64, &'f proto::Function>,
+    locations: HashMap<u64, &'f proto::Location>,
+    /// A location's frames, outermost first, as a leaf (`true`) or a caller.
+    frames: HashMap<(u64, bool), Vec<FrameId>>,
+    threads: HashMap<(Option<i64>, Option<i64>, String), ThreadId>,
+    /// References past a table (a string, a location, a function): counted, then dropped.
+    damaged: u64,
+    negative: u64,
+}
+
+impl<'f> Reader<'f> {
+    fn new(file: &'f proto::Profile) -> Self {
+        Self {
+            file,
+            profile: Profile::new(),
+            kinds: Vec::new(),
+            modules: HashMap::new(),
+            functions: file.function.iter().map(|f| (f.id, f)).collect(),
+            locations: file.location.iter().map(|l| (l.id, l)).collect(),
+            frames: HashMap::new(),
+            threads: HashMap::new(),
+            damaged: 0,
+            negative: 0,
+        }
+    }
+
+    /// String `index` of the table; `""` (and a count) past its end.
+    fn string(&mut self, index: i64) -> &'f str {
+        let found = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.file.string_table.get(i));
+        match found {
+            Some(s) => s,
+            None => {
+                self.damaged += 1;
+                ""
+            }
+        }
+    }
+
+    /// The weight kinds, the default sample type first (the last one when none is named).
+    fn weight_kinds(&mut self) {
+        let types = &self.file.sample_type;
+        let default = self.file.default_sample_type;
+        let first = types
+            .iter()
+            .position(|t| default != 0 && t.r#type == default)
+            .unwrap_or(types.len() - 1);
+        let order = std::iter::once(first).chain((0..types.len()).filter(|&i| i != first));
+        let mut ids: Vec<Option<Kind>> = vec![None; types.len()];
+        let mut names_used: HashMap<String, usize> = HashMap::new();
+        for i in order {
+            let (kind_name, unit_name) = (
+                self.string(types[i].r#type).to_owned(),
+                self.string(types[i].unit).to_owned(),
+            );
+            let (unit, scale) = unit_of(&kind_name, &unit_name);
+            // Two types of one name (rare) are told apart by their unit.
+            let seen = names_used.entry(kind_name.clone()).or_default();
+            *seen += 1;
+            let name = if *seen == 1 {
+                kind_name.clone()
+            } else {
+                format!("{kind_name}/{unit_name}")
+            };
+            let id = self.profile.add_weight_kind(&name, unit);
+            ids[i] = Some(Kind { id, scale });
+        }
+        self.kinds = ids.into_iter().flatten().collect();
+        self.period();
+    }
+
+    /// The sampling period of the sample type it belongs to, and the rate it gives.
+    fn period(&mut self) {
+        let (Some(period_type), period) = (self.file.period_type, self.file.period) else {
+            return;
+        };
+        if period <= 0 {
+            return;
+        }
+        let unit = self.string(period_type.unit);
+        if unit == "nanoseconds" {
+            self.profile.meta.sample_rate_hz = Some(1e9 / period as f64);
+        }
+        let matching = self
+            .file
+            .sample_type
+            .iter()
+            .position(|t| t.r#type == period_type.r#type && t.unit == period_type.unit);
+        if let Some(i) = matching {
+            let kind = self.kinds[i];
+            self.profile.weight_kind_mut(kind.id).period = Some(period as f64 * kind.scale);
+        }
+    }
+
+    /// Mappings become modules.
+    fn modules(&mut self) {
+        for mapping in &self.file.mapping {
+            let path = self.string(mapping.filename).to_owned();
+            let build_id = self.string(mapping.build_id);
+            let build_id = decode_hex(build_id);
+            let path = self.profile.intern_string(&path);
+            let module = self.profile.intern_module(Module {
+                path,
+                build_id,
+                address_range: Some((mapping.memory_start, mapping.memory_limit)),
+                relative_addresses: false,
+            });
+            self.modules.insert(mapping.id, module);
+        }
+    }
+
+    fn sample(&mut self, sample: &proto::Sample) {
+        if sample.value.len() != self.kinds.len() {
+            self.damaged += 1;
+            return;
+        }
+        let Some(stack) = self.stack(&sample.location_id) else {
+            return;
+        };
+        let thread = self.thread(&sample.label);
+        for (i, &value) in sample.value.iter().enumerate() {
+            if value < 0 {
+                // A difference of two profiles (`pprof -diff_base`): no weight to add up.
+                self.negative += 1;
+                continue;
+            }
+            if value == 0 {
+                continue;
+            }
+            let kind = self.kinds[i];
+            self.profile.add_sample(Sample {
+                thread,
+                time: None,
+                stack,
+                kind: kind.id,
+                weight: value as f64 * kind.scale,
+            });
+        }
+    }
+
+    /// The stack of `location_ids` (the leaf first).
+    fn stack(&mut self, location_ids: &[u64]) -> Option<StackId> {
+        let mut parent = None;
+        for (i, &id) in location_ids.iter().enumerate().rev() {
+            for frame in self.location_frames(id, i == 0) {
+                parent = Some(self.profile.intern_stack(parent, frame));
+            }
+        }
+        parent
+    }
+
+    /// The frames of location `id`, outermost first.
+    fn location_frames(&mut self, id: u64, leaf: bool) -> Vec<FrameId> {
+        if let Some(frames) = self.frames.get(&(id, leaf)) {
+            return frames.clone();
+        }
+        let frames = match self.locations.get(&id).copied() {
+            Some(location) => self.make_frames(location, leaf),
+            None => {
+                self.damaged += 1;
+                Vec::new()
+            }
+        };
+        self.frames.insert((id, leaf), frames.clone());
+        frames
+    }
+
+    fn make_frames(&mut self, location: &'f proto::Location, leaf: bool) -> Vec<FrameId> {
+        let module = self.modules.get(&location.mapping_id).copied();
+        let address = match leaf {
+            true => CodeAddress::InstructionPointer(location.address),
+            false => CodeAddress::ReturnAddress(location.address),
+        };
+        if location.line.is_empty() {
+            return vec![self.unresolved(location, module, address)];
+        }
+        let depth_of_last = location.line.len() - 1;
+        let mut frames = Vec::with_capacity(location.line.len());
+        // The last line is the real function; each one before it is inlined one level deeper.
+        for (i, line) in location.line.iter().enumerate().rev() {
+            let Some(function) = self.functions.get(&line.function_id).copied() else {
+                self.damaged += 1;
+                continue;
+            };
+            let name = crate::demangled(self.string(function.name));
+            let file = self.string(function.filename).to_owned();
+            let name = self.profile.intern_string(&name);
+            let function_id = self.profile.intern_function(Function { name, module });
+            let file = (!file.is_empty()).then(|| self.profile.intern_string(&file));
+            frames.push(self.profile.intern_frame(Frame::Resolved(ResolvedFrame {
+                function: function_id,
+                file,
+                line: u32::try_from(line.line).ok().filter(|&l| l > 0),
+                inline_depth: u16::try_from(depth_of_last - i).unwrap_or(u16::MAX),
+                kind: FrameKind::User,
+                address: (location.address != 0).then_some(address),
+            })));
+        }
+        frames
+    }
+
+    /// A location with only an address: its offset in the mapped file, for the symbolizer.
+    fn unresolved(
+        &mut self,
+        location: &proto::Location,
+        module: Option<ModuleId>,
+        address: CodeAddress,
+    ) -> FrameId {
+        let mapping = self
+            .file
+            .mapping
+            .iter()
+            .find(|m| m.id == location.mapping_id);
+        let offset = |a: u64| match mapping {
+            Some(m) => a
+                .wrapping_sub(m.memory_start)
+                .wrapping_add(m.file_offset),
+            None => a,
+        };
+        let address = match address {
+            CodeAddress::InstructionPointer(a) => CodeAddress::InstructionPointer(offset(a)),
+            CodeAddress::ReturnAddress(a) => CodeAddress::ReturnAddress(offset(a)),
+        };
+        self.profile.intern_frame(Frame::Unresolved(UnresolvedFrame {
+            module,
+            address,
+            kind: FrameKind::User,
+        }))
+    }
+
+    /// The thread of a sample's labels: `thread` (a name, as pprof-rs writes it), `thread_id`
+    /// or `tid`, and `pid`; one thread for samples without them.
+    fn thread(&mut self, labels: &[proto::Label]) -> ThreadId {
+        let mut name = String::new();
+        let (mut tid, mut pid) = (None, None);
+        for label in labels {
+            match self.string(label.key) {
+                "thread" | "thread_name" if label.str != 0 => {
+                    name = self.string(label.str).to_owned();
+                }
+                "thread" | "thread_id" | "tid" => tid = Some(label.num),
+                "pid" | "process_id" => pid = Some(label.num),
+                _ => {}
+            }
+        }
+        let key = (pid, tid, name);
+        if let Some(&thread) = self.threads.get(&key) {
+            return thread;
+        }
+        let (pid, tid, name) = key.clone();
+        let pid = pid.and_then(|p| u32::try_from(p).ok());
+        let process = pid.map(|p| self.profile.add_process(Some(p), None));
+        let tid = tid.and_then(|t| u32::try_from(t).ok());
+        let label = (!name.is_empty()).then_some(name.as_str());
+        let thread = self.profile.add_thread(process, tid, label);
+        self.threads.insert(key, thread);
+        thread
+    }
+
+    fn finish(mut self) -> Profile {
+        let w = &mut self.profile.meta.warnings;
+        if self.damaged > 0 {
+            w.add_many(WarningKind::DamagedRecord, self.damaged, || {
+                "references past the end of a table (a string, location or function index) were dropped".to_owned()
+            });
+        }
+        if self.negative > 0 {
+            w.add_many(WarningKind::Other, self.negative, || {
+                "negative sample values (a profile made by `pprof -diff_base`?) were left out: profview diff compares two profiles itself".to_owned()
+            });
+        }
+        self.profile
+    }
+}
+
+/// The model's unit of a pprof sample type, and the factor its values take.
+fn unit_of(kind: &str, unit: &str) -> (WeightUnit, f64) {
+    match unit {
+        "nanoseconds" => (WeightUnit::Nanoseconds, 1.0),
+        "microseconds" => (WeightUnit::Nanoseconds, 1e3),
+        "milliseconds" => (WeightUnit::Nanoseconds, 1e6),
+        "seconds" => (WeightUnit::Nanoseconds, 1e9),
+        "bytes" => (WeightUnit::Bytes, 1.0),
+        "count" if kind == "samples" => (WeightUnit::Samples, 1.0),
+        // Allocated or live objects, goroutines: things counted, not sampled events.
+        "count" if kind.contains("objects") || kind.contains("alloc") || kind.contains("inuse") => {
+            (WeightUnit::Count, 1.0)
+        }
+        _ => (WeightUnit::Events, 1.0),
+    }
+}
+
+/// A build-id as pprof writers put it: hex text (Go, jemalloc_pprof). Anything else is no id.
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.is_empty() || text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

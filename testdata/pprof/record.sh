@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Remakes the Go profiles of main.go and go tool pprof's view of them (the oracle). Needs go.
+set -euo pipefail
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp main.go "$tmp/"
+(cd "$tmp" && go build -o goprog main.go && ./goprog)
+cp "$tmp/cpu.pprof" go-cpu.pb.gz
+cp "$tmp/heap.pprof" go-heap.pb.gz
+go tool pprof -top -noinlines go-cpu.pb.gz > go-cpu.top.txt 2>/dev/null
+for t in alloc_objects alloc_space inuse_objects inuse_space; do
+  go tool pprof -top -noinlines -sample_index="$t" go-heap.pb.gz > "go-heap.$t.top.txt" 2>/dev/null
+done

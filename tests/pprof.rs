@@ -1,0 +1,212 @@
+//! pprof in and out. In: Go's CPU and heap profiles of testdata/pprof/main.go, against what
+//! `go tool pprof -top -noinlines` said of them (kept beside them). Out: `convert --to pprof`
+//! of every shared perf.data recording, read by the real `go tool pprof` (installed by
+//! scripts/test) and by profview again, against profview's report of the original.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use common::{profview, stdout_of};
+use serde_json::Value;
+
+/// The rows of `go tool pprof -top` output: (name, flat percent).
+fn go_top_rows(text: &str) -> Vec<(String, f64)> {
+    text.lines()
+        .skip_while(|l| !l.trim_start().starts_with("flat"))
+        .skip(1)
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let percent = words.get(1)?.strip_suffix('%')?.parse().ok()?;
+            // The name is everything after the five number columns (C++ names have spaces).
+            let name = words.get(5..)?.join(" ");
+            Some((name, percent))
+        })
+        .collect()
+}
+
+/// profview's report of `path` as (name, self percent), heaviest first.
+fn profview_rows(args: &[&str]) -> Vec<(String, f64)> {
+    let mut all = vec!["report"];
+    all.extend_from_slice(args);
+    all.extend(["--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout_of(&all)).unwrap();
+    report["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_owned(),
+                f["self_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A name as go tool pprof shortens it: without template and generic arguments, and without
+/// a `(…)` parameter list.
+fn go_short_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in name.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Each of go tool pprof's ten first rows (of 0.5% or more) is profview's row of the same
+/// name within 0.5 point.
+fn assert_tops_agree(what: &str, go: &[(String, f64)], ours: &[(String, f64)]) {
+    let ours: HashMap<String, f64> = ours
+        .iter()
+        .fold(HashMap::new(), |mut m, (name, p)| {
+            *m.entry(go_short_name(name)).or_default() += p;
+            m
+        });
+    let checked: Vec<&(String, f64)> = go.iter().take(10).filter(|(_, p)| *p >= 0.5).collect();
+    assert!(!checked.is_empty(), "{what}: no rows from go tool pprof");
+    for (name, percent) in checked {
+        let mine = ours.get(name).copied().unwrap_or(0.0);
+        assert!(
+            (mine - percent).abs() <= 0.5,
+            "{what}: {name} is {percent}% in go tool pprof, {mine}% in profview"
+        );
+    }
+}
+
+#[test]
+fn go_cpu_and_heap_profiles_report_as_go_tool_pprof_shows_them() {
+    let dir = common::root().join("testdata/pprof");
+    let cases = [
+        ("go-cpu.pb.gz", "cpu", "go-cpu.top.txt"),
+        ("go-heap.pb.gz", "alloc_objects", "go-heap.alloc_objects.top.txt"),
+        ("go-heap.pb.gz", "alloc_space", "go-heap.alloc_space.top.txt"),
+        ("go-heap.pb.gz", "inuse_objects", "go-heap.inuse_objects.top.txt"),
+        ("go-heap.pb.gz", "inuse_space", "go-heap.inuse_space.top.txt"),
+    ];
+    for (file, event, oracle) in cases {
+        let go = go_top_rows(&std::fs::read_to_string(dir.join(oracle)).unwrap());
+        let path = dir.join(file);
+        let ours = profview_rows(&[path.to_str().unwrap(), "--event", event]);
+        assert_tops_agree(&format!("{file} {event}"), &go, &ours);
+    }
+    // The default event is Go's default sample type: the live heap.
+    let report = stdout_of(&["report", dir.join("go-heap.pb.gz").to_str().unwrap()]);
+    assert!(report.contains("of event 'inuse_space'"), "{report}");
+    assert!(report.contains("main.cacheResults"), "{report}");
+    let cpu = stdout_of(&["analyze", dir.join("go-cpu.pb.gz").to_str().unwrap()]);
+    assert!(cpu.contains("crypto/sha256.block"), "{cpu}");
+}
+
+/// `go tool pprof ARGS` (installed by scripts/test).
+fn go_tool_pprof(args: &[&str]) -> String {
+    let out = Command::new("go")
+        .args(["tool", "pprof"])
+        .args(args)
+        .output()
+        .expect("go is installed (scripts/test installs golang-go)");
+    assert!(
+        out.status.success(),
+        "go tool pprof {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn converted_recordings_read_the_same_in_go_tool_pprof_and_in_profview() {
+    let dir = tempfile::tempdir().unwrap();
+    let kallsyms = common::shared_fixtures().join("kallsyms.txt.gz");
+    for (case, rec) in common::perf_recordings() {
+        let data = case.join(format!("{rec}.perf.data"));
+        let name = format!("{}-{rec}", case.file_name().unwrap().to_string_lossy());
+        let pb = dir.path().join(format!("{name}.pb.gz"));
+        let symbols = [
+            "--symbol-path",
+            case.to_str().unwrap(),
+            "--kallsyms",
+            kallsyms.to_str().unwrap(),
+        ];
+        let mut args = vec!["convert", data.to_str().unwrap(), "--to", "pprof", "-o"];
+        args.push(pb.to_str().unwrap());
+        args.extend(symbols);
+        profview().args(&args).assert().success();
+        let mut original_args = vec![data.to_str().unwrap()];
+        original_args.extend(symbols);
+        let original = profview_rows(&original_args);
+        // go tool pprof attributes inlined code to the function that holds it with
+        // -noinlines, as profview's report does.
+        let go = go_top_rows(&go_tool_pprof(&["-top", "-noinlines", pb.to_str().unwrap()]));
+        assert_tops_agree(&name, &go, &original);
+        let read_back = profview_rows(&[pb.to_str().unwrap()]);
+        let first = |rows: &[(String, f64)]| rows.iter().take(10).cloned().collect::<Vec<_>>();
+        assert_eq!(first(&read_back), first(&original), "{name}: read back");
+    }
+}
+
+#[test]
+fn unsymbolized_pprof_is_symbolized_through_the_symbol_path() {
+    // A recording converted without names: addresses in mappings with build-ids, as
+    // jemalloc_pprof writes them. Read with --symbol-path, it names what the original names.
+    let case = common::shared_fixtures().join("hotspot");
+    let data = case.join("fp.perf.data");
+    let dir = tempfile::tempdir().unwrap();
+    let pb = dir.path().join("addresses.pb.gz");
+    profview()
+        .args(["convert", data.to_str().unwrap(), "--to", "pprof", "--no-symbolize", "-o"])
+        .arg(&pb)
+        .assert()
+        .success();
+    let bare = profview_rows(&[pb.to_str().unwrap(), "--no-symbolize"]);
+    assert!(bare[0].0.contains("+0x"), "{bare:?}");
+    let named = profview_rows(&[pb.to_str().unwrap(), "--symbol-path", case.to_str().unwrap()]);
+    let original = profview_rows(&[data.to_str().unwrap(), "--symbol-path", case.to_str().unwrap()]);
+    assert_eq!(named[0].0, "hot_loop", "{named:?}");
+    let user = |rows: &[(String, f64)]| -> Vec<(String, f64)> {
+        rows.iter()
+            .filter(|(n, _)| !n.contains("0x") && !n.starts_with('['))
+            .take(4)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(user(&named), user(&original));
+}
+
+#[test]
+fn damaged_pprof_is_an_error_or_a_warning_never_a_panic() {
+    let bytes = std::fs::read(common::root().join("testdata/pprof/go-cpu.pb.gz")).unwrap();
+    let plain = profview::parse::gunzip_if_needed("go", bytes).unwrap();
+    let options = profview::parse::ReadOptions::default();
+    for cut in (1..plain.len()).step_by(plain.len() / 97 + 1) {
+        let mut options = options.clone();
+        options.format = profview::InputFormat::Pprof;
+        // Either a one-line error or a profile; never a panic.
+        if let Err(e) = profview::parse::read_bytes("cut.pb", plain[..cut].to_vec(), &options) {
+            assert!(!e.to_string().contains('\n'), "{e}");
+        }
+    }
+    let err = profview()
+        .args(["report", "--input-format", "pprof", "testdata/hotspot/fp.folded"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).into_owned();
+    assert!(stderr.contains("not a readable pprof profile"), "{stderr}");
+}
+
+#[test]
+fn pprof_input_is_detected_gzipped_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(common::root().join("testdata/pprof/go-cpu.pb.gz")).unwrap();
+    let plain = profview::parse::gunzip_if_needed("go", bytes).unwrap();
+    let path = dir.path().join("profile.pb");
+    std::fs::write(&path, &plain).unwrap();
+    let report = stdout_of(&["report", path.to_str().unwrap()]);
+    assert!(report.contains("(pprof profile)"), "{report}");
+}
