@@ -64,12 +64,10 @@ fn go_short_name(name: &str) -> String {
 /// Each of go tool pprof's ten first rows (of 0.5% or more) is profview's row of the same
 /// name within 0.5 point.
 fn assert_tops_agree(what: &str, go: &[(String, f64)], ours: &[(String, f64)]) {
-    let ours: HashMap<String, f64> = ours
-        .iter()
-        .fold(HashMap::new(), |mut m, (name, p)| {
-            *m.entry(go_short_name(name)).or_default() += p;
-            m
-        });
+    let ours: HashMap<String, f64> = ours.iter().fold(HashMap::new(), |mut m, (name, p)| {
+        *m.entry(go_short_name(name)).or_default() += p;
+        m
+    });
     let checked: Vec<&(String, f64)> = go.iter().take(10).filter(|(_, p)| *p >= 0.5).collect();
     assert!(!checked.is_empty(), "{what}: no rows from go tool pprof");
     for (name, percent) in checked {
@@ -86,10 +84,26 @@ fn go_cpu_and_heap_profiles_report_as_go_tool_pprof_shows_them() {
     let dir = common::root().join("testdata/pprof");
     let cases = [
         ("go-cpu.pb.gz", "cpu", "go-cpu.top.txt"),
-        ("go-heap.pb.gz", "alloc_objects", "go-heap.alloc_objects.top.txt"),
-        ("go-heap.pb.gz", "alloc_space", "go-heap.alloc_space.top.txt"),
-        ("go-heap.pb.gz", "inuse_objects", "go-heap.inuse_objects.top.txt"),
-        ("go-heap.pb.gz", "inuse_space", "go-heap.inuse_space.top.txt"),
+        (
+            "go-heap.pb.gz",
+            "alloc_objects",
+            "go-heap.alloc_objects.top.txt",
+        ),
+        (
+            "go-heap.pb.gz",
+            "alloc_space",
+            "go-heap.alloc_space.top.txt",
+        ),
+        (
+            "go-heap.pb.gz",
+            "inuse_objects",
+            "go-heap.inuse_objects.top.txt",
+        ),
+        (
+            "go-heap.pb.gz",
+            "inuse_space",
+            "go-heap.inuse_space.top.txt",
+        ),
     ];
     for (file, event, oracle) in cases {
         let go = go_top_rows(&std::fs::read_to_string(dir.join(oracle)).unwrap());
@@ -103,6 +117,12 @@ fn go_cpu_and_heap_profiles_report_as_go_tool_pprof_shows_them() {
     assert!(report.contains("main.cacheResults"), "{report}");
     let cpu = stdout_of(&["analyze", dir.join("go-cpu.pb.gz").to_str().unwrap()]);
     assert!(cpu.contains("crypto/sha256.block"), "{cpu}");
+    // Go's allocator is allocation, with Go's advice (not jemalloc's).
+    assert!(cpu.contains("excessive_allocation"), "{cpu}");
+    assert!(
+        cpu.contains("sync.Pool") && !cpu.contains("jemalloc"),
+        "{cpu}"
+    );
 }
 
 /// `go tool pprof ARGS` (installed by scripts/test).
@@ -143,7 +163,11 @@ fn converted_recordings_read_the_same_in_go_tool_pprof_and_in_profview() {
         let original = profview_rows(&original_args);
         // go tool pprof attributes inlined code to the function that holds it with
         // -noinlines, as profview's report does.
-        let go = go_top_rows(&go_tool_pprof(&["-top", "-noinlines", pb.to_str().unwrap()]));
+        let go = go_top_rows(&go_tool_pprof(&[
+            "-top",
+            "-noinlines",
+            pb.to_str().unwrap(),
+        ]));
         assert_tops_agree(&name, &go, &original);
         let read_back = profview_rows(&[pb.to_str().unwrap()]);
         let first = |rows: &[(String, f64)]| rows.iter().take(10).cloned().collect::<Vec<_>>();
@@ -160,14 +184,29 @@ fn unsymbolized_pprof_is_symbolized_through_the_symbol_path() {
     let dir = tempfile::tempdir().unwrap();
     let pb = dir.path().join("addresses.pb.gz");
     profview()
-        .args(["convert", data.to_str().unwrap(), "--to", "pprof", "--no-symbolize", "-o"])
+        .args([
+            "convert",
+            data.to_str().unwrap(),
+            "--to",
+            "pprof",
+            "--no-symbolize",
+            "-o",
+        ])
         .arg(&pb)
         .assert()
         .success();
     let bare = profview_rows(&[pb.to_str().unwrap(), "--no-symbolize"]);
     assert!(bare[0].0.contains("+0x"), "{bare:?}");
-    let named = profview_rows(&[pb.to_str().unwrap(), "--symbol-path", case.to_str().unwrap()]);
-    let original = profview_rows(&[data.to_str().unwrap(), "--symbol-path", case.to_str().unwrap()]);
+    let named = profview_rows(&[
+        pb.to_str().unwrap(),
+        "--symbol-path",
+        case.to_str().unwrap(),
+    ]);
+    let original = profview_rows(&[
+        data.to_str().unwrap(),
+        "--symbol-path",
+        case.to_str().unwrap(),
+    ]);
     assert_eq!(named[0].0, "hot_loop", "{named:?}");
     let user = |rows: &[(String, f64)]| -> Vec<(String, f64)> {
         rows.iter()
@@ -193,7 +232,12 @@ fn damaged_pprof_is_an_error_or_a_warning_never_a_panic() {
         }
     }
     let err = profview()
-        .args(["report", "--input-format", "pprof", "testdata/hotspot/fp.folded"])
+        .args([
+            "report",
+            "--input-format",
+            "pprof",
+            "testdata/hotspot/fp.folded",
+        ])
         .assert()
         .failure();
     let stderr = String::from_utf8_lossy(&err.get_output().stderr).into_owned();

@@ -186,6 +186,9 @@ fn category_of_name(name: &str, plain: &str) -> Option<Category> {
             return Some(c);
         }
     }
+    if let Some(c) = go_category(name) {
+        return Some(c);
+    }
     if ALLOC_EXACT.contains(&plain)
         || ALLOC_PREFIX.iter().any(|p| plain.starts_with(p))
         || RUST_ALLOC_SHIMS.iter().any(|s| name.ends_with(s))
@@ -202,6 +205,57 @@ fn category_of_name(name: &str, plain: &str) -> Option<Category> {
         return Some(Category::Formatting);
     }
     None
+}
+
+/// Go's runtime (from pprof profiles of Go programs): its allocator, its locks and its
+/// memmove by name; the collector and scheduler are the runtime. `sync.(*Mutex).Lock` and
+/// friends are locks.
+fn go_category(name: &str) -> Option<Category> {
+    if let Some(function) = name.strip_prefix("runtime.") {
+        const ALLOC: &[&str] = &[
+            "mallocgc",
+            "newobject",
+            "makeslice",
+            "growslice",
+            "newarray",
+            "rawstring",
+            "rawbyteslice",
+            "(*mcache).",
+            "(*mcentral).",
+            "(*mheap).",
+            "nextFreeFast",
+            "memclrNoHeapPointers",
+            "slicebytetostring",
+            "concatstring",
+        ];
+        const LOCK: &[&str] = &[
+            "lock2",
+            "unlock2",
+            "futex",
+            "semacquire",
+            "semrelease",
+            "lock",
+            "unlock",
+        ];
+        if ALLOC.iter().any(|p| function.starts_with(p)) {
+            return Some(Category::Allocation);
+        }
+        if LOCK.iter().any(|p| function.starts_with(p)) {
+            return Some(Category::Lock);
+        }
+        if function.starts_with("memmove") {
+            return Some(Category::MemoryCopy);
+        }
+        return Some(Category::Runtime);
+    }
+    let lock = [
+        "sync.(*Mutex).",
+        "sync.(*RWMutex).",
+        "sync.(*WaitGroup).Wait",
+    ];
+    lock.iter()
+        .any(|p| name.starts_with(p))
+        .then_some(Category::Lock)
 }
 
 /// `name` without the generic arguments that follow a name (`lock<T>` -> `lock`), keeping
@@ -283,6 +337,8 @@ pub enum Language {
     Cpp,
     /// C, or anything unrecognized.
     C,
+    /// Go: its runtime's functions (`runtime.main`, `runtime.mallocgc`) are on the stacks.
+    Go,
 }
 
 impl Language {
@@ -291,6 +347,9 @@ impl Language {
         let mut cpp = false;
         for f in profile.functions() {
             let name = profile.string(f.name);
+            if GO_MARKERS.contains(&name) {
+                return Language::Go;
+            }
             let rust = RUST_MARKERS.iter().any(|m| name.starts_with(m))
                 || RUST_QUALIFIED_MARKERS.iter().any(|m| name.contains(m))
                 || name.starts_with("__rust_");
@@ -308,6 +367,13 @@ impl Language {
     }
 }
 
+/// Functions only Go's runtime has.
+const GO_MARKERS: &[&str] = &[
+    "runtime.main",
+    "runtime.goexit",
+    "runtime.mallocgc",
+    "runtime.mcall",
+];
 /// Paths only Rust's standard library has.
 const RUST_MARKERS: &[&str] = &["core::", "alloc::", "std::rt::", "std::sys::"];
 /// The same as the type of a trait method (`<alloc::vec::Vec<T> as Drop>::drop`).

@@ -1227,18 +1227,23 @@ fn inlined_note(total: f64, inlined: &[InlinedCallee], lines: &[Evidence]) -> St
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum For {
     All,
+    /// Rust, C++ and C: code whose allocator can be swapped, unlike Go's.
+    Native,
     Rust,
     Cpp,
     C,
+    Go,
 }
 
 impl For {
     fn fits(self, language: Language) -> bool {
         match self {
             For::All => true,
+            For::Native => language != Language::Go,
             For::Rust => language == Language::Rust,
             For::Cpp => language == Language::Cpp,
             For::C => language == Language::C,
+            For::Go => language == Language::Go,
         }
     }
 }
@@ -1270,7 +1275,8 @@ const CATEGORY_RULES: &[CategoryRule] = &[
             (For::Rust, "Reserve up front: Vec::with_capacity / reserve, String::with_capacity."),
             (For::Cpp, "Reserve up front (std::vector::reserve, std::string::reserve); avoid temporaries in loops, move instead of copy."),
             (For::C, "Allocate in bulk: one malloc for an array instead of one per item, or a pool / free list for fixed-size objects."),
-            (For::All, "Consider an arena or a faster allocator (jemalloc, mimalloc) if allocation is inherent."),
+            (For::Go, "Preallocate: make([]T, 0, n) and strings.Builder.Grow; append into reused buffers (strconv.AppendInt instead of Itoa); keep short-lived objects in a sync.Pool."),
+            (For::Native, "Consider an arena or a faster allocator (jemalloc, mimalloc) if allocation is inherent."),
         ],
     },
     CategoryRule {
@@ -1291,6 +1297,7 @@ const CATEGORY_RULES: &[CategoryRule] = &[
             (For::Rust, "Avoid copies: pass references or slices, move instead of clone, reuse output buffers."),
             (For::Cpp, "Avoid copies: pass const references or spans, std::move instead of copying, reuse output buffers."),
             (For::C, "Avoid copies: pass pointers to the data instead of copying it, reuse output buffers."),
+            (For::Go, "Avoid copies: pass slices and pointers to large structs, and reuse output buffers."),
             (For::All, "Look at the callers for clones of large values and growing buffers (realloc copies)."),
         ],
     },
@@ -1313,6 +1320,7 @@ const CATEGORY_RULES: &[CategoryRule] = &[
             (For::Rust, "Format less on hot paths: write! into a reused String, or defer formatting until output."),
             (For::Cpp, "Format less on hot paths: reuse one buffer (std::format_to), or defer formatting until output."),
             (For::C, "Format less on hot paths: snprintf into a reused buffer, or defer formatting until output."),
+            (For::Go, "Format less on hot paths: strconv.Append* into a reused []byte instead of fmt.Sprintf."),
             (For::All, "Skip logging and Debug formatting in hot loops, or check the log level before formatting."),
         ],
     },

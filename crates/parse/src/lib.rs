@@ -16,8 +16,8 @@ mod folded_write;
 pub mod heaptrack;
 mod input;
 pub mod massif;
-pub mod pprof;
 pub mod perf;
+pub mod pprof;
 mod progress;
 
 use std::path::Path;

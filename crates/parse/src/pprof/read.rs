@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use prost::Message;
 use profview_model::{
     CodeAddress, Frame, FrameId, FrameKind, Function, Module, ModuleId, Profile, ResolvedFrame,
     Sample, SourceFormat, StackId, ThreadId, UnresolvedFrame, WarningKind, WeightKindId,
     WeightUnit,
 };
+use prost::Message;
 
 use super::proto;
 use crate::ParseError;
@@ -19,8 +19,8 @@ pub fn looks_like_pprof(bytes: &[u8]) -> bool {
     // The first byte is the tag of one of Profile's fields (Go writes time_nanos first, prost
     // sample_type): anything else is not worth decoding.
     const FIRST_TAGS: [u8; 16] = [
-        0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x32, 0x38, 0x40, 0x48, 0x50, 0x5a, 0x60, 0x68, 0x6a,
-        0x70, 0x78,
+        0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x32, 0x38, 0x40, 0x48, 0x50, 0x5a, 0x60, 0x68, 0x6a, 0x70,
+        0x78,
     ];
     if !bytes.first().is_some_and(|b| FIRST_TAGS.contains(b)) {
         return false;
@@ -286,20 +286,19 @@ impl<'f> Reader<'f> {
             .iter()
             .find(|m| m.id == location.mapping_id);
         let offset = |a: u64| match mapping {
-            Some(m) => a
-                .wrapping_sub(m.memory_start)
-                .wrapping_add(m.file_offset),
+            Some(m) => a.wrapping_sub(m.memory_start).wrapping_add(m.file_offset),
             None => a,
         };
         let address = match address {
             CodeAddress::InstructionPointer(a) => CodeAddress::InstructionPointer(offset(a)),
             CodeAddress::ReturnAddress(a) => CodeAddress::ReturnAddress(offset(a)),
         };
-        self.profile.intern_frame(Frame::Unresolved(UnresolvedFrame {
-            module,
-            address,
-            kind: FrameKind::User,
-        }))
+        self.profile
+            .intern_frame(Frame::Unresolved(UnresolvedFrame {
+                module,
+                address,
+                kind: FrameKind::User,
+            }))
     }
 
     /// The thread of a sample's labels: `thread` (a name, as pprof-rs writes it), `thread_id`

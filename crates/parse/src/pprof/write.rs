@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use prost::Message;
 use profview_model::{
     Frame, FrameId, FunctionId, ModuleId, Profile, StackId, StringId, ThreadId, WeightKindId,
     WeightUnit,
 };
+use prost::Message;
 
 use super::proto;
 
@@ -89,8 +89,12 @@ impl<'p> Writer<'p> {
     /// Samples of one thread and stack are summed into one, with a value per kind.
     fn samples(&mut self) {
         let p = self.profile;
-        let column: HashMap<WeightKindId, usize> =
-            self.kinds.iter().enumerate().map(|(i, &k)| (k, i)).collect();
+        let column: HashMap<WeightKindId, usize> = self
+            .kinds
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, i))
+            .collect();
         let mut summed: HashMap<(ThreadId, StackId), Vec<f64>> = HashMap::new();
         let mut order = Vec::new();
         for s in p.samples().iter() {
