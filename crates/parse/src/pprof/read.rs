@@ -365,7 +365,7 @@ fn unit_of(kind: &str, unit: &str) -> (WeightUnit, f64) {
 
 /// A build-id as pprof writers put it: hex text (Go, jemalloc_pprof). Anything else is no id.
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty() || text.len() % 2 != 0 {
+    if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
