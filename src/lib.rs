@@ -96,6 +96,36 @@ pub enum Error {
     /// Two profiles cannot be compared.
     #[error(transparent)]
     Diff(#[from] profview_analyze::diff::DiffError),
+    /// Profiles read together do not fit together.
+    #[error(transparent)]
+    Merge(#[from] profview_model::MergeError),
+    /// Profiles to be summed measure different things.
+    #[error("{first} has events {first_events}; {other} has {other_events}: profiles summed together need an event in common")]
+    NoCommonEvent {
+        /// The first input.
+        first: String,
+        /// Its events.
+        first_events: String,
+        /// An input with none of them.
+        other: String,
+        /// Its events.
+        other_events: String,
+    },
+    /// A folder given as input holds no profile.
+    #[error("{name}: no profile in this folder (perf.data, *.pb, *.pb.gz, *.pprof, *.folded, heaptrack.*, dhat*.json, massif.out.*)")]
+    EmptyFolder {
+        /// The folder.
+        name: String,
+    },
+    /// A folder given as input could not be read.
+    #[error("{name}: cannot read the folder: {source}")]
+    Folder {
+        /// The folder.
+        name: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl std::fmt::Debug for Error {
@@ -219,6 +249,137 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
         profile.drop_inlined_frames();
     }
     Ok(profile)
+}
+
+/// Open every profile in `paths` and sum them into one (a bench suite's profiles, several
+/// runs of one program). A folder stands for every profile file in it, searched recursively
+/// ([`profile_files`]). The inputs are read in parallel; each input's processes are named
+/// after it (`criterion/parse: …`), so that a view can filter or group by input. One path
+/// that is a file is [`open_with`].
+pub fn open_many(paths: &[std::path::PathBuf], options: &OpenOptions) -> Result<Profile, Error> {
+    let files = profile_files(paths)?;
+    if let [(path, _)] = &files[..] {
+        if !path.is_dir() && paths.len() == 1 && !paths[0].is_dir() {
+            return open_with(path, options);
+        }
+    }
+    use rayon::prelude::*;
+    let opened: Vec<Result<Profile, Error>> = files
+        .par_iter()
+        .map(|(path, _)| open_with(path, options))
+        .collect();
+    let opened: Vec<Profile> = opened.into_iter().collect::<Result<_, _>>()?;
+    check_common_event(&files, &opened)?;
+    let mut all = Profile::new();
+    all.meta.source_name = Some(format!("{} profiles", files.len()));
+    for ((_, name), profile) in files.iter().zip(opened) {
+        if all.meta.source_format == profview_model::SourceFormat::Unknown {
+            all.meta.source_format = profile.meta.source_format;
+        }
+        all.merge(&profile, name)?;
+    }
+    Ok(all)
+}
+
+/// Profiles summed together must measure one thing: an event every input has weight in.
+fn check_common_event(
+    files: &[(std::path::PathBuf, String)],
+    profiles: &[Profile],
+) -> Result<(), Error> {
+    let events = |p: &Profile| -> Vec<String> {
+        (0..p.weight_kinds().len())
+            .map(WeightKindId::from_index)
+            .filter(|&k| p.total_weight(k) > 0.0)
+            .map(|k| p.string(p.weight_kind(k).name).to_owned())
+            .collect()
+    };
+    let Some(first) = profiles.first().map(events) else {
+        return Ok(());
+    };
+    for (i, profile) in profiles.iter().enumerate().skip(1) {
+        let these = events(profile);
+        if !these.iter().any(|e| first.contains(e)) {
+            return Err(Error::NoCommonEvent {
+                first: files[0].1.clone(),
+                first_events: first.join(", "),
+                other: files[i].1.clone(),
+                other_events: these.join(", "),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The profile files `paths` stand for, each with the name it is shown by: a file as given;
+/// a folder's files whose names profilers give their output (`perf.data`, `*.perf.data`,
+/// `*.data`, `*.pb`, `*.pb.gz`, `*.pprof`, `*.folded`, `*.folded.gz`, `heaptrack.*`,
+/// `dhat*.json`, `massif.out.*`), named by their path in the folder; criterion's
+/// `<bench>/profile/profile.pb` is named `<bench>`. Sorted by name.
+pub fn profile_files(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<(std::path::PathBuf, String)>, Error> {
+    let mut out = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            out.push((path.clone(), path.display().to_string()));
+            continue;
+        }
+        let mut found = Vec::new();
+        collect_profiles(path, &mut found).map_err(|source| Error::Folder {
+            name: path.display().to_string(),
+            source,
+        })?;
+        if found.is_empty() {
+            return Err(Error::EmptyFolder {
+                name: path.display().to_string(),
+            });
+        }
+        found.sort();
+        for file in found {
+            let relative = file
+                .strip_prefix(path)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            let name = relative
+                .strip_suffix("/profile/profile.pb")
+                .map_or(relative.clone(), str::to_owned);
+            out.push((file, name));
+        }
+    }
+    Ok(out)
+}
+
+fn collect_profiles(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_profiles(&path, out)?;
+        } else if is_profile_name(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a file's name is one profilers give their output.
+fn is_profile_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    const SUFFIXES: &[&str] = &[
+        ".data",
+        ".pb",
+        ".pb.gz",
+        ".pprof",
+        ".folded",
+        ".folded.gz",
+        ".collapsed",
+    ];
+    const PREFIXES: &[&str] = &["perf.data", "heaptrack.", "massif.out.", "dhat."];
+    SUFFIXES.iter().any(|s| name.ends_with(s))
+        || PREFIXES.iter().any(|p| name.starts_with(p))
+        || (name.starts_with("dhat") && name.ends_with(".json"))
 }
 
 /// Open a differential folded file (`stack BEFORE AFTER` per line, as `inferno-diff-folded`

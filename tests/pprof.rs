@@ -46,8 +46,12 @@ fn profview_rows(args: &[&str]) -> Vec<(String, f64)> {
 }
 
 /// A name as go tool pprof shortens it: without template and generic arguments, and without
-/// a `(…)` parameter list.
+/// the `[crate::path]` profview puts after a bare name from a library crate.
 fn go_short_name(name: &str) -> String {
+    let name = match name.rsplit_once(" [") {
+        Some((bare, _)) if name.ends_with(']') => bare,
+        _ => name,
+    };
     let mut out = String::new();
     let mut depth = 0;
     for c in name.chars() {
@@ -71,7 +75,7 @@ fn assert_tops_agree(what: &str, go: &[(String, f64)], ours: &[(String, f64)]) {
     let checked: Vec<&(String, f64)> = go.iter().take(10).filter(|(_, p)| *p >= 0.5).collect();
     assert!(!checked.is_empty(), "{what}: no rows from go tool pprof");
     for (name, percent) in checked {
-        let mine = ours.get(name).copied().unwrap_or(0.0);
+        let mine = ours.get(&go_short_name(name)).copied().unwrap_or(0.0);
         assert!(
             (mine - percent).abs() <= 0.5,
             "{what}: {name} is {percent}% in go tool pprof, {mine}% in profview"
@@ -105,12 +109,35 @@ fn go_cpu_and_heap_profiles_report_as_go_tool_pprof_shows_them() {
             "go-heap.inuse_space.top.txt",
         ),
     ];
-    for (file, event, oracle) in cases {
+    for (file, event, oracle) in cases.into_iter().chain([
+        // pprof-rs through criterion: one location per function, no lines or addresses.
+        (
+            "criterion/parse/profile/profile.pb",
+            "cpu",
+            "criterion-parse.top.txt",
+        ),
+        (
+            "criterion/checksum/profile/profile.pb",
+            "cpu",
+            "criterion-checksum.top.txt",
+        ),
+    ]) {
         let go = go_top_rows(&std::fs::read_to_string(dir.join(oracle)).unwrap());
         let path = dir.join(file);
         let ours = profview_rows(&[path.to_str().unwrap(), "--event", event]);
         assert_tops_agree(&format!("{file} {event}"), &go, &ours);
     }
+    // A criterion run's folder is its benchmarks summed, each a process named after it.
+    let criterion = dir.join("criterion");
+    let summed = stdout_of(&["report", criterion.to_str().unwrap()]);
+    assert!(
+        summed.contains("# profview report: 2 profiles (pprof profile)"),
+        "{summed}"
+    );
+    assert!(
+        summed.contains("checksum") && summed.contains("from_ascii_radix"),
+        "{summed}"
+    );
     // The default event is Go's default sample type: the live heap.
     let report = stdout_of(&["report", dir.join("go-heap.pb.gz").to_str().unwrap()]);
     assert!(report.contains("of event 'inuse_space'"), "{report}");
@@ -253,4 +280,61 @@ fn pprof_input_is_detected_gzipped_or_not() {
     std::fs::write(&path, &plain).unwrap();
     let report = stdout_of(&["report", path.to_str().unwrap()]);
     assert!(report.contains("(pprof profile)"), "{report}");
+}
+
+#[test]
+fn several_profiles_and_folders_are_summed_with_each_input_kept_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cpu = common::root().join("testdata/pprof/go-cpu.pb.gz");
+    for bench in ["parse", "hash"] {
+        let folder = dir.path().join("criterion").join(bench).join("profile");
+        std::fs::create_dir_all(&folder).unwrap();
+        let plain = profview::parse::gunzip_if_needed("go", std::fs::read(&cpu).unwrap()).unwrap();
+        std::fs::write(folder.join("profile.pb"), plain).unwrap();
+        // criterion's own files are not profiles.
+        std::fs::write(folder.parent().unwrap().join("estimates.json"), "{}").unwrap();
+    }
+    let one = profview_rows(&[cpu.to_str().unwrap()]);
+    let folder = dir.path().join("criterion");
+    let summed = profview_rows(&[folder.to_str().unwrap()]);
+    let first = |rows: &[(String, f64)]| rows.iter().take(8).cloned().collect::<Vec<_>>();
+    assert_eq!(first(&summed), first(&one));
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "report",
+        folder.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let single: Value = serde_json::from_str(&stdout_of(&[
+        "report",
+        cpu.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        json["total_weight"].as_f64().unwrap(),
+        2.0 * single["total_weight"].as_f64().unwrap()
+    );
+    // Each input is a process of its own, named after it (criterion's bench folder).
+    let merged = profview::open_many(&[folder.clone()], &profview::OpenOptions::default()).unwrap();
+    let names: Vec<&str> = merged
+        .processes()
+        .iter()
+        .filter_map(|p| p.name.map(|n| merged.string(n)))
+        .collect();
+    assert_eq!(names, ["hash", "parse"]);
+    // Inputs without an event in common are refused, naming both.
+    let err = profview()
+        .args(["report"])
+        .arg(&cpu)
+        .arg("testdata/hotspot/fp.folded")
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("fp.folded has period") && stderr.contains("in common"),
+        "{stderr}"
+    );
 }

@@ -40,6 +40,7 @@ impl Cli {
     pub fn input(self) -> Option<InputArgs> {
         Some(InputArgs {
             profile: self.profile?,
+            more: Vec::new(),
             side: self.side,
             source: self.source,
         })
@@ -156,8 +157,27 @@ Examples:
 /// Which profile to read and how.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Profile file: perf.data, folded stacks or Firefox/samply JSON, optionally gzipped;
-    /// `-` reads stdin.
+    /// Profile file: perf.data, folded stacks, Firefox/samply JSON, pprof, DHAT, heaptrack or
+    /// massif, optionally gzipped; `-` reads stdin; a folder: every profile in it.
+    #[arg(value_name = "PROFILE")]
+    pub profile: PathBuf,
+    /// More profiles (or folders) read with PROFILE and summed into one; each input's
+    /// processes are named after it (`p` in the browser, `--pid`).
+    #[arg(value_name = "MORE")]
+    pub more: Vec<PathBuf>,
+    /// For a differential folded file (`stack BEFORE AFTER`): which count column to read.
+    #[arg(long, value_enum)]
+    pub side: Option<SideArg>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// One profile, for commands whose other positional arguments follow it (`callers PROFILE
+/// FUNCTION`).
+#[derive(Debug, Args)]
+pub struct OneInputArgs {
+    /// Profile file (any format profview reads, optionally gzipped), `-` for stdin, or a
+    /// folder of profiles.
     #[arg(value_name = "PROFILE")]
     pub profile: PathBuf,
     /// For a differential folded file (`stack BEFORE AFTER`): which count column to read.
@@ -165,6 +185,18 @@ pub struct InputArgs {
     pub side: Option<SideArg>,
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+impl OneInputArgs {
+    /// As the input of the commands that take several.
+    pub fn to_input(&self) -> InputArgs {
+        InputArgs {
+            profile: self.profile.clone(),
+            more: Vec::new(),
+            side: self.side,
+            source: self.source.clone(),
+        }
+    }
 }
 
 /// How to read and symbolize a profile, whichever file it is.
@@ -290,7 +322,7 @@ pub struct TreeArgs {
 #[derive(Debug, Args)]
 pub struct CallersArgs {
     #[command(flatten)]
-    pub input: InputArgs,
+    pub input: OneInputArgs,
     /// The function, named as `profview report` prints it.
     #[arg(value_name = "FUNCTION")]
     pub function: String,

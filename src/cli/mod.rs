@@ -151,7 +151,15 @@ fn show(input: InputArgs) -> anyhow::Result<()> {
 fn load(input: &InputArgs, keep_sample_times: bool) -> anyhow::Result<(Profile, WeightKindId)> {
     let mut options = input.to_open_options();
     options.aggregate_samples = !keep_sample_times;
-    load_with(&input.profile, options, input.source.event.as_deref(), None)
+    if input.more.is_empty() && !input.profile.is_dir() {
+        return load_with(&input.profile, options, input.source.event.as_deref(), None);
+    }
+    let paths: Vec<_> = std::iter::once(input.profile.clone())
+        .chain(input.more.iter().cloned())
+        .collect();
+    let profile = profview::open_many(&paths, &options)?;
+    let name = Path::new(profile.meta.source_name.as_deref().unwrap_or("profiles")).to_owned();
+    checked(&name, profile, input.source.event.as_deref())
 }
 
 /// Read the profile at `path` with `options` and pick the weight kind `event` (default: the

@@ -313,6 +313,7 @@ fn show(args: &RecordArgs, recorded: &Path) -> anyhow::Result<()> {
     }
     let input = InputArgs {
         profile: recorded.to_owned(),
+        more: Vec::new(),
         side: None,
         source,
     };

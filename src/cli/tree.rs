@@ -70,7 +70,7 @@ fn write_tree(
 
 /// Run `profview callers`.
 pub fn run_callers(args: &CallersArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input, args.view.time.is_some())?;
+    let (profile, kind) = load(&args.input.to_input(), args.view.time.is_some())?;
     let transforms = args.view.transforms(&profile)?;
     let explorer = Explorer::with_options(&profile, args.view.grouping(), args.view.inlined());
     let view = checked_view(&explorer, kind, &transforms)?;

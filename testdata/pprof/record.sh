@@ -12,3 +12,11 @@ go tool pprof -top -noinlines go-cpu.pb.gz > go-cpu.top.txt 2>/dev/null
 for t in alloc_objects alloc_space inuse_objects inuse_space; do
   go tool pprof -top -noinlines -sample_index="$t" go-heap.pb.gz > "go-heap.$t.top.txt" 2>/dev/null
 done
+# criterion + pprof-rs (critbench/, crates from the registry): `cargo bench -- --profile-time 3`
+# writes target/criterion/<bench>/profile/profile.pb, uncompressed.
+(cd critbench && CARGO_TARGET_DIR="$tmp/critbench-target" cargo bench --bench work -- --profile-time 3 >/dev/null 2>&1)
+for b in parse checksum; do
+  mkdir -p "criterion/$b/profile"
+  cp "$tmp/critbench-target/criterion/$b/profile/profile.pb" "criterion/$b/profile/"
+  go tool pprof -top -noinlines "criterion/$b/profile/profile.pb" > "criterion-$b.top.txt" 2>/dev/null
+done

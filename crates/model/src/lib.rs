@@ -14,6 +14,7 @@
 mod frame;
 mod ids;
 mod intern;
+mod merge;
 mod metadata;
 mod profile;
 mod strings;
@@ -23,6 +24,7 @@ pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, 
 pub use ids::{
     FrameId, FunctionId, ModuleId, ProcessId, StackId, StringId, ThreadId, WeightKindId,
 };
+pub use merge::MergeError;
 pub use metadata::{HeapTimeline, Metadata, SourceFormat, Warning, WarningKind, Warnings};
 pub use profile::{
     Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit, OFF_CPU_EVENT,
