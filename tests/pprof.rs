@@ -318,7 +318,8 @@ fn several_profiles_and_folders_are_summed_with_each_input_kept_apart() {
         2.0 * single["total_weight"].as_f64().unwrap()
     );
     // Each input is a process of its own, named after it (criterion's bench folder).
-    let merged = profview::open_many(&[folder.clone()], &profview::OpenOptions::default()).unwrap();
+    let options = profview::OpenOptions::default();
+    let merged = profview::open_many(std::slice::from_ref(&folder), &options).unwrap();
     let names: Vec<&str> = merged
         .processes()
         .iter()
