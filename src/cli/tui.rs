@@ -71,10 +71,13 @@ fn load_showing_progress(
             *status = text;
         }
     }));
-    let path = input.profile.clone();
+    let paths: Vec<_> = std::iter::once(input.profile.clone())
+        .chain(input.more.iter().cloned())
+        .collect();
     let event = input.source.event.clone();
     let loader = std::thread::spawn(move || -> Loaded {
-        let profile = profview::open_with(&path, &options)?;
+        // One file, or several (a folder) summed into one profile.
+        let profile = profview::open_many(&paths, &options)?;
         let kind = profview::weight_kind(&profile, event.as_deref())?;
         Ok((profile, kind))
     });
