@@ -339,3 +339,44 @@ fn several_profiles_and_folders_are_summed_with_each_input_kept_apart() {
         "{stderr}"
     );
 }
+
+#[test]
+fn two_criterion_runs_diff_per_benchmark_and_the_gate_names_the_slower_one() {
+    // The second run's checksum makes an extra pass (`validate`); parse did not change.
+    let run1 = common::root().join("testdata/pprof/criterion");
+    let run2 = common::root().join("testdata/pprof/criterion-slower");
+    let out = profview()
+        .args(["diff", run1.to_str().unwrap(), run2.to_str().unwrap()])
+        .args(["--fail-on-regression", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{text}"))
+            .to_owned()
+    };
+    assert!(line("checksum").contains("REGRESSED"), "{text}");
+    assert!(text.contains("# Both folders summed:"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checksum: validate +"), "{err}");
+    // JSON: a diff per pair, and the whole.
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "diff",
+        run1.to_str().unwrap(),
+        run2.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let names: Vec<&str> = json["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["checksum", "parse"]);
+    assert!(json["whole"]["functions"].as_array().unwrap().len() > 5);
+}

@@ -22,6 +22,9 @@ pub struct RegressionFound(pub String);
 
 /// Run `profview diff`.
 pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
+    if args.before.is_dir() && args.after.as_deref().is_some_and(Path::is_dir) {
+        return run_folders(args);
+    }
     let [(before, before_kind), (after, after_kind)] = load_both(args)?;
     let names = side_names(args);
     let mut options = DiffOptions::default();
@@ -495,4 +498,219 @@ fn write_flame_graph(path: &Path, d: &ProfileDiff) -> anyhow::Result<()> {
         .with_context(|| format!("{}: cannot write the flame graph", path.display()))?;
     out.flush()?;
     Ok(())
+}
+
+/// The profiles of a folder, each with its name in the folder, read in parallel.
+fn load_folder(folder: &Path, args: &DiffArgs) -> anyhow::Result<Vec<(String, Profile)>> {
+    use rayon::prelude::*;
+    let files = profview::profile_files(&[folder.to_owned()])?;
+    let options = args.source.to_open_options();
+    files
+        .par_iter()
+        .map(|(path, name)| {
+            let (profile, _) = checked(path, profview::open_with(path, &options)?, None)?;
+            Ok((name.clone(), profile))
+        })
+        .collect()
+}
+
+/// One pair of same-named profiles of two folders, compared.
+#[derive(Debug, Serialize)]
+struct PairDiff {
+    name: String,
+    diff: ProfileDiff,
+}
+
+/// `profview diff DIR1 DIR2`: each pair of same-named profiles compared as two files are,
+/// a line each, then both folders summed and compared as wholes.
+fn run_folders(args: &DiffArgs) -> anyhow::Result<()> {
+    let after_dir = args.after.as_deref().expect("run_folders has two folders");
+    let before = load_folder(&args.before, args)?;
+    let after = load_folder(after_dir, args)?;
+    let event = args.source.event.as_deref();
+    let mut options = DiffOptions::default();
+    options.absolute = args.absolute;
+    options.shift = !args.no_shift;
+    options.max_paths = args.paths;
+    let mut pairs = Vec::new();
+    for (name, b) in &before {
+        let Some((_, a)) = after.iter().find(|(n, _)| n == name) else {
+            continue;
+        };
+        let (bk, ak) = (
+            profview::weight_kind(b, event)?,
+            profview::weight_kind(a, event)?,
+        );
+        let diff = diff::diff(
+            DiffSide::new(b, bk, &format!("{} {name}", args.before.display())),
+            DiffSide::new(a, ak, &format!("{} {name}", after_dir.display())),
+            &options,
+        )?;
+        pairs.push(PairDiff {
+            name: name.clone(),
+            diff,
+        });
+    }
+    let only = |these: &[(String, Profile)], those: &[(String, Profile)]| -> Vec<String> {
+        these
+            .iter()
+            .filter(|(n, _)| !those.iter().any(|(m, _)| m == n))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    let (only_before, only_after) = (only(&before, &after), only(&after, &before));
+    let whole = |profiles: &[(String, Profile)]| -> anyhow::Result<(Profile, WeightKindId)> {
+        let mut all = Profile::new();
+        for (name, p) in profiles {
+            all.merge(p, name)?;
+        }
+        let kind = profview::weight_kind(&all, event)?;
+        Ok((all, kind))
+    };
+    let ((wb, wbk), (wa, wak)) = (whole(&before)?, whole(&after)?);
+    let names = side_names(args);
+    let whole = diff::diff(
+        DiffSide::new(&wb, wbk, &names[0]),
+        DiffSide::new(&wa, wak, &names[1]),
+        &options,
+    )?;
+    let gate: Vec<String> = match args.fail_on_regression {
+        Some(points) => pairs
+            .iter()
+            .flat_map(|p| {
+                p.diff.regressions(points).map(move |f| {
+                    format!(
+                        "{}: {} {:+.2} points",
+                        p.name, f.name, f.adjusted_delta_percent
+                    )
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut out = output::open_output(None)?;
+    match args.format {
+        OutputFormat::Text => {
+            write_pairs(&mut out, args, &pairs, &only_before, &only_after)?;
+            writeln!(out)?;
+            writeln!(out, "# Both folders summed:")?;
+            write_text(&mut out, &whole, args)?;
+        }
+        OutputFormat::Json => {
+            let json = serde_json::json!({
+                "pairs": pairs,
+                "only_before": only_before,
+                "only_after": only_after,
+                "whole": whole,
+                "fail_on_regression": args.fail_on_regression,
+                "regressions": gate,
+            });
+            serde_json::to_writer_pretty(&mut out, &json)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    match (args.fail_on_regression, gate.is_empty()) {
+        (Some(points), false) => Err(RegressionFound(format!(
+            "regression beyond {points} percentage points: {}",
+            gate.join(", ")
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// A line per pair: the totals before and after, and what changed most.
+fn write_pairs(
+    out: &mut dyn Write,
+    args: &DiffArgs,
+    pairs: &[PairDiff],
+    only_before: &[String],
+    only_after: &[String],
+) -> std::io::Result<()> {
+    let after = args
+        .after
+        .as_deref()
+        .map_or(String::new(), |a| a.display().to_string());
+    writeln!(
+        out,
+        "# profview diff of two folders: {} and {after}, {} pairs of same-named profiles",
+        args.before.display(),
+        pairs.len()
+    )?;
+    writeln!(out, "#")?;
+    let width = pairs.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
+    writeln!(
+        out,
+        "# {:<width$} {:>12} {:>12} {:>8}  Verdict",
+        "Name", "Before", "After", "Change"
+    )?;
+    for p in pairs {
+        let d = &p.diff;
+        let (b, a) = (d.before.total_weight, d.after.total_weight);
+        let change = if b > 0.0 {
+            format!("{:+.1}%", 100.0 * (a / b - 1.0))
+        } else {
+            "new".to_owned()
+        };
+        writeln!(
+            out,
+            "  {:<width$} {:>12} {:>12} {change:>8}  {}",
+            p.name,
+            total_text(d.before.unit, b),
+            total_text(d.after.unit, a),
+            pair_verdict(d)
+        )?;
+    }
+    if !only_before.is_empty() {
+        writeln!(
+            out,
+            "# only in {}: {}",
+            args.before.display(),
+            only_before.join(", ")
+        )?;
+    }
+    if !only_after.is_empty() {
+        writeln!(out, "# only in {after}: {}", only_after.join(", "))?;
+    }
+    Ok(())
+}
+
+/// A pair's total: times in seconds or milliseconds, other weights in their unit.
+fn total_text(unit: WeightUnit, value: f64) -> String {
+    match unit {
+        WeightUnit::Nanoseconds if value >= 1e9 => format!("{:.2} s", value / 1e9),
+        WeightUnit::Nanoseconds => format!("{:.1} ms", value / 1e6),
+        _ => unit.format(value),
+    }
+}
+
+/// What changed most in a pair, in a few words.
+fn pair_verdict(d: &ProfileDiff) -> String {
+    let strongest = |change: Change| {
+        d.functions
+            .iter()
+            .filter(|f| f.change == change)
+            .max_by(|x, y| {
+                x.adjusted_delta_percent
+                    .abs()
+                    .total_cmp(&y.adjusted_delta_percent.abs())
+            })
+    };
+    let describe = |f: &FunctionDiff| match f.relative_change {
+        Some(r) => format!(
+            "{} {:+.2} points ({:+.0}%)",
+            f.name,
+            f.adjusted_delta_percent,
+            100.0 * r
+        ),
+        None => format!("{} {:+.2} points (new)", f.name, f.adjusted_delta_percent),
+    };
+    if let Some(f) = strongest(Change::Regression) {
+        return format!("REGRESSED: {}", describe(f));
+    }
+    if let Some(f) = strongest(Change::Improvement) {
+        return format!("improved: {}", describe(f));
+    }
+    "no significant change".to_owned()
 }

@@ -20,3 +20,11 @@ for b in parse checksum; do
   cp "$tmp/critbench-target/criterion/$b/profile/profile.pb" "criterion/$b/profile/"
   go tool pprof -top -noinlines "criterion/$b/profile/profile.pb" > "criterion-$b.top.txt" 2>/dev/null
 done
+# The same run with checksum made slower (critbench/lib-slower.rs: an extra `validate` pass),
+# for the folder diff: only checksum's code changed.
+cp -r critbench "$tmp/slower" && cp critbench/lib-slower.rs "$tmp/slower/src/lib.rs"
+(cd "$tmp/slower" && CARGO_TARGET_DIR="$tmp/slower-target" cargo bench --bench work -- --profile-time 3 >/dev/null 2>&1)
+for b in parse checksum; do
+  mkdir -p "criterion-slower/$b/profile"
+  cp "$tmp/slower-target/criterion/$b/profile/profile.pb" "criterion-slower/$b/profile/"
+done
