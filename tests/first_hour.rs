@@ -208,9 +208,10 @@ fn inputs_that_are_not_profiles_say_what_they_are() {
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let cases: Vec<(String, &str)> = vec![
+        // A folder is read as the profiles in it: this one has none.
         (
             dir.path().display().to_string(),
-            "not a profile: a directory",
+            "no profile in this folder",
         ),
         ("/dev/null".to_owned(), "the input is empty"),
         (exe.display().to_string(), "not a profile: an ELF file"),

@@ -380,3 +380,36 @@ fn two_criterion_runs_diff_per_benchmark_and_the_gate_names_the_slower_one() {
     assert_eq!(names, ["checksum", "parse"]);
     assert!(json["whole"]["functions"].as_array().unwrap().len() > 5);
 }
+
+#[test]
+fn pprof_to_firefox_to_pprof_keeps_the_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = common::root().join("testdata/pprof/go-cpu.pb.gz");
+    let json = dir.path().join("go.json.gz");
+    let back = dir.path().join("back.pb.gz");
+    for (from, to, format) in [(&go, &json, "firefox"), (&json, &back, "pprof")] {
+        profview()
+            .arg("convert")
+            .arg(from)
+            .args(["--to", format, "-o"])
+            .arg(to)
+            .assert()
+            .success();
+    }
+    let total = |path: &std::path::Path| -> f64 {
+        let report: Value = serde_json::from_str(&stdout_of(&[
+            "report",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ]))
+        .unwrap();
+        report["total_weight"].as_f64().unwrap()
+    };
+    assert_eq!(total(&back), total(&go));
+    let first = |rows: &[(String, f64)]| rows.iter().take(8).cloned().collect::<Vec<_>>();
+    assert_eq!(
+        first(&profview_rows(&[back.to_str().unwrap()])),
+        first(&profview_rows(&[go.to_str().unwrap()]))
+    );
+}
