@@ -170,6 +170,23 @@ print(f"{pv:.3f} {ht:.3f} {ht / pv:.1f}x")')"
   row heap "profview report, alternating" "$pv" "$mpv" "$r vs heaptrack_print ($ht s, $mht MB), $((RUNS * 3)) rounds"
 fi
 
+# pprof: 200 files of ~0.7 MB (gzipped) each, as a bench suite's profiles: profview report
+# (reads them in parallel, sums them) against go tool pprof -top (merges them), one run each
+# (go takes minutes), with their peak memory. The files are fp-deep converted, cut to a tenth.
+if command -v go >/dev/null; then
+  PP=$OUT/pprof-many
+  if [ ! -d "$PP" ]; then
+    mkdir -p "$PP"
+    "$PV" convert "$OUT/fp-deep.perf.data" --symbol-path "$FIX/rayon" --to pprof -o "$OUT/one.pb.gz" 2>/dev/null
+    for i in $(seq 1 200); do cp "$OUT/one.pb.gz" "$PP/p$i.pb.gz"; done
+  fi
+  t0=$(date +%s%N); mpv=$(peak_mb "$PV" report "$PP"); t1=$(date +%s%N)
+  mgo=$(peak_mb go tool pprof -top "$PP"/*.pb.gz); t2=$(date +%s%N)
+  pv=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  go=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  row pprof "profview report, 200 pprof files" "$pv" "$mpv" "$(ratio "$go" "$pv") vs go tool pprof -top ($go s, $mgo MB)"
+fi
+
 # Memory follows distinct stacks, not file size: the same program recorded twice as long.
 half=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp-half.perf.data")
 full=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp.perf.data")

@@ -195,11 +195,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<Profile, Error> {
 /// files are found by build-id in `options.symbol_paths` and the system places.
 pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profile, Error> {
     let path = path.as_ref();
-    let symbol_paths = Arc::new(if options.no_system_symbol_dirs {
-        SymbolPaths::only(options.symbol_paths.clone())
-    } else {
-        SymbolPaths::new(options.symbol_paths.clone())
-    });
+    let symbol_paths = symbol_paths(options);
     let mut read = profview_parse::ReadOptions::default();
     read.format = options.input_format;
     read.symbol_paths = Some(Arc::clone(&symbol_paths));
@@ -225,12 +221,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
         }
     };
     if !options.no_symbolize && profview_symbolize::unresolved_frame_count(&profile) > 0 {
-        if let Some(progress) = &options.progress {
-            progress.report(Stage::Symbolizing, 0, 0);
-        }
-        let mut sym = SymbolizeOptions::new(symbol_paths);
-        sym.inline = !options.no_inline;
-        sym.kernel = match kernel {
+        let kernel = match kernel {
             KernelPreload::Given(symbols) => Some(symbols?),
             KernelPreload::Running(symbols) => {
                 symbols.filter(|_| recorded_on_running_kernel(&profile))
@@ -241,7 +232,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
             }
             KernelPreload::NotNeeded => None,
         };
-        profview_symbolize::symbolize(&mut profile, &sym);
+        symbolize_profile(&mut profile, &symbol_paths, options, kernel);
         name_from_sidecar(path, &mut profile)?;
     }
     if options.no_inline {
@@ -259,50 +250,102 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
 pub fn open_many(paths: &[std::path::PathBuf], options: &OpenOptions) -> Result<Profile, Error> {
     let files = profile_files(paths)?;
     if let [(path, _)] = &files[..] {
-        if !path.is_dir() && paths.len() == 1 && !paths[0].is_dir() {
+        if paths.len() == 1 && !paths[0].is_dir() {
             return open_with(path, options);
         }
     }
+    // Each core reads its share of the inputs into a profile of its own, one input at a time
+    // (memory follows the distinct stacks, not the number of inputs); names are looked up
+    // once, in the sum, not once per input.
+    let read = OpenOptions {
+        no_symbolize: true,
+        kallsyms: None,
+        ..options.clone()
+    };
     use rayon::prelude::*;
-    let opened: Vec<Result<Profile, Error>> = files
+    let (mut all, events) = files
         .par_iter()
-        .map(|(path, _)| open_with(path, options))
-        .collect();
-    let opened: Vec<Profile> = opened.into_iter().collect::<Result<_, _>>()?;
-    check_common_event(&files, &opened)?;
-    let mut all = Profile::new();
+        .try_fold(
+            || (Profile::new(), Vec::new()),
+            |(mut sum, mut events), (path, name)| {
+                let profile = open_with(path, &read)?;
+                events.push((name.clone(), events_with_weight(&profile)));
+                if sum.meta.source_format == profview_model::SourceFormat::Unknown {
+                    sum.meta.source_format = profile.meta.source_format;
+                }
+                sum.merge(&profile, name)?;
+                Ok::<_, Error>((sum, events))
+            },
+        )
+        .try_reduce(
+            || (Profile::new(), Vec::new()),
+            |(mut a, mut a_events), (b, b_events)| {
+                if a.meta.source_format == profview_model::SourceFormat::Unknown {
+                    a.meta.source_format = b.meta.source_format;
+                }
+                a.absorb(&b)?;
+                a_events.extend(b_events);
+                Ok((a, a_events))
+            },
+        )?;
+    check_common_event(&events)?;
     all.meta.source_name = Some(format!("{} profiles", files.len()));
-    for ((_, name), profile) in files.iter().zip(opened) {
-        if all.meta.source_format == profview_model::SourceFormat::Unknown {
-            all.meta.source_format = profile.meta.source_format;
-        }
-        all.merge(&profile, name)?;
+    if !options.no_symbolize && profview_symbolize::unresolved_frame_count(&all) > 0 {
+        let kernel = match &options.kallsyms {
+            Some(file) => Some(KernelSymbols::from_path(file)?),
+            None if recorded_on_running_kernel(&all) => running_kernel_symbols(),
+            None => None,
+        };
+        symbolize_profile(&mut all, &symbol_paths(options), options, kernel);
     }
     Ok(all)
 }
 
+/// Name the unresolved frames of `profile`, with `kernel`'s symbols for kernel addresses.
+fn symbolize_profile(
+    profile: &mut Profile,
+    symbol_paths: &Arc<SymbolPaths>,
+    options: &OpenOptions,
+    kernel: Option<KernelSymbols>,
+) {
+    if let Some(progress) = &options.progress {
+        progress.report(Stage::Symbolizing, 0, 0);
+    }
+    let mut sym = SymbolizeOptions::new(Arc::clone(symbol_paths));
+    sym.inline = !options.no_inline;
+    sym.kernel = kernel;
+    profview_symbolize::symbolize(profile, &sym);
+}
+
+/// Where binaries and debug files are looked for.
+fn symbol_paths(options: &OpenOptions) -> Arc<SymbolPaths> {
+    Arc::new(if options.no_system_symbol_dirs {
+        SymbolPaths::only(options.symbol_paths.clone())
+    } else {
+        SymbolPaths::new(options.symbol_paths.clone())
+    })
+}
+
+/// The names of the events `profile` has weight in.
+fn events_with_weight(p: &Profile) -> Vec<String> {
+    (0..p.weight_kinds().len())
+        .map(WeightKindId::from_index)
+        .filter(|&k| p.total_weight(k) > 0.0)
+        .map(|k| p.string(p.weight_kind(k).name).to_owned())
+        .collect()
+}
+
 /// Profiles summed together must measure one thing: an event every input has weight in.
-fn check_common_event(
-    files: &[(std::path::PathBuf, String)],
-    profiles: &[Profile],
-) -> Result<(), Error> {
-    let events = |p: &Profile| -> Vec<String> {
-        (0..p.weight_kinds().len())
-            .map(WeightKindId::from_index)
-            .filter(|&k| p.total_weight(k) > 0.0)
-            .map(|k| p.string(p.weight_kind(k).name).to_owned())
-            .collect()
-    };
-    let Some(first) = profiles.first().map(events) else {
+fn check_common_event(events: &[(String, Vec<String>)]) -> Result<(), Error> {
+    let Some((first, first_events)) = events.first() else {
         return Ok(());
     };
-    for (i, profile) in profiles.iter().enumerate().skip(1) {
-        let these = events(profile);
-        if !these.iter().any(|e| first.contains(e)) {
+    for (other, these) in &events[1..] {
+        if !these.iter().any(|e| first_events.contains(e)) {
             return Err(Error::NoCommonEvent {
-                first: files[0].1.clone(),
-                first_events: first.join(", "),
-                other: files[i].1.clone(),
+                first: first.clone(),
+                first_events: first_events.join(", "),
+                other: other.clone(),
                 other_events: these.join(", "),
             });
         }

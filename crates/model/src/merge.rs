@@ -27,7 +27,18 @@ impl Profile {
     /// filter or group by input. Weight kinds are matched by name (same name, same unit);
     /// `other`'s warnings are kept with `input` in front.
     pub fn merge(&mut self, other: &Profile, input: &str) -> Result<(), MergeError> {
-        let kinds = self.merged_kinds(other, input)?;
+        self.merge_as(other, Some(input))
+    }
+
+    /// Add `other`'s samples to this profile as they are: its processes keep their names (for
+    /// joining profiles that were themselves merged from inputs).
+    pub fn absorb(&mut self, other: &Profile) -> Result<(), MergeError> {
+        self.merge_as(other, None)
+    }
+
+    fn merge_as(&mut self, other: &Profile, input: Option<&str>) -> Result<(), MergeError> {
+        let label = input.unwrap_or("(merged)");
+        let kinds = self.merged_kinds(other, label)?;
         let mut frames: Vec<FrameId> = Vec::with_capacity(other.frames().len());
         let modules: Vec<_> = other
             .modules()
@@ -78,7 +89,10 @@ impl Profile {
         for w in other.meta.warnings.iter() {
             self.meta
                 .warnings
-                .add_many(w.kind, w.count, || format!("{input}: {}", w.message));
+                .add_many(w.kind, w.count, || match input {
+                    Some(input) => format!("{input}: {}", w.message),
+                    None => w.message.clone(),
+                });
         }
         self.meta.lost_samples += other.meta.lost_samples;
         self.meta.unwound_samples += other.meta.unwound_samples;
@@ -126,23 +140,27 @@ impl Profile {
         Ok(kinds)
     }
 
-    /// `other`'s threads as threads of this profile, under processes named after `input`.
-    fn merged_threads(&mut self, other: &Profile, input: &str) -> Vec<crate::ThreadId> {
-        let mut processes: HashMap<Option<ProcessId>, ProcessId> = HashMap::new();
+    /// `other`'s threads as threads of this profile, under processes named after `input`
+    /// (or as they are named, without one).
+    fn merged_threads(&mut self, other: &Profile, input: Option<&str>) -> Vec<crate::ThreadId> {
+        let mut processes: HashMap<Option<ProcessId>, Option<ProcessId>> = HashMap::new();
         let mut threads = Vec::with_capacity(other.threads().len());
         for t in other.threads() {
             let process = *processes.entry(t.process).or_insert_with(|| {
-                let (pid, name) = match t.process.map(|p| other.process(p)) {
-                    Some(p) => (
-                        p.pid,
-                        p.name.map(|n| format!("{input}: {}", other.string(n))),
-                    ),
-                    None => (None, None),
+                let old = t.process.map(|p| other.process(p));
+                let old_name = old.and_then(|p| p.name).map(|n| other.string(n));
+                let name = match (input, old_name) {
+                    (Some(input), Some(name)) => Some(format!("{input}: {name}")),
+                    (Some(input), None) => Some(input.to_owned()),
+                    (None, name) => name.map(str::to_owned),
                 };
-                self.add_process(pid, Some(name.as_deref().unwrap_or(input)))
+                if input.is_none() && old.is_none() {
+                    return None;
+                }
+                Some(self.add_process(old.and_then(|p| p.pid), name.as_deref()))
             });
             let name = t.name.map(|n| other.string(n).to_owned());
-            threads.push(self.add_thread(Some(process), t.tid, name.as_deref()));
+            threads.push(self.add_thread(process, t.tid, name.as_deref()));
         }
         threads
     }

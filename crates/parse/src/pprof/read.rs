@@ -51,7 +51,12 @@ pub fn parse_pprof(name: &str, bytes: &[u8]) -> Result<Profile, ParseError> {
     reader.profile.meta.stacks_recorded = Some(true);
     reader.weight_kinds();
     reader.modules();
-    for sample in &file.sample {
+    // Samples in the order of their stacks from the root: each shares most of its callers
+    // with the one before, and only the rest is interned (pprof files hold one sample per
+    // distinct stack, so there is nothing else to share).
+    let mut order: Vec<&proto::Sample> = file.sample.iter().collect();
+    order.sort_by(|a, b| a.location_id.iter().rev().cmp(b.location_id.iter().rev()));
+    for sample in order {
         reader.sample(sample);
     }
     Ok(reader.finish())
@@ -76,6 +81,8 @@ struct Reader<'f> {
     /// A location's frames, outermost first, as a leaf (`true`) or a caller.
     frames: HashMap<(u64, bool), Vec<FrameId>>,
     threads: HashMap<(Option<i64>, Option<i64>, String), ThreadId>,
+    /// The last sample's callers, from the root: each location id and the stack it ends.
+    callers: Vec<(u64, Option<StackId>)>,
     /// References past a table (a string, a location, a function): counted, then dropped.
     damaged: u64,
     negative: u64,
@@ -92,6 +99,7 @@ impl<'f> Reader<'f> {
             locations: file.location.iter().map(|l| (l.id, l)).collect(),
             frames: HashMap::new(),
             threads: HashMap::new(),
+            callers: Vec::new(),
             damaged: 0,
             negative: 0,
         }
@@ -212,13 +220,27 @@ impl<'f> Reader<'f> {
         }
     }
 
-    /// The stack of `location_ids` (the leaf first).
+    /// The stack of `location_ids` (the leaf first). The callers' part (all but the leaf) is
+    /// kept from the sample before as far as the two agree.
     fn stack(&mut self, location_ids: &[u64]) -> Option<StackId> {
-        let mut parent = None;
-        for (i, &id) in location_ids.iter().enumerate().rev() {
-            for frame in self.location_frames(id, i == 0) {
+        let (&leaf, callers) = location_ids.split_first()?;
+        let shared = self
+            .callers
+            .iter()
+            .zip(callers.iter().rev())
+            .take_while(|((id, _), other)| id == *other)
+            .count();
+        self.callers.truncate(shared);
+        for &id in callers.iter().rev().skip(shared) {
+            let mut parent = self.callers.last().and_then(|c| c.1);
+            for frame in self.location_frames(id, false) {
                 parent = Some(self.profile.intern_stack(parent, frame));
             }
+            self.callers.push((id, parent));
+        }
+        let mut parent = self.callers.last().and_then(|c| c.1);
+        for frame in self.location_frames(leaf, true) {
+            parent = Some(self.profile.intern_stack(parent, frame));
         }
         parent
     }
