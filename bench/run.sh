@@ -59,12 +59,12 @@ record fp-deep -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 400
 record dwarf -F 4000 --call-graph dwarf,3072 -- env RAYON_NUM_THREADS=4 "$FIX/rayon/rayon_tiny" "$(rounds 3600)"
 # fp-deep-2: the same program again, the other side of the diff benchmark.
 record fp-deep-2 -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
-# heap: a heaptrack recording of 20M allocation events (bench/workload/heapchurn.c), ~60 KB
-# compressed, ~210 MB of events unpacked.
+# heap: a heaptrack recording of 20M allocation events (testdata/heap/churn.c at 10M rounds),
+# ~60 KB compressed, ~210 MB of events unpacked.
 HEAP=$OUT/heap.heaptrack.zst
 if [ ! -s "$HEAP" ] && command -v heaptrack >/dev/null; then
   echo "== recording heap"
-  gcc -O1 -g -fno-omit-frame-pointer -o "$OUT/heapchurn" bench/workload/heapchurn.c
+  gcc -O1 -g -fno-omit-frame-pointer -o "$OUT/heapchurn" testdata/heap/churn.c
   heaptrack -o "$OUT/heap.heaptrack" "$OUT/heapchurn" "$(awk -v k="$SCALE" 'BEGIN { printf "%d", 10000000 * k }')" >/dev/null 2>&1
 fi
 [ "${RECORD_ONLY:-0}" = 1 ] && exit 0

@@ -27,10 +27,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
     }
     let [(before, before_kind), (after, after_kind)] = load_both(args)?;
     let names = side_names(args);
-    let mut options = DiffOptions::default();
-    options.absolute = args.absolute;
-    options.shift = !args.no_shift;
-    options.max_paths = args.paths;
+    let options = diff_options(args);
     let d = diff::diff(
         DiffSide::new(&before, before_kind, &names[0]),
         DiffSide::new(&after, after_kind, &names[1]),
@@ -68,6 +65,15 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// How the diff compares, from the command line.
+fn diff_options(args: &DiffArgs) -> DiffOptions {
+    let mut options = DiffOptions::default();
+    options.absolute = args.absolute;
+    options.shift = !args.no_shift;
+    options.max_paths = args.paths;
+    options
 }
 
 /// Both profiles: two files, or the two sides of one differential folded file.
@@ -528,10 +534,7 @@ fn run_folders(args: &DiffArgs) -> anyhow::Result<()> {
     let before = load_folder(&args.before, args)?;
     let after = load_folder(after_dir, args)?;
     let event = args.source.event.as_deref();
-    let mut options = DiffOptions::default();
-    options.absolute = args.absolute;
-    options.shift = !args.no_shift;
-    options.max_paths = args.paths;
+    let options = diff_options(args);
     let mut pairs = Vec::new();
     for (name, b) in &before {
         let Some((_, a)) = after.iter().find(|(n, _)| n == name) else {

@@ -1,5 +1,5 @@
 // Allocation churn: 2N allocations (N is the argument, 10M by default) from a few dozen sites,
-// mostly short-lived, some kept for a while (bench/run.sh's heaptrack file, and testdata's).
+// mostly short-lived, some kept for a while (for excessive_allocation, and bench/run.sh's heaptrack file).
 #include <stdlib.h>
 #include <string.h>
 #define KEEP 4096

@@ -610,19 +610,23 @@ impl<'p> App<'p> {
             _ => Only::All,
         };
         if self.only == Only::All {
-            let list: Vec<Transform> = self
-                .transforms
-                .applied()
-                .iter()
-                .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
-                .cloned()
-                .collect();
+            let list = self.transforms_but_thread_filters();
             self.transforms = Transforms::default();
             for t in list {
                 self.transforms.push(t);
             }
         }
         self.refresh_views();
+    }
+
+    /// The transforms in force, without a thread or process filter.
+    fn transforms_but_thread_filters(&self) -> Vec<Transform> {
+        self.transforms
+            .applied()
+            .iter()
+            .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
+            .cloned()
+            .collect()
     }
 
     fn cycle_thread(&mut self) {
@@ -650,13 +654,7 @@ impl<'p> App<'p> {
             return;
         }
         self.only = only;
-        let mut list: Vec<Transform> = self
-            .transforms
-            .applied()
-            .iter()
-            .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
-            .cloned()
-            .collect();
+        let mut list = self.transforms_but_thread_filters();
         match only {
             Only::All => {}
             Only::Thread(i) => list.push(Transform::Threads(vec![self.threads[i]])),
