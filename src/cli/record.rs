@@ -164,6 +164,7 @@ fn record_cpu(args: &RecordArgs, output: &Path) -> anyhow::Result<PathBuf> {
         (None, Some(pid)) => std::fs::read_link(format!("/proc/{pid}/exe")).ok(),
         (None, None) => None,
     };
+    warn_about_kernel_symbols();
     let choice = choose_call_graph(args, program.as_deref());
     eprintln!(
         "profview: recording with --call-graph {}: {}",
@@ -198,6 +199,28 @@ fn record_cpu(args: &RecordArgs, output: &Path) -> anyhow::Result<PathBuf> {
     }
     run_recorder(&perf, &perf_args, output, "perf")?;
     Ok(output.to_owned())
+}
+
+/// Kernel frames are named from /proc/kallsyms, which shows addresses only as far as
+/// `kernel.kptr_restrict` allows: 1 hides them from all but root, 2 from everyone.
+fn warn_about_kernel_symbols() {
+    let setting = std::fs::read_to_string("/proc/sys/kernel/kptr_restrict")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .unwrap_or(0);
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let uids = s.lines().find_map(|l| l.strip_prefix("Uid:"))?.to_owned();
+            uids.split_whitespace().nth(1).map(|euid| euid == "0")
+        })
+        .unwrap_or(false);
+    if setting >= 2 || (setting == 1 && !root) {
+        eprintln!(
+            "profview: note: kernel.kptr_restrict is {setting}: kernel frames will show as addresses. \
+             Name them with `sudo sysctl kernel.kptr_restrict=0`, or record as root."
+        );
+    }
 }
 
 /// Record the heap with heaptrack into `output` (heaptrack adds `.zst`).
