@@ -144,6 +144,14 @@ Examples:
   cargo profview --example demo
   cargo profview --bench parse -- --profile-time 10")]
     Cargo(CargoArgs),
+    /// When the time went: each thread's activity over the run as a text chart, its CPU use,
+    /// and the phases of the run (stretches with one top function).
+    #[command(after_help = "\
+Examples:
+  profview timeline perf.data
+  profview timeline perf.data --buckets 100 --format json | jq '.phases'
+  profview report perf.data --time 1.2..2.5      (then look inside one phase)")]
+    Timeline(TimelineArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  profview completions bash > /etc/bash_completion.d/profview"
@@ -494,6 +502,19 @@ pub struct CargoArgs {
     pub dev: bool,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+/// `profview timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Cut the run into N buckets of time (the chart's width).
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub buckets: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 /// `profview collapse`.

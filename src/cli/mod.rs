@@ -9,6 +9,7 @@ mod output;
 mod progress;
 mod record;
 mod report;
+mod timeline;
 mod tree;
 mod tui;
 mod view;
@@ -121,6 +122,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Diff(args) => diff::run(&args),
         Command::Tui(args) => tui::run(&args),
         Command::Record(args) => record::run(&args),
+        Command::Timeline(args) => timeline::run(&args),
         Command::Cargo(args) => record::run_cargo(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

@@ -14,6 +14,7 @@ mod memory;
 mod stack_weights;
 #[doc(hidden)]
 pub mod synthetic;
+mod timeline;
 pub mod view;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind};
@@ -22,6 +23,9 @@ pub use functions::{
     FunctionGroups, FunctionStats, GroupIndex, Grouping, InlinedCode, SortBy, TopFunctions,
 };
 pub use stack_weights::StackWeights;
+pub use timeline::{
+    Phase, ThreadSeries, Timeline, PHASE_MIN_BUCKETS, PHASE_MIN_SHARE, TIMELINE_THREADS,
+};
 pub use view::{
     BottomUp, CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, UnknownFunction,
     View, WeightedTree,
