@@ -144,6 +144,14 @@ Examples:
   cargo profview --example demo
   cargo profview --bench parse -- --profile-time 10")]
     Cargo(CargoArgs),
+    /// Which lines of a function its time went to: the hottest lines, then the source with a
+    /// heat column (shares of the function's self time, as perf annotate gives them).
+    #[command(after_help = "\
+Examples:
+  profview annotate perf.data parse_record
+  profview annotate perf.data 'mycrate::parse' --source-path /build/src=./src
+  profview annotate perf.data checksum --format json | jq '.lines[:5]'")]
+    Annotate(AnnotateArgs),
     /// When the time went: each thread's activity over the run as a text chart, its CPU use,
     /// and the phases of the run (stretches with one top function).
     #[command(after_help = "\
@@ -502,6 +510,23 @@ pub struct CargoArgs {
     pub dev: bool,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+/// `profview annotate`.
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    #[command(flatten)]
+    pub input: OneInputArgs,
+    /// The function: its whole name, or a part of only one function's name.
+    #[arg(value_name = "FUNCTION")]
+    pub function: String,
+    /// Where to find sources recorded under another path: `OLD=NEW` replaces the start of a
+    /// recorded path (repeatable; e.g. `/rustc/<hash>=$(rustc --print sysroot)/lib/rustlib/src/rust`).
+    #[arg(long = "source-path", value_name = "OLD=NEW")]
+    pub source_paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 /// `profview timeline`.

@@ -1,6 +1,7 @@
 //! The `profview` command line: argument parsing, one module per command, exit codes.
 
 mod analyze;
+mod annotate;
 pub mod args;
 mod collapse;
 mod diff;
@@ -123,6 +124,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Tui(args) => tui::run(&args),
         Command::Record(args) => record::run(&args),
         Command::Timeline(args) => timeline::run(&args),
+        Command::Annotate(args) => annotate::run(&args),
         Command::Cargo(args) => record::run_cargo(&args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

@@ -5,6 +5,7 @@
 //! No I/O: the CLI, the TUI and library users all call into this crate and render the results
 //! their own way.
 
+mod annotate;
 pub mod category;
 mod diagnostics;
 pub mod diff;
@@ -17,6 +18,7 @@ pub mod synthetic;
 mod timeline;
 pub mod view;
 
+pub use annotate::{annotate, AnnotateError, Annotation, LineWeight};
 pub use diagnostics::{Diagnostic, DiagnosticKind};
 pub use findings::{Analysis, Breakdown, CategoryShare, Evidence, Finding, FindingKind};
 pub use functions::{

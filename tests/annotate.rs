@@ -1,0 +1,152 @@
+//! `profview annotate`: a function's time by source line, against `perf script`'s srcline of
+//! the same samples, on a C program recorded here; and a Rust function whose inlined std code
+//! is shown under the line that called it.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+use common::stdout_of;
+use serde_json::Value;
+
+fn record_hot(dir: &Path) -> String {
+    let program = dir.join("hot");
+    let built = Command::new("cc")
+        .args(["-O2", "-g", "-fno-omit-frame-pointer", "-o"])
+        .arg(&program)
+        .arg(common::root().join("testdata/programs/hot.c"))
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(built.success());
+    let data = dir.join("hot.data");
+    let recorded = Command::new("perf")
+        .args(["record", "-q", "-F", "1999", "-g", "-o"])
+        .arg(&data)
+        .arg("--")
+        .arg(&program)
+        .arg("0.5")
+        .status()
+        .expect("perf is installed (scripts/test installs it)");
+    assert!(recorded.success());
+    data.display().to_string()
+}
+
+/// `perf script`'s `file:line` counts of the samples whose symbol starts with `function`.
+fn perf_srclines(data: &str, function: &str) -> HashMap<String, f64> {
+    let out = Command::new("perf")
+        .args(["script", "-G", "-F", "ip,sym,srcline", "-i", data])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut counts = HashMap::new();
+    let mut lines = text.lines();
+    while let (Some(sample), Some(srcline)) = (lines.next(), lines.next()) {
+        let sym = sample.split_whitespace().nth(1).unwrap_or("");
+        if sym.starts_with(function) {
+            *counts.entry(srcline.trim().to_owned()).or_insert(0.0) += 1.0;
+        }
+    }
+    let total: f64 = counts.values().sum();
+    counts.values_mut().for_each(|c| *c = 100.0 * *c / total);
+    counts
+}
+
+#[test]
+fn line_shares_are_perf_scripts_srclines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = record_hot(dir.path());
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "annotate", &data, "checksum", "--format", "json",
+    ]))
+    .unwrap();
+    assert!(json["function"].as_str().unwrap().starts_with("checksum"));
+    let perf = perf_srclines(&data, "checksum");
+    assert!(!perf.is_empty());
+    for l in json["lines"].as_array().unwrap() {
+        let file = Path::new(l["file"].as_str().unwrap()).file_name().unwrap();
+        let key = format!("{}:{}", file.to_string_lossy(), l["line"]);
+        let ours = l["self_percent"].as_f64().unwrap();
+        let theirs = perf.get(&key).copied().unwrap_or(0.0);
+        assert!(
+            (ours - theirs).abs() <= 1.0,
+            "{key}: {ours} vs perf's {theirs}\n{json}"
+        );
+    }
+    // The text shows the source with the shares beside its lines.
+    let text = stdout_of(&["annotate", &data, "checksum"]);
+    assert!(text.contains("sum = (sum ^ data[i])"), "{text}");
+}
+
+#[test]
+fn inlined_std_code_is_shown_under_the_line_that_called_it() {
+    let case = common::laid_out("rust_inline");
+    let data = case.join("hotspot.debug.fp.perf.data");
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "annotate",
+        data.to_str().unwrap(),
+        "find_matches",
+        "--symbol-path",
+        case.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["function"], "rustprof::find_matches");
+    let lines = json["lines"].as_array().unwrap();
+    // black_box, inlined from core::hint into line 28 (`if black_box(b).is_ascii_uppercase()`).
+    let black_box = lines
+        .iter()
+        .find(|l| l["inlined_from"] == "core::hint::black_box" && l["call_site"] == 28)
+        .unwrap_or_else(|| panic!("{json}"));
+    assert!(black_box["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("core/src/hint.rs"));
+    // The function's own lines are in its own file.
+    assert!(lines
+        .iter()
+        .any(|l| l["line"] == 27 && l["file"].as_str().unwrap().ends_with("src/main.rs")));
+    // Sources recorded under another folder are found with --source-path.
+    let text = stdout_of(&[
+        "annotate",
+        data.to_str().unwrap(),
+        "find_matches",
+        "--symbol-path",
+        case.to_str().unwrap(),
+        "--source-path",
+        &format!("/work/rec/rustprof={}", case.display()),
+    ]);
+    assert!(
+        text.contains("for (i, &b) in haystack.iter().enumerate()"),
+        "{text}"
+    );
+    // A source that is not there is a note, not an error.
+    let missing = stdout_of(&[
+        "annotate",
+        data.to_str().unwrap(),
+        "find_matches",
+        "--symbol-path",
+        case.to_str().unwrap(),
+        "--source-path",
+        "/work/rec/rustprof=/nonexistent",
+    ]);
+    assert!(
+        missing.contains("not found here (pass --source-path"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn an_ambiguous_name_lists_the_choices() {
+    let out = common::profview()
+        .args(["annotate", "testdata/hotspot/fp.folded", "_path"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("matches") && err.contains("warm_path"),
+        "{err}"
+    );
+}
