@@ -150,3 +150,59 @@ fn an_ambiguous_name_lists_the_choices() {
         "{err}"
     );
 }
+
+/// `perf annotate --stdio --symbol=NAME`'s instructions with samples: (hex address, percent).
+fn perf_annotate(data: &str, symbol: &str) -> Vec<(String, f64)> {
+    let out = Command::new("perf")
+        .args(["annotate", "--stdio", "-i", data])
+        .arg(format!("--symbol={symbol}"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (percent, rest) = l.split_once(" : ")?;
+            let percent: f64 = percent.trim().parse().ok()?;
+            let address = rest.trim().split(':').next()?.trim().to_owned();
+            (percent > 0.0).then_some((address, percent))
+        })
+        .collect()
+}
+
+#[test]
+fn instruction_shares_are_perf_annotates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = record_hot(dir.path());
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "annotate", &data, "checksum", "--asm", "--format", "json",
+    ]))
+    .unwrap();
+    let symbol = json["function"].as_str().unwrap();
+    let ours: HashMap<String, f64> = json["instructions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["address"].as_str().unwrap().to_owned(),
+                i["self_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let mut theirs = perf_annotate(&data, symbol);
+    assert!(
+        !theirs.is_empty(),
+        "perf annotate gave no rows for {symbol}"
+    );
+    theirs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (address, percent) in theirs.iter().take(10) {
+        let mine = ours.get(address).copied().unwrap_or(0.0);
+        assert!(
+            (mine - percent).abs() <= 1.0,
+            "{address}: {mine} vs perf's {percent}"
+        );
+    }
+    let text = stdout_of(&["annotate", &data, "checksum", "--asm"]);
+    assert!(text.contains(" Percent |  Disassembly of "), "{text}");
+    assert!(text.contains("imul"), "{text}");
+}

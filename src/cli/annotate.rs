@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use profview::analyze::{annotate, Annotation, LineWeight};
+use profview::symbolize::Disassembly;
 
 use super::args::{AnnotateArgs, OutputFormat};
 use super::{load, output};
@@ -19,6 +20,29 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
     let a = annotate(&profile, kind, &args.function)?;
     let share = 100.0 * a.self_weight / profile.total_weight(kind).max(f64::MIN_POSITIVE);
     let mut out = output::open_output(None)?;
+    if args.asm {
+        let asm = disassembly(&profile, &a, &args.input.source.symbol_paths)?;
+        let rows = instruction_rows(&a, &asm);
+        match args.format {
+            OutputFormat::Json => {
+                let json = serde_json::json!({
+                    "function": a.function,
+                    "module": a.module,
+                    "self_weight": a.self_weight,
+                    "instructions": rows.iter().map(|r| serde_json::json!({
+                        "address": format!("{:x}", r.address),
+                        "self_percent": r.percent,
+                        "text": r.text,
+                    })).collect::<Vec<_>>(),
+                });
+                serde_json::to_writer_pretty(&mut out, &json)?;
+                writeln!(out)?;
+            }
+            OutputFormat::Text => write_asm(&mut out, &a, &asm, &rows, share)?,
+        }
+        out.flush()?;
+        return Ok(());
+    }
     match args.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &a)?;
@@ -123,6 +147,104 @@ fn write_text(
             cell(self_pct),
             cell(total)
         )?;
+    }
+    Ok(())
+}
+
+/// The function's instructions, from the binary found as the symbolizer finds it.
+fn disassembly(
+    profile: &profview::Profile,
+    a: &Annotation,
+    symbol_paths: &[PathBuf],
+) -> anyhow::Result<Disassembly> {
+    let (Some(module), Some(&(hottest, _))) = (a.module_id, a.addresses.first()) else {
+        anyhow::bail!("{}: the profile has no addresses for it (folded stacks keep none): no instructions to show", a.function);
+    };
+    let m = profile.module(module);
+    let paths = profview::symbolize::SymbolPaths::new(symbol_paths.to_vec());
+    let files = paths.locate(profile.string(m.path), m.build_id.as_deref());
+    let Some(binary) = files.binary else {
+        anyhow::bail!(
+            "{}: not found (pass --symbol-path DIR with the program)",
+            profile.string(m.path)
+        );
+    };
+    Ok(profview::symbolize::disassemble(&binary, hottest)?)
+}
+
+/// One instruction with its share.
+struct Row {
+    address: u64,
+    percent: f64,
+    text: String,
+    jump_target: Option<u64>,
+}
+
+fn instruction_rows(a: &Annotation, asm: &Disassembly) -> Vec<Row> {
+    let mut at: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
+    for &(offset, percent) in &a.addresses {
+        let address = (offset as i64 + asm.offset_to_address) as u64;
+        *at.entry(address).or_default() += percent;
+    }
+    asm.instructions
+        .iter()
+        .map(|i| Row {
+            address: i.address,
+            percent: at.get(&i.address).copied().unwrap_or(0.0),
+            text: i.text.clone(),
+            jump_target: i.jump_target,
+        })
+        .collect()
+}
+
+/// Like `perf annotate --stdio`: the share of each instruction, its address and text; the
+/// instructions jumps go to are marked, and the hottest ones listed first.
+fn write_asm(
+    out: &mut dyn Write,
+    a: &Annotation,
+    asm: &Disassembly,
+    rows: &[Row],
+    share: f64,
+) -> std::io::Result<()> {
+    let module = a
+        .module
+        .as_deref()
+        .map_or(String::new(), |m| format!(" ({m})"));
+    writeln!(out, "# profview annotate --asm: {}{module}", asm.function)?;
+    writeln!(
+        out,
+        "# Self: {share:.2}% of the profile; each instruction's share of the function's self time"
+    )?;
+    let outside: f64 = 100.0 - rows.iter().map(|r| r.percent).sum::<f64>();
+    if outside > 0.05 {
+        writeln!(
+            out,
+            "# {outside:.2}% of it is at addresses outside this symbol (another copy of the code)"
+        )?;
+    }
+    writeln!(out, "#")?;
+    let mut hottest: Vec<&Row> = rows.iter().filter(|r| r.percent > 0.0).collect();
+    hottest.sort_by(|x, y| y.percent.total_cmp(&x.percent));
+    writeln!(out, "Hottest instructions:")?;
+    for r in hottest.iter().take(HOTTEST) {
+        writeln!(out, "  {:>7.2}%  {:x}:  {}", r.percent, r.address, r.text)?;
+    }
+    writeln!(out)?;
+    let targets: std::collections::HashSet<u64> =
+        rows.iter().filter_map(|r| r.jump_target).collect();
+    writeln!(out, " Percent |  Disassembly of {}", asm.function)?;
+    for r in rows {
+        let percent = if r.percent > 0.0 {
+            format!("{:8.2}", r.percent)
+        } else {
+            String::new()
+        };
+        let mark = if targets.contains(&r.address) {
+            "→"
+        } else {
+            " "
+        };
+        writeln!(out, "{percent:>8} : {mark}{:>6x}:   {}", r.address, r.text)?;
     }
     Ok(())
 }

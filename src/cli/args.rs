@@ -520,6 +520,10 @@ pub struct AnnotateArgs {
     /// The function: its whole name, or a part of only one function's name.
     #[arg(value_name = "FUNCTION")]
     pub function: String,
+    /// Show the function's instructions (x86-64, AT&T syntax) with the share of each, as
+    /// `perf annotate --stdio` does, instead of its source lines.
+    #[arg(long)]
+    pub asm: bool,
     /// Where to find sources recorded under another path: `OLD=NEW` replaces the start of a
     /// recorded path (repeatable; e.g. `/rustc/<hash>=$(rustc --print sysroot)/lib/rustlib/src/rust`).
     #[arg(long = "source-path", value_name = "OLD=NEW")]

@@ -75,6 +75,13 @@ pub struct Annotation {
     pub unknown_line_percent: f64,
     /// Lines, heaviest first by self weight (then by total).
     pub lines: Vec<LineWeight>,
+    /// The sampled addresses in the function (as recorded: file offsets in its module for
+    /// perf.data), with their share of its self weight, heaviest first.
+    #[serde(skip)]
+    pub addresses: Vec<(u64, f64)>,
+    /// The module the function's code is in.
+    #[serde(skip)]
+    pub module_id: Option<profview_model::ModuleId>,
 }
 
 /// Key of a line: (file, line, inlined function, call site).
@@ -89,6 +96,7 @@ pub fn annotate(
     let weights = profile.weights_per_stack(kind);
     let name = find_function(profile, &weights, wanted)?;
     let mut self_lines: HashMap<LineKey, f64> = HashMap::new();
+    let mut addresses: HashMap<u64, f64> = HashMap::new();
     let mut total_lines: HashMap<LineKey, f64> = HashMap::new();
     let (mut self_weight, mut total_weight, mut unknown) = (0.0, 0.0, 0.0);
     let mut module = None;
@@ -102,6 +110,9 @@ pub fn annotate(
         if function_name(profile, holder).as_deref() == Some(name.as_str()) {
             self_weight += w;
             module = module.or_else(|| profile.frame_module(holder));
+            if let Some(address) = sampled_address(profile, &frames) {
+                *addresses.entry(address).or_default() += w;
+            }
             match line_key(profile, &frames, holder) {
                 Some(key) => {
                     *self_lines.entry(key.clone()).or_default() += w;
@@ -152,14 +163,34 @@ pub fn annotate(
             .then(b.total_percent.total_cmp(&a.total_percent))
             .then(a.line.cmp(&b.line))
     });
+    let mut addresses: Vec<(u64, f64)> = addresses
+        .into_iter()
+        .map(|(a, w)| (a, percent(w)))
+        .collect();
+    addresses.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(Annotation {
         function: name,
         module: module.map(|m| profile.module_name(m).to_owned()),
+        module_id: module,
+        addresses,
         self_weight,
         total_weight,
         unknown_line_percent: percent(unknown),
         lines,
     })
+}
+
+/// The sampled instruction's address: the leaf frame's.
+fn sampled_address(profile: &Profile, frames: &[FrameId]) -> Option<u64> {
+    let address = match profile.frame(*frames.first()?) {
+        profview_model::Frame::Resolved(f) => f.address?,
+        profview_model::Frame::Unresolved(f) => f.address,
+    };
+    match address {
+        profview_model::CodeAddress::InstructionPointer(a) => Some(a),
+        // A leaf that is a return address (a caller's frame cut short) names no instruction.
+        profview_model::CodeAddress::ReturnAddress(_) => None,
+    }
 }
 
 fn function_name(profile: &Profile, frame: FrameId) -> Option<String> {

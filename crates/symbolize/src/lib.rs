@@ -13,6 +13,7 @@
 //! The crate never prints: what could not be resolved is counted in the profile's warnings.
 
 mod demangle;
+mod disasm;
 mod inspect;
 mod kallsyms;
 mod locate;
@@ -30,6 +31,7 @@ use profview_model::{
 use rayon::prelude::*;
 
 pub use demangle::{demangle, looks_mangled};
+pub use disasm::{disassemble, DisasmError, Disassembly, Instruction};
 pub use inspect::{inspect_binary, BinaryFacts, InspectError, FRAME_POINTER_MIN_SHARE};
 pub use kallsyms::{running_kernel_build_id, KernelSymbols};
 pub use locate::{hex, ModuleFiles, Rejected, SymbolPaths};
