@@ -266,3 +266,57 @@ fn ctrl_c_during_a_recording_keeps_it_and_opens_the_browser() {
     let report = common::stdout_of(&["report", data.to_str().unwrap()]);
     assert!(report.contains("checksum"), "{report}");
 }
+
+/// The timeline view in a real terminal: a two-phase recording, the second phase selected
+/// with the keys, the views following it, and the terminal given back on quit.
+#[test]
+fn a_time_range_selected_in_the_timeline_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("phases");
+    let built = Command::new("cc")
+        .args(["-O2", "-g", "-fno-omit-frame-pointer", "-pthread", "-o"])
+        .arg(&program)
+        .arg(common::root().join("testdata/programs/phases.c"))
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(built.success());
+    let data = dir.path().join("phases.data");
+    let recorded = Command::new("perf")
+        .args(["record", "-q", "-F", "999", "-g", "-o"])
+        .arg(&data)
+        .arg("--")
+        .arg(&program)
+        .status()
+        .expect("perf");
+    assert!(recorded.success());
+    let bin = assert_cmd::cargo::cargo_bin!("profview");
+    let tmux = Tmux::start();
+    tmux.wait_for_shell();
+    tmux.send(
+        &[&format!("{} tui {}", bin.display(), data.display())],
+        true,
+    );
+    tmux.send(&["Enter"], false);
+    tmux.wait_for("Top functions (self)");
+    tmux.send(&["7"], false);
+    let screen = tmux.wait_for("Phases");
+    assert!(
+        screen.contains("parse_numbers") && screen.contains("hash_blocks"),
+        "{screen}"
+    );
+    // The cursor to the middle of the run, then to its end: the second phase.
+    for _ in 0..110 {
+        tmux.send(&["Right"], false);
+    }
+    tmux.send(&["f", "End", "f"], false);
+    tmux.wait_for("(u to undo)");
+    tmux.send(&["2"], false);
+    let functions = tmux.wait_for("Functions (");
+    let first_row = functions
+        .lines()
+        .find(|l| l.contains('%') && !l.contains("Self"))
+        .unwrap_or("");
+    assert!(first_row.contains("hash_blocks"), "{functions}");
+    tmux.send(&["q"], false);
+    tmux.wait_for_shell();
+}

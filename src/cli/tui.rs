@@ -18,6 +18,16 @@ pub fn run(input: &InputArgs) -> anyhow::Result<()> {
     ensure_terminal()?;
     let title = file_name(&input.profile);
     let mut options = input.to_open_options();
+    // The timeline view needs each sample's time; past this size the samples are summed as
+    // they are read (memory then follows the distinct stacks) and `profview timeline` draws
+    // the timeline instead.
+    const KEEP_TIMES_UP_TO: u64 = 256 << 20;
+    let size: u64 = std::iter::once(&input.profile)
+        .chain(&input.more)
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    options.aggregate_samples = size > KEEP_TIMES_UP_TO || input.profile.is_dir();
     let mut carried = profview::tui::Carried::default();
     let mut outcome = Ok(());
     profview::tui::with_terminal(|terminal| loop {

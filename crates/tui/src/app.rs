@@ -4,7 +4,7 @@
 use profview_analyze::diff::{DiffTree, ProfileDiff};
 use profview_analyze::{
     Analysis, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy, StackWeights,
-    TopFunctions, Transform, Transforms, View, WeightedTree,
+    Timeline, TopFunctions, Transform, Transforms, View, WeightedTree,
 };
 use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
 
@@ -33,17 +33,19 @@ pub enum Tab {
     BottomUp,
     Callers,
     Flame,
+    Timeline,
     Diff,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Summary,
         Tab::Functions,
         Tab::TopDown,
         Tab::BottomUp,
         Tab::Callers,
         Tab::Flame,
+        Tab::Timeline,
         Tab::Diff,
     ];
 
@@ -55,6 +57,7 @@ impl Tab {
             Tab::BottomUp => "Bottom-up",
             Tab::Callers => "Callers",
             Tab::Flame => "Flame graph",
+            Tab::Timeline => "Timeline",
             Tab::Diff => "Diff",
         }
     }
@@ -68,6 +71,7 @@ impl Tab {
             Tab::BottomUp => "Bottom",
             Tab::Callers => "Callers",
             Tab::Flame => "Flame",
+            Tab::Timeline => "Time",
             Tab::Diff => "Diff",
         }
     }
@@ -146,6 +150,11 @@ pub struct App<'p> {
     pub diff_tree: Option<DiffTree>,
     pub diff_rows: TreeRows,
     pub diff_as_tree: bool,
+    /// The run over time (when the samples have times), its cursor and the start of a
+    /// range being selected, in buckets.
+    pub timeline: Option<Timeline>,
+    pub timeline_cursor: usize,
+    pub timeline_mark: Option<usize>,
     pub tab: Tab,
     pub search: Search,
     pub help: bool,
@@ -195,6 +204,9 @@ impl<'p> App<'p> {
             diff_tree: input.diff.as_ref().map(ProfileDiff::tree),
             diff_rows: TreeRows::default(),
             diff_as_tree: false,
+            timeline: Timeline::new(input.profile, input.kind, TIMELINE_BUCKETS),
+            timeline_cursor: 0,
+            timeline_mark: None,
             diff: input.diff,
             diff_list: ListState::default(),
             search: Search::default(),
@@ -304,6 +316,7 @@ impl<'p> App<'p> {
             }
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
+            Action::Focus if self.tab == Tab::Timeline => self.mark_time(),
             Action::Focus => self.transform_selected(Transform::FocusFunction),
             Action::Merge => self.transform_selected(Transform::MergeFunction),
             Action::Drop => self.transform_selected(Transform::DropFunction),
@@ -372,6 +385,7 @@ impl<'p> App<'p> {
         Tab::ALL
             .into_iter()
             .filter(|t| *t != Tab::Diff || self.diff.is_some())
+            .filter(|t| *t != Tab::Timeline || self.timeline.is_some())
             .collect()
     }
 
@@ -471,6 +485,7 @@ impl<'p> App<'p> {
                 .and_then(|d| d.functions.get(self.diff_list.selected))
                 .map(|f| f.name.clone()),
             Tab::Summary => self.functions.functions.first().map(|f| f.name.clone()),
+            Tab::Timeline => self.timeline_phase_function(),
         }
     }
 
@@ -594,6 +609,8 @@ impl<'p> App<'p> {
             _ => None,
         };
         self.kind = kind;
+        self.timeline = Timeline::new(self.profile, kind, TIMELINE_BUCKETS);
+        self.timeline_mark = None;
         self.threads = threads_by_weight(self.profile, kind);
         self.processes = processes_by_weight(self.profile, kind);
         self.only = match (thread, process) {
@@ -721,6 +738,7 @@ impl<'p> App<'p> {
                 }
             }
             Tab::Flame => self.navigate_flame(action),
+            Tab::Timeline => self.navigate_timeline(action, delta),
             Tab::Diff if self.diff_as_tree => {
                 if let Some(tree) = &mut self.diff_tree {
                     let rows = &mut self.diff_rows;
@@ -750,6 +768,59 @@ impl<'p> App<'p> {
             Action::ExpandHottest => rows.expand_hottest(tree, HOTTEST_MIN_SHARE),
             _ => rows.move_by(delta),
         }
+    }
+
+    /// ←/→ (and the page and end keys) move the timeline's cursor a bucket at a time.
+    fn navigate_timeline(&mut self, action: Action, delta: isize) {
+        let Some(t) = &self.timeline else {
+            return;
+        };
+        let buckets = t.threads.first().map_or(1, |th| th.buckets.len());
+        let step = match action {
+            Action::Collapse | Action::Left => -1,
+            Action::Expand | Action::Right => 1,
+            Action::PageUp => -10,
+            Action::PageDown => 10,
+            _ => delta,
+        };
+        let last = buckets.saturating_sub(1) as isize;
+        self.timeline_cursor = (self.timeline_cursor as isize + step).clamp(0, last) as usize;
+    }
+
+    /// `f` on the timeline: the first press marks where a range starts, the second where it
+    /// ends, and every view then shows only that time (`u` undoes it).
+    fn mark_time(&mut self) {
+        let Some(t) = &self.timeline else {
+            return;
+        };
+        let Some(start) = self.timeline_mark.take() else {
+            self.timeline_mark = Some(self.timeline_cursor);
+            self.message = Some("range start marked: move to its end and press f".to_owned());
+            return;
+        };
+        let (first, last) = (
+            start.min(self.timeline_cursor),
+            start.max(self.timeline_cursor),
+        );
+        let bucket_ns = t.bucket_s * 1e9;
+        let at = |b: usize| t.start_ns + (b as f64 * bucket_ns) as u64;
+        let (start_s, end_s) = (first as f64 * t.bucket_s, (last + 1) as f64 * t.bucket_s);
+        self.transforms.push(Transform::TimeRange {
+            start: at(first),
+            end: at(last + 1),
+        });
+        self.message = Some(format!("only {start_s:.3} s to {end_s:.3} s (u to undo)"));
+        self.refresh_views();
+    }
+
+    /// The top function of the phase under the timeline's cursor.
+    fn timeline_phase_function(&self) -> Option<String> {
+        let t = self.timeline.as_ref()?;
+        let at = (self.timeline_cursor as f64 + 0.5) * t.bucket_s;
+        t.phases
+            .iter()
+            .find(|p| p.start_s <= at && at < p.end_s)
+            .map(|p| p.top_function.clone())
     }
 
     fn navigate_flame(&mut self, action: Action) {
@@ -790,7 +861,7 @@ impl<'p> App<'p> {
                 self.diff_list
                     .move_by(index as isize - self.diff_list.selected as isize, len);
             }
-            Tab::Summary | Tab::Flame => {}
+            Tab::Summary | Tab::Flame | Tab::Timeline => {}
         }
     }
 
@@ -925,6 +996,9 @@ impl Carried {
         self
     }
 }
+
+/// Buckets of the browser's timeline (drawn in as many columns as fit).
+const TIMELINE_BUCKETS: usize = 200;
 
 /// The thread or process filter: one of the heaviest-first lists, or all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -531,3 +531,87 @@ fn snapshot_heap_summary_and_sites() {
         screen(&mut a, &[Action::GoTab(2)], 100, 8)
     );
 }
+
+/// One thread: `parse` in the first second, `hash` in the next (a sample every 10 ms).
+fn timed_profile() -> Profile {
+    let mut p = Profile::new();
+    let kind = p.add_weight_kind("cpu-clock", WeightUnit::Nanoseconds);
+    let thread = p.add_thread(None, Some(1), Some("worker"));
+    for i in 0..200u64 {
+        let leaf = if i < 100 { "parse" } else { "hash" };
+        let stack = {
+            let main = p.resolved_frame("main", None, profview_model::FrameKind::User);
+            let f = p.resolved_frame(leaf, None, profview_model::FrameKind::User);
+            p.intern_stack_path(&[main, f])
+        };
+        p.add_sample(profview_model::Sample {
+            thread,
+            time: Some(i * 10_000_000),
+            stack,
+            kind,
+            weight: 10_000_000.0,
+        });
+    }
+    p
+}
+
+#[test]
+fn a_range_selected_on_the_timeline_filters_every_view() {
+    let p = timed_profile();
+    let mut a = app(&p);
+    assert!(a.tabs().contains(&Tab::Timeline));
+    a.update(Action::GoTab(7));
+    assert_eq!(a.tab, Tab::Timeline);
+    assert_eq!(a.selected_function().as_deref(), Some("parse"));
+    // From the middle of the run to its end: only `hash`.
+    let buckets = a.timeline.as_ref().unwrap().threads[0].buckets.len();
+    for _ in 0..buckets / 2 + 2 {
+        a.update(Action::Expand);
+    }
+    assert_eq!(a.selected_function().as_deref(), Some("hash"));
+    a.update(Action::Focus);
+    a.update(Action::Last);
+    a.update(Action::Focus);
+    assert!(
+        a.message.as_deref().unwrap().starts_with("only 1.0"),
+        "{:?}",
+        a.message
+    );
+    let names: Vec<&str> = a
+        .functions
+        .functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"hash") && !names.contains(&"parse"),
+        "{names:?}"
+    );
+    // u undoes it.
+    a.update(Action::Undo);
+    let names: Vec<&str> = a
+        .functions
+        .functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(names.contains(&"parse"), "{names:?}");
+    // Profiles without sample times have no timeline view.
+    let untimed = profile();
+    assert!(!app(&untimed).tabs().contains(&Tab::Timeline));
+}
+
+#[test]
+fn snapshot_timeline() {
+    let p = timed_profile();
+    let mut a = app(&p);
+    insta::assert_snapshot!(
+        "timeline",
+        screen(
+            &mut a,
+            &[Action::GoTab(7), Action::Expand, Action::Focus],
+            90,
+            12
+        )
+    );
+}

@@ -6,6 +6,7 @@ mod diff;
 mod flame;
 mod functions;
 mod summary;
+mod timeline;
 mod tree;
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -89,6 +90,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {
         Tab::TopDown | Tab::BottomUp => tree::render(app, theme, frame, body),
         Tab::Callers => callers::render(app, theme, frame, body),
         Tab::Flame => flame::render(app, theme, frame, body),
+        Tab::Timeline => timeline::render(app, theme, frame, body),
         Tab::Diff => diff::render(app, theme, frame, body),
     }
     frame.render_widget(status_line(app, theme, status.width), status);
