@@ -45,6 +45,8 @@ pub enum Action {
     Redo,
     /// Show the callers and callees of the selected function.
     ShowCallers,
+    /// Show the selected function's time by source line.
+    ShowLines,
     /// Functions table: the next sort order.
     CycleSort,
     /// Show only the next thread (then all threads again).
@@ -114,6 +116,7 @@ pub fn action_for_key(key: KeyEvent, searching: bool) -> Option<Action> {
         KeyCode::Char('u') => Action::Undo,
         KeyCode::Char('U') => Action::Redo,
         KeyCode::Char('c') => Action::ShowCallers,
+        KeyCode::Char('a') => Action::ShowLines,
         KeyCode::Char('s') => Action::CycleSort,
         KeyCode::Char('t') => Action::CycleThread,
         KeyCode::Char('p') => Action::CycleProcess,
@@ -143,6 +146,7 @@ pub const HELP: &[(&str, &str)] = &[
         "search names (highlighted); next / previous match",
     ),
     ("c", "callers and callees of the selected function"),
+    ("a", "the selected function's time by source line"),
     ("f m d", "focus on / merge / drop the selected function"),
     (
         "u  U Ctrl-r",

@@ -3,8 +3,8 @@
 
 use profview_analyze::diff::{DiffTree, ProfileDiff};
 use profview_analyze::{
-    Analysis, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy, StackWeights,
-    Timeline, TopFunctions, Transform, Transforms, View, WeightedTree,
+    Analysis, Annotation, BottomUp, CallTree, CallerCallee, Explorer, Grouping, NodeId, SortBy,
+    StackWeights, Timeline, TopFunctions, Transform, Transforms, View, WeightedTree,
 };
 use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
 
@@ -34,11 +34,12 @@ pub enum Tab {
     Callers,
     Flame,
     Timeline,
+    Lines,
     Diff,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Summary,
         Tab::Functions,
         Tab::TopDown,
@@ -46,6 +47,7 @@ impl Tab {
         Tab::Callers,
         Tab::Flame,
         Tab::Timeline,
+        Tab::Lines,
         Tab::Diff,
     ];
 
@@ -58,6 +60,7 @@ impl Tab {
             Tab::Callers => "Callers",
             Tab::Flame => "Flame graph",
             Tab::Timeline => "Timeline",
+            Tab::Lines => "Lines",
             Tab::Diff => "Diff",
         }
     }
@@ -72,6 +75,7 @@ impl Tab {
             Tab::Callers => "Callers",
             Tab::Flame => "Flame",
             Tab::Timeline => "Time",
+            Tab::Lines => "Lines",
             Tab::Diff => "Diff",
         }
     }
@@ -155,6 +159,9 @@ pub struct App<'p> {
     pub timeline: Option<Timeline>,
     pub timeline_cursor: usize,
     pub timeline_mark: Option<usize>,
+    /// The time of one function by source line (`a`), and the selected line.
+    pub lines: Option<Annotation>,
+    pub lines_list: ListState,
     pub tab: Tab,
     pub search: Search,
     pub help: bool,
@@ -207,6 +214,8 @@ impl<'p> App<'p> {
             timeline: Timeline::new(input.profile, input.kind, TIMELINE_BUCKETS),
             timeline_cursor: 0,
             timeline_mark: None,
+            lines: None,
+            lines_list: ListState::default(),
             diff: input.diff,
             diff_list: ListState::default(),
             search: Search::default(),
@@ -323,6 +332,7 @@ impl<'p> App<'p> {
             Action::Undo => self.undo(true),
             Action::Redo => self.undo(false),
             Action::ShowCallers => self.show_callers(),
+            Action::ShowLines => self.show_lines(),
             Action::CycleThread => self.cycle_thread(),
             Action::CycleProcess => self.cycle_process(),
             Action::ToggleInline => self.toggle_inline(),
@@ -386,6 +396,7 @@ impl<'p> App<'p> {
             .into_iter()
             .filter(|t| *t != Tab::Diff || self.diff.is_some())
             .filter(|t| *t != Tab::Timeline || self.timeline.is_some())
+            .filter(|t| *t != Tab::Lines || self.lines.is_some())
             .collect()
     }
 
@@ -486,6 +497,7 @@ impl<'p> App<'p> {
                 .map(|f| f.name.clone()),
             Tab::Summary => self.functions.functions.first().map(|f| f.name.clone()),
             Tab::Timeline => self.timeline_phase_function(),
+            Tab::Lines => self.lines.as_ref().map(|a| a.function.clone()),
         }
     }
 
@@ -527,6 +539,26 @@ impl<'p> App<'p> {
                 self.tab = Tab::Callers;
             }
             None => self.message = Some(format!("{name} is not in this view")),
+        }
+    }
+
+    /// The selected function's time by source line, in the Lines view (the whole profile's
+    /// samples of it, whatever the filters).
+    fn show_lines(&mut self) {
+        let Some(name) = self.selected_function() else {
+            self.message = Some("nothing selected".to_owned());
+            return;
+        };
+        match profview_analyze::annotate(self.profile, self.kind, &name) {
+            Ok(a) if a.lines.is_empty() => {
+                self.message = Some(format!("{name}: no source lines (no debug info)"));
+            }
+            Ok(a) => {
+                self.lines = Some(a);
+                self.lines_list = ListState::default();
+                self.tab = Tab::Lines;
+            }
+            Err(e) => self.message = Some(e.to_string()),
         }
     }
 
@@ -739,6 +771,12 @@ impl<'p> App<'p> {
             }
             Tab::Flame => self.navigate_flame(action),
             Tab::Timeline => self.navigate_timeline(action, delta),
+            Tab::Lines => {
+                let len = self.lines.as_ref().map_or(0, |a| a.lines.len());
+                // Enter: the next hottest line (the rows are hottest first).
+                let delta = if action == Action::Expand { 1 } else { delta };
+                self.lines_list.move_by(delta, len);
+            }
             Tab::Diff if self.diff_as_tree => {
                 if let Some(tree) = &mut self.diff_tree {
                     let rows = &mut self.diff_rows;
@@ -860,6 +898,11 @@ impl<'p> App<'p> {
                 let len = self.diff.as_ref().map_or(0, |d| d.functions.len());
                 self.diff_list
                     .move_by(index as isize - self.diff_list.selected as isize, len);
+            }
+            Tab::Lines => {
+                let len = self.lines.as_ref().map_or(0, |a| a.lines.len());
+                self.lines_list
+                    .move_by(index as isize - self.lines_list.selected as isize, len);
             }
             Tab::Summary | Tab::Flame | Tab::Timeline => {}
         }

@@ -615,3 +615,53 @@ fn snapshot_timeline() {
         )
     );
 }
+
+#[test]
+fn a_opens_the_selected_functions_lines() {
+    use profview_model::{Frame, FrameKind, Function, ResolvedFrame, Sample};
+    let mut p = Profile::new();
+    let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+    let thread = p.add_thread(None, None, None);
+    let mut frame = |p: &mut Profile, name: &str, line: u32| {
+        let name = p.intern_string(name);
+        let function = p.intern_function(Function { name, module: None });
+        let file = Some(p.intern_string("/src/work.c"));
+        p.intern_frame(Frame::Resolved(ResolvedFrame {
+            function,
+            file,
+            line: Some(line),
+            inline_depth: 0,
+            kind: FrameKind::User,
+            address: None,
+        }))
+    };
+    let main = frame(&mut p, "main", 3);
+    for (line, weight) in [(10, 7.0), (11, 3.0)] {
+        let work = frame(&mut p, "work", line);
+        let stack = p.intern_stack_path(&[main, work]);
+        p.add_sample(Sample {
+            thread,
+            time: None,
+            stack,
+            kind,
+            weight,
+        });
+    }
+    let mut a = app(&p);
+    a.update(Action::GoTab(2));
+    assert_eq!(a.selected_function().as_deref(), Some("work"));
+    a.update(Action::ShowLines);
+    assert_eq!(a.tab, Tab::Lines);
+    let lines = a.lines.as_ref().unwrap();
+    assert_eq!(
+        (lines.lines[0].line, lines.lines[0].self_percent),
+        (10, 70.0)
+    );
+    a.update(Action::Expand);
+    assert_eq!(
+        a.lines_list.selected, 1,
+        "Enter goes to the next hottest line"
+    );
+    let screen = format!("{:?}", screen(&mut a, &[], 100, 8));
+    assert!(screen.contains("work.c:11"), "{screen}");
+}

@@ -5,6 +5,7 @@ mod callers;
 mod diff;
 mod flame;
 mod functions;
+mod lines;
 mod summary;
 mod timeline;
 mod tree;
@@ -91,6 +92,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {
         Tab::Callers => callers::render(app, theme, frame, body),
         Tab::Flame => flame::render(app, theme, frame, body),
         Tab::Timeline => timeline::render(app, theme, frame, body),
+        Tab::Lines => lines::render(app, theme, frame, body),
         Tab::Diff => diff::render(app, theme, frame, body),
     }
     frame.render_widget(status_line(app, theme, status.width), status);
