@@ -622,7 +622,7 @@ fn a_opens_the_selected_functions_lines() {
     let mut p = Profile::new();
     let kind = p.add_weight_kind("samples", WeightUnit::Samples);
     let thread = p.add_thread(None, None, None);
-    let mut frame = |p: &mut Profile, name: &str, line: u32| {
+    let frame = |p: &mut Profile, name: &str, line: u32| {
         let name = p.intern_string(name);
         let function = p.intern_function(Function { name, module: None });
         let file = Some(p.intern_string("/src/work.c"));
