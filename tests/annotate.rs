@@ -202,7 +202,23 @@ fn instruction_shares_are_perf_annotates() {
             "{address}: {mine} vs perf's {percent}"
         );
     }
+    // Each instruction's source line: summed per line, the instructions' shares are
+    // perf script's srcline shares.
+    let mut per_line: HashMap<String, f64> = HashMap::new();
+    for i in json["instructions"].as_array().unwrap() {
+        let line = i["line"].as_str().unwrap_or("");
+        let short = line.rsplit('/').next().unwrap().to_owned();
+        *per_line.entry(short).or_default() += i["self_percent"].as_f64().unwrap();
+    }
+    for (line, percent) in perf_srclines(&data, "checksum") {
+        let mine = per_line.get(&line).copied().unwrap_or(0.0);
+        assert!(
+            (mine - percent).abs() <= 1.0,
+            "{line}: {mine} vs perf's {percent}"
+        );
+    }
     let text = stdout_of(&["annotate", &data, "checksum", "--asm"]);
     assert!(text.contains(" Percent |  Disassembly of "), "{text}");
+    assert!(text.contains("hot.c:17  sum = (sum ^ data[i])"), "{text}");
     assert!(text.contains("imul"), "{text}");
 }

@@ -22,7 +22,14 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
     let mut out = output::open_output(None)?;
     if args.asm {
         let asm = disassembly(&profile, &a, &args.input.source.symbol_paths)?;
-        let rows = instruction_rows(&a, &asm);
+        let mut rows = instruction_rows(&a, &asm);
+        add_source_lines(
+            &profile,
+            &a,
+            &asm,
+            &mut rows,
+            &args.input.source.symbol_paths,
+        );
         match args.format {
             OutputFormat::Json => {
                 let json = serde_json::json!({
@@ -33,12 +40,13 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
                         "address": format!("{:x}", r.address),
                         "self_percent": r.percent,
                         "text": r.text,
+                        "line": r.source.as_ref().map(|(f, l)| format!("{f}:{l}")),
                     })).collect::<Vec<_>>(),
                 });
                 serde_json::to_writer_pretty(&mut out, &json)?;
                 writeln!(out)?;
             }
-            OutputFormat::Text => write_asm(&mut out, &a, &asm, &rows, share)?,
+            OutputFormat::Text => write_asm(&mut out, &a, &asm, &rows, share, &args.source_paths)?,
         }
         out.flush()?;
         return Ok(());
@@ -178,6 +186,38 @@ struct Row {
     percent: f64,
     text: String,
     jump_target: Option<u64>,
+    /// The source line it was compiled from (the innermost, for inlined code).
+    source: Option<(String, u32)>,
+}
+
+/// Each instruction's source line, from the module's debug info as the symbolizer reads it.
+fn add_source_lines(
+    profile: &profview::Profile,
+    a: &Annotation,
+    asm: &Disassembly,
+    rows: &mut [Row],
+    symbol_paths: &[PathBuf],
+) {
+    let Some(module) = a.module_id else {
+        return;
+    };
+    let m = profile.module(module);
+    let offset_of = |address: u64| (address as i64 - asm.offset_to_address) as u64;
+    let job = profview::symbolize::ModuleJob {
+        path: profile.string(m.path).to_owned(),
+        build_id: m.build_id.clone(),
+        offsets: rows.iter().map(|r| offset_of(r.address)).collect(),
+        relative: false,
+    };
+    let paths = profview::symbolize::SymbolPaths::new(symbol_paths.to_vec());
+    let outcome = profview::symbolize::resolve_module(&job, &paths, true);
+    for row in rows {
+        let innermost = outcome
+            .frames
+            .get(&offset_of(row.address))
+            .and_then(|frames| frames.last());
+        row.source = innermost.and_then(|f| Some((f.file.clone()?, f.line?)));
+    }
 }
 
 fn instruction_rows(a: &Annotation, asm: &Disassembly) -> Vec<Row> {
@@ -193,6 +233,7 @@ fn instruction_rows(a: &Annotation, asm: &Disassembly) -> Vec<Row> {
             percent: at.get(&i.address).copied().unwrap_or(0.0),
             text: i.text.clone(),
             jump_target: i.jump_target,
+            source: None,
         })
         .collect()
 }
@@ -205,6 +246,7 @@ fn write_asm(
     asm: &Disassembly,
     rows: &[Row],
     share: f64,
+    remaps: &[String],
 ) -> std::io::Result<()> {
     let module = a
         .module
@@ -233,7 +275,27 @@ fn write_asm(
     let targets: std::collections::HashSet<u64> =
         rows.iter().filter_map(|r| r.jump_target).collect();
     writeln!(out, " Percent |  Disassembly of {}", asm.function)?;
+    // Source lines go before the instructions compiled from them, as perf annotate shows them.
+    let mut sources: std::collections::HashMap<String, Option<Vec<String>>> =
+        std::collections::HashMap::new();
+    let mut last_source: Option<(&str, u32)> = None;
     for r in rows {
+        if let Some((file, line)) = &r.source {
+            if last_source != Some((file.as_str(), *line)) {
+                let text = sources
+                    .entry(file.clone())
+                    .or_insert_with(|| {
+                        let text = std::fs::read_to_string(remapped(file, remaps)).ok()?;
+                        Some(text.lines().map(str::to_owned).collect())
+                    })
+                    .as_ref()
+                    .and_then(|lines| lines.get((*line as usize).saturating_sub(1)).cloned())
+                    .unwrap_or_default();
+                let short = file.rsplit('/').next().unwrap_or(file);
+                writeln!(out, "{:>8} :   {short}:{line}  {}", "", text.trim())?;
+                last_source = Some((file.as_str(), *line));
+            }
+        }
         let percent = if r.percent > 0.0 {
             format!("{:8.2}", r.percent)
         } else {
