@@ -12,24 +12,14 @@ use common::stdout_of;
 use serde_json::Value;
 
 fn record_hot(dir: &Path) -> String {
-    let program = dir.join("hot");
-    let built = Command::new("cc")
-        .args(["-O2", "-g", "-fno-omit-frame-pointer", "-o"])
-        .arg(&program)
-        .arg(common::root().join("testdata/programs/hot.c"))
-        .status()
-        .expect("a C compiler (cc)");
-    assert!(built.success());
-    let data = dir.join("hot.data");
-    let recorded = Command::new("perf")
-        .args(["record", "-q", "-F", "1999", "-g", "-o"])
-        .arg(&data)
-        .arg("--")
-        .arg(&program)
-        .arg("0.5")
-        .status()
-        .expect("perf is installed (scripts/test installs it)");
-    assert!(recorded.success());
+    let flags = ["-O2", "-g", "-fno-omit-frame-pointer"];
+    let program = common::build_c(dir, "programs/hot.c", "hot", &flags);
+    let data = common::perf_record(
+        &dir.join("hot.data"),
+        &["-F", "1999", "-g"],
+        &program,
+        &["0.5"],
+    );
     data.display().to_string()
 }
 

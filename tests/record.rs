@@ -13,16 +13,7 @@ use common::profview;
 
 /// testdata/programs/hot.c built into `dir` with `flags`.
 fn build_hot(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    let status = Command::new("cc")
-        .args(flags)
-        .arg("-o")
-        .arg(&out)
-        .arg(common::root().join("testdata/programs/hot.c"))
-        .status()
-        .expect("a C compiler (cc)");
-    assert!(status.success(), "cc {flags:?} failed");
-    out
+    common::build_c(dir, "programs/hot.c", name, flags)
 }
 
 /// `profview record --no-browser -o DIR/NAME EXTRA -- PROGRAM 0.4`: (exit code, stdout,
@@ -291,14 +282,8 @@ fn cargo_profview_builds_with_line_tables_and_frame_pointers_and_names_the_hot_f
 #[test]
 fn heap_recording_runs_heaptrack_and_reports_the_sites() {
     let dir = tempfile::tempdir().unwrap();
-    let program = dir.path().join("heap");
-    let status = Command::new("cc")
-        .args(["-O1", "-g", "-fno-omit-frame-pointer", "-o"])
-        .arg(&program)
-        .arg(common::root().join("testdata/heap/heap.c"))
-        .status()
-        .expect("a C compiler (cc)");
-    assert!(status.success());
+    let flags = ["-O1", "-g", "-fno-omit-frame-pointer"];
+    let program = common::build_c(dir.path(), "heap/heap.c", "heap", &flags);
     let out = profview()
         .current_dir(dir.path())
         .args(["record", "--heap", "--no-browser", "-o"])

@@ -4,29 +4,19 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::stdout_of;
 use serde_json::Value;
 
 fn record_phases(dir: &Path) -> String {
-    let program = dir.join("phases");
-    let built = Command::new("cc")
-        .args(["-O2", "-g", "-fno-omit-frame-pointer", "-pthread", "-o"])
-        .arg(&program)
-        .arg(common::root().join("testdata/programs/phases.c"))
-        .status()
-        .expect("a C compiler (cc)");
-    assert!(built.success());
-    let data = dir.join("phases.data");
-    let recorded = Command::new("perf")
-        .args(["record", "-q", "-F", "999", "-g", "-o"])
-        .arg(&data)
-        .arg("--")
-        .arg(&program)
-        .status()
-        .expect("perf is installed (scripts/test installs it)");
-    assert!(recorded.success());
+    let flags = ["-O2", "-g", "-fno-omit-frame-pointer", "-pthread"];
+    let program = common::build_c(dir, "programs/phases.c", "phases", &flags);
+    let data = common::perf_record(
+        &dir.join("phases.data"),
+        &["-F", "999", "-g"],
+        &program,
+        &[],
+    );
     data.display().to_string()
 }
 

@@ -235,14 +235,8 @@ fn first_screen_on_rust_builds_names_the_primary_finding() {
 #[test]
 fn ctrl_c_during_a_recording_keeps_it_and_opens_the_browser() {
     let dir = tempfile::tempdir().unwrap();
-    let program = dir.path().join("hot");
-    let built = Command::new("cc")
-        .args(["-O2", "-g", "-fno-omit-frame-pointer", "-o"])
-        .arg(&program)
-        .arg(common::root().join("testdata/programs/hot.c"))
-        .status()
-        .expect("a C compiler (cc)");
-    assert!(built.success());
+    let flags = ["-O2", "-g", "-fno-omit-frame-pointer"];
+    let program = common::build_c(dir.path(), "programs/hot.c", "hot", &flags);
     let data = dir.path().join("cut.data");
     let bin = assert_cmd::cargo::cargo_bin!("profview");
     // 60 s unless interrupted.
@@ -272,23 +266,10 @@ fn ctrl_c_during_a_recording_keeps_it_and_opens_the_browser() {
 #[test]
 fn a_time_range_selected_in_the_timeline_view() {
     let dir = tempfile::tempdir().unwrap();
-    let program = dir.path().join("phases");
-    let built = Command::new("cc")
-        .args(["-O2", "-g", "-fno-omit-frame-pointer", "-pthread", "-o"])
-        .arg(&program)
-        .arg(common::root().join("testdata/programs/phases.c"))
-        .status()
-        .expect("a C compiler (cc)");
-    assert!(built.success());
+    let flags = ["-O2", "-g", "-fno-omit-frame-pointer", "-pthread"];
+    let program = common::build_c(dir.path(), "programs/phases.c", "phases", &flags);
     let data = dir.path().join("phases.data");
-    let recorded = Command::new("perf")
-        .args(["record", "-q", "-F", "999", "-g", "-o"])
-        .arg(&data)
-        .arg("--")
-        .arg(&program)
-        .status()
-        .expect("perf");
-    assert!(recorded.success());
+    common::perf_record(&data, &["-F", "999", "-g"], &program, &[]);
     let bin = assert_cmd::cargo::cargo_bin!("profview");
     let tmux = Tmux::start();
     tmux.wait_for_shell();

@@ -300,3 +300,33 @@ pub fn self_percents(report: &serde_json::Value) -> std::collections::HashMap<St
         })
         .collect()
 }
+
+/// `testdata/<source>` (a C program) built with `cc FLAGS` into `dir/name`.
+pub fn build_c(dir: &Path, source: &str, name: &str, flags: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let status = std::process::Command::new("cc")
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
+        .arg(root().join("testdata").join(source))
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success(), "cc {flags:?} {source} failed");
+    out
+}
+
+/// `perf record -q PERF_ARGS -o DATA -- PROGRAM ARGS`; the recording's path.
+pub fn perf_record(data: &Path, perf_args: &[&str], program: &Path, args: &[&str]) -> PathBuf {
+    let status = std::process::Command::new("perf")
+        .args(["record", "-q"])
+        .args(perf_args)
+        .arg("-o")
+        .arg(data)
+        .arg("--")
+        .arg(program)
+        .args(args)
+        .status()
+        .expect("perf is installed (scripts/test installs it)");
+    assert!(status.success(), "perf record {program:?} failed");
+    data.to_owned()
+}
