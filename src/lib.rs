@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod code;
 #[doc(hidden)]
 pub mod fuzzing;
 

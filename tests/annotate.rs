@@ -167,6 +167,9 @@ fn instruction_shares_are_perf_annotates() {
         "annotate", &data, "checksum", "--asm", "--format", "json",
     ]))
     .unwrap();
+    // The whole annotation comes with the instructions: lines and weights too.
+    assert!(json["total_weight"].as_f64().unwrap() > 0.0, "{json}");
+    assert!(!json["lines"].as_array().unwrap().is_empty(), "{json}");
     let symbol = json["function"].as_str().unwrap();
     let ours: HashMap<String, f64> = json["instructions"]
         .as_array()

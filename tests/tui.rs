@@ -301,3 +301,71 @@ fn a_time_range_selected_in_the_timeline_view() {
     tmux.send(&["q"], false);
     tmux.wait_for_shell();
 }
+
+/// The Lines view in a real terminal: a function's lines over its source, a missing source
+/// file a note (not a failure), `--source-path` finding it again, `a` switching to the
+/// instructions and back, and the terminal given back on quit.
+#[test]
+fn source_and_instructions_in_the_lines_view() {
+    let dir = tempfile::tempdir().unwrap();
+    // Compiled from a copy that is then removed: the debug info names a missing file.
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let programs = common::root().join("testdata/programs");
+    std::fs::copy(programs.join("hot.c"), src.join("hot.c")).unwrap();
+    let flags = ["-O2", "-g", "-fno-omit-frame-pointer"];
+    let program = common::build_c(
+        dir.path(),
+        src.join("hot.c").to_str().unwrap(),
+        "hot",
+        &flags,
+    );
+    std::fs::remove_file(src.join("hot.c")).unwrap();
+    let data = dir.path().join("hot.data");
+    common::perf_record(&data, &["-F", "999", "-g"], &program, &[]);
+    let bin = assert_cmd::cargo::cargo_bin!("profview");
+    let tmux = Tmux::start();
+    tmux.wait_for_shell();
+    let open = |extra: &str| {
+        tmux.send(
+            &[&format!("{} tui {} {extra}", bin.display(), data.display())],
+            true,
+        );
+        tmux.send(&["Enter"], false);
+        tmux.wait_for("Top functions (self)");
+        // The functions table opens on the hottest, checksum; `a` shows its lines.
+        tmux.send(&["2", "a"], false);
+        tmux.wait_for(": its self time by line (Enter")
+    };
+    let screen = open("");
+    assert!(screen.contains("checksum"), "{screen}");
+    tmux.wait_for("source not shown");
+    tmux.wait_for("not found here");
+    tmux.send(&["q"], false);
+    tmux.wait_for_shell();
+
+    let screen = open(&format!(
+        "--source-path {}={}",
+        src.display(),
+        programs.display()
+    ));
+    assert!(screen.contains("hot.c:1"), "{screen}");
+    tmux.wait_for("sum = (sum ^ data[i]) * 1099511628211UL;");
+    tmux.send(&["a"], false);
+    let asm = tmux.wait_for(": its instructions (Enter");
+    assert!(asm.contains("imul"), "{asm}");
+    // Source lines between the instructions, from the remapped file too.
+    assert!(asm.contains("hot.c:17  sum = (sum ^ data[i])"), "{asm}");
+    tmux.send(&["Enter", "a"], false);
+    tmux.wait_for(": its self time by line (Enter");
+    tmux.send(&["q"], false);
+    tmux.wait_for_shell();
+    tmux.send(
+        &["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "],
+        true,
+    );
+    tmux.send(&["Enter"], false);
+    let after = tmux.wait_for("status=");
+    assert!(after.contains("status=0"), "{after}");
+    tmux.wait_for(" icanon");
+}

@@ -1,10 +1,9 @@
 //! `profview annotate`: a function's time by source line.
 
 use std::io::Write;
-use std::path::PathBuf;
 
-use profview::analyze::{annotate, Annotation, LineWeight};
-use profview::symbolize::Disassembly;
+use profview::analyze::{annotate, Annotation, InstructionWeight, LineWeight};
+use profview::code::{self, Instructions};
 
 use super::args::{AnnotateArgs, OutputFormat};
 use super::{load, output};
@@ -21,32 +20,27 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
     let share = 100.0 * a.self_weight / profile.total_weight(kind).max(f64::MIN_POSITIVE);
     let mut out = output::open_output(None)?;
     if args.asm {
-        let asm = disassembly(&profile, &a, &args.input.source.symbol_paths)?;
-        let mut rows = instruction_rows(&a, &asm);
-        add_source_lines(
-            &profile,
-            &a,
-            &asm,
-            &mut rows,
-            &args.input.source.symbol_paths,
-        );
+        let asm = code::instructions(&profile, &a, &args.input.source.symbol_paths)?;
         match args.format {
             OutputFormat::Json => {
-                let json = serde_json::json!({
-                    "function": a.function,
-                    "module": a.module,
-                    "self_weight": a.self_weight,
-                    "instructions": rows.iter().map(|r| serde_json::json!({
-                        "address": format!("{:x}", r.address),
-                        "self_percent": r.percent,
-                        "text": r.text,
-                        "line": r.source.as_ref().map(|(f, l)| format!("{f}:{l}")),
-                    })).collect::<Vec<_>>(),
-                });
+                // The annotation's fields (lines and all), with the instructions.
+                let mut json = serde_json::to_value(&a)?;
+                json["instructions"] = asm
+                    .instructions
+                    .iter()
+                    .map(|i| {
+                        serde_json::json!({
+                            "address": format!("{:x}", i.address),
+                            "self_percent": i.self_percent,
+                            "text": i.text,
+                            "line": i.source.as_ref().map(|(f, l)| format!("{f}:{l}")),
+                        })
+                    })
+                    .collect();
                 serde_json::to_writer_pretty(&mut out, &json)?;
                 writeln!(out)?;
             }
-            OutputFormat::Text => write_asm(&mut out, &a, &asm, &rows, share, &args.source_paths)?,
+            OutputFormat::Text => write_asm(&mut out, &a, &asm, share, &args.source_paths)?,
         }
         out.flush()?;
         return Ok(());
@@ -99,7 +93,7 @@ fn write_text(
         return Ok(());
     };
     writeln!(out)?;
-    let path = remapped(&file, remaps);
+    let path = code::source_path(&file, remaps);
     let Ok(text) = std::fs::read_to_string(&path) else {
         writeln!(
             out,
@@ -159,105 +153,26 @@ fn write_text(
     Ok(())
 }
 
-/// The function's instructions, from the binary found as the symbolizer finds it.
-fn disassembly(
-    profile: &profview::Profile,
-    a: &Annotation,
-    symbol_paths: &[PathBuf],
-) -> anyhow::Result<Disassembly> {
-    let (Some(module), Some(&(hottest, _))) = (a.module_id, a.addresses.first()) else {
-        anyhow::bail!("{}: the profile has no addresses for it (folded stacks keep none): no instructions to show", a.function);
-    };
-    let m = profile.module(module);
-    let paths = profview::symbolize::SymbolPaths::new(symbol_paths.to_vec());
-    let files = paths.locate(profile.string(m.path), m.build_id.as_deref());
-    let Some(binary) = files.binary else {
-        anyhow::bail!(
-            "{}: not found (pass --symbol-path DIR with the program)",
-            profile.string(m.path)
-        );
-    };
-    Ok(profview::symbolize::disassemble(&binary, hottest)?)
-}
-
-/// One instruction with its share.
-struct Row {
-    address: u64,
-    percent: f64,
-    text: String,
-    jump_target: Option<u64>,
-    /// The source line it was compiled from (the innermost, for inlined code).
-    source: Option<(String, u32)>,
-}
-
-/// Each instruction's source line, from the module's debug info as the symbolizer reads it.
-fn add_source_lines(
-    profile: &profview::Profile,
-    a: &Annotation,
-    asm: &Disassembly,
-    rows: &mut [Row],
-    symbol_paths: &[PathBuf],
-) {
-    let Some(module) = a.module_id else {
-        return;
-    };
-    let m = profile.module(module);
-    let offset_of = |address: u64| (address as i64 - asm.offset_to_address) as u64;
-    let job = profview::symbolize::ModuleJob {
-        path: profile.string(m.path).to_owned(),
-        build_id: m.build_id.clone(),
-        offsets: rows.iter().map(|r| offset_of(r.address)).collect(),
-        relative: false,
-    };
-    let paths = profview::symbolize::SymbolPaths::new(symbol_paths.to_vec());
-    let outcome = profview::symbolize::resolve_module(&job, &paths, true);
-    for row in rows {
-        let innermost = outcome
-            .frames
-            .get(&offset_of(row.address))
-            .and_then(|frames| frames.last());
-        row.source = innermost.and_then(|f| Some((f.file.clone()?, f.line?)));
-    }
-}
-
-fn instruction_rows(a: &Annotation, asm: &Disassembly) -> Vec<Row> {
-    let mut at: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
-    for &(offset, percent) in &a.addresses {
-        let address = (offset as i64 + asm.offset_to_address) as u64;
-        *at.entry(address).or_default() += percent;
-    }
-    asm.instructions
-        .iter()
-        .map(|i| Row {
-            address: i.address,
-            percent: at.get(&i.address).copied().unwrap_or(0.0),
-            text: i.text.clone(),
-            jump_target: i.jump_target,
-            source: None,
-        })
-        .collect()
-}
-
 /// Like `perf annotate --stdio`: the share of each instruction, its address and text; the
 /// instructions jumps go to are marked, and the hottest ones listed first.
 fn write_asm(
     out: &mut dyn Write,
     a: &Annotation,
-    asm: &Disassembly,
-    rows: &[Row],
+    asm: &Instructions,
     share: f64,
     remaps: &[String],
 ) -> std::io::Result<()> {
+    let rows = &asm.instructions;
     let module = a
         .module
         .as_deref()
         .map_or(String::new(), |m| format!(" ({m})"));
-    writeln!(out, "# profview annotate --asm: {}{module}", asm.function)?;
+    writeln!(out, "# profview annotate --asm: {}{module}", asm.symbol)?;
     writeln!(
         out,
         "# Self: {share:.2}% of the profile; each instruction's share of the function's self time"
     )?;
-    let outside: f64 = 100.0 - rows.iter().map(|r| r.percent).sum::<f64>();
+    let outside = asm.outside_percent;
     if outside > 0.05 {
         writeln!(
             out,
@@ -265,16 +180,21 @@ fn write_asm(
         )?;
     }
     writeln!(out, "#")?;
-    let mut hottest: Vec<&Row> = rows.iter().filter(|r| r.percent > 0.0).collect();
-    hottest.sort_by(|x, y| y.percent.total_cmp(&x.percent));
+    let mut hottest: Vec<&InstructionWeight> =
+        rows.iter().filter(|r| r.self_percent > 0.0).collect();
+    hottest.sort_by(|x, y| y.self_percent.total_cmp(&x.self_percent));
     writeln!(out, "Hottest instructions:")?;
     for r in hottest.iter().take(HOTTEST) {
-        writeln!(out, "  {:>7.2}%  {:x}:  {}", r.percent, r.address, r.text)?;
+        writeln!(
+            out,
+            "  {:>7.2}%  {:x}:  {}",
+            r.self_percent, r.address, r.text
+        )?;
     }
     writeln!(out)?;
     let targets: std::collections::HashSet<u64> =
         rows.iter().filter_map(|r| r.jump_target).collect();
-    writeln!(out, " Percent |  Disassembly of {}", asm.function)?;
+    writeln!(out, " Percent |  Disassembly of {}", asm.symbol)?;
     // Source lines go before the instructions compiled from them, as perf annotate shows them.
     let mut sources: std::collections::HashMap<String, Option<Vec<String>>> =
         std::collections::HashMap::new();
@@ -284,10 +204,7 @@ fn write_asm(
             if last_source != Some((file.as_str(), *line)) {
                 let text = sources
                     .entry(file.clone())
-                    .or_insert_with(|| {
-                        let text = std::fs::read_to_string(remapped(file, remaps)).ok()?;
-                        Some(text.lines().map(str::to_owned).collect())
-                    })
+                    .or_insert_with(|| code::source_lines(file, remaps).ok())
                     .as_ref()
                     .and_then(|lines| lines.get((*line as usize).saturating_sub(1)).cloned())
                     .unwrap_or_default();
@@ -296,8 +213,8 @@ fn write_asm(
                 last_source = Some((file.as_str(), *line));
             }
         }
-        let percent = if r.percent > 0.0 {
-            format!("{:8.2}", r.percent)
+        let percent = if r.self_percent > 0.0 {
+            format!("{:8.2}", r.self_percent)
         } else {
             String::new()
         };
@@ -333,16 +250,4 @@ fn main_file(a: &Annotation) -> Option<String> {
         .into_iter()
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(f, _)| f)
-}
-
-/// `file` with the first matching `OLD=NEW` prefix replaced.
-fn remapped(file: &str, remaps: &[String]) -> PathBuf {
-    for remap in remaps {
-        if let Some((old, new)) = remap.split_once('=') {
-            if let Some(rest) = file.strip_prefix(old) {
-                return PathBuf::from(format!("{new}{rest}"));
-            }
-        }
-    }
-    PathBuf::from(file)
 }

@@ -113,9 +113,10 @@ Exit status: 0 no regression beyond the threshold, 1 bad input, 2 usage, 3 regre
 Examples:
   profview tui perf.data --symbol-path target/release
   profview diff --tui before.data after.data      (the diff view)
+  profview tui perf.data --source-path /build/src=$HOME/src   (sources moved since the build)
 
 Keys: ? in the browser lists them.")]
-    Tui(InputArgs),
+    Tui(TuiArgs),
     /// Write an SVG flame graph (drawn with the inferno library).
     #[command(after_help = "\
 Examples:
@@ -510,6 +511,17 @@ pub struct CargoArgs {
     pub dev: bool,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+/// `profview tui`.
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where the Lines view finds sources recorded under another path: `OLD=NEW` replaces
+    /// the start of a recorded path (repeatable).
+    #[arg(long = "source-path", value_name = "OLD=NEW")]
+    pub source_paths: Vec<String>,
 }
 
 /// `profview annotate`.

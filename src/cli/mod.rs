@@ -121,7 +121,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Convert(args) => collapse::convert(&args),
         Command::Flamegraph(args) => flamegraph::run(&args),
         Command::Diff(args) => diff::run(&args),
-        Command::Tui(args) => tui::run(&args),
+        Command::Tui(args) => tui::run(&args.input, &args.source_paths),
         Command::Record(args) => record::run(&args),
         Command::Timeline(args) => timeline::run(&args),
         Command::Annotate(args) => annotate::run(&args),
@@ -138,7 +138,7 @@ fn run(command: Command) -> anyhow::Result<()> {
 fn show(input: InputArgs) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return tui::run(&input);
+        return tui::run(&input, &[]);
     }
     report::run(&ReportArgs {
         input,

@@ -342,7 +342,7 @@ fn show(args: &RecordArgs, recorded: &Path) -> anyhow::Result<()> {
     };
     let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     if terminal && !args.no_browser {
-        return super::tui::run(&input);
+        return super::tui::run(&input, &[]);
     }
     super::report::run(&ReportArgs {
         input,

@@ -6,15 +6,18 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
 use profview::analyze::diff::ProfileDiff;
+use profview::analyze::{Annotation, InstructionWeight};
+use profview::code;
 use profview::model::{Profile, WeightKindId};
-use profview::tui::{DefaultTerminal, Exit, Input};
+use profview::tui::{CodeSource, DefaultTerminal, Exit, Input};
 use profview::{Progress, Stage};
 
 use super::args::InputArgs;
 
 /// Browse the profile: it loads in the background under a loading screen; `i` in the browser
-/// reads it again with inlined frames toggled.
-pub fn run(input: &InputArgs) -> anyhow::Result<()> {
+/// reads it again with inlined frames toggled. The Lines view reads sources through
+/// `source_paths` (`OLD=NEW` remaps).
+pub fn run(input: &InputArgs, source_paths: &[String]) -> anyhow::Result<()> {
     ensure_terminal()?;
     let title = file_name(&input.profile);
     let mut options = input.to_open_options();
@@ -28,6 +31,10 @@ pub fn run(input: &InputArgs) -> anyhow::Result<()> {
         .map(|m| m.len())
         .sum();
     options.aggregate_samples = size > KEEP_TIMES_UP_TO || input.profile.is_dir();
+    let files = ProgramFiles {
+        symbol_paths: input.source.symbol_paths.clone(),
+        source_paths: source_paths.to_vec(),
+    };
     let mut carried = profview::tui::Carried::default();
     let mut outcome = Ok(());
     profview::tui::with_terminal(|terminal| loop {
@@ -45,6 +52,7 @@ pub fn run(input: &InputArgs) -> anyhow::Result<()> {
             kind,
             title: title.clone(),
             diff: None,
+            code: Some(&files),
         };
         let (exit, last) = profview::tui::browse(terminal, browsed, carried.clone())?;
         match exit {
@@ -115,6 +123,7 @@ pub fn browse_diff(
         kind,
         title: file_name(path),
         diff: Some(diff),
+        code: None,
     })?;
     Ok(())
 }
@@ -131,4 +140,33 @@ fn file_name(path: &Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+/// The browser's source files and instructions: read from this machine, the program files
+/// found as the symbolizer finds them.
+#[derive(Debug)]
+struct ProgramFiles {
+    symbol_paths: Vec<std::path::PathBuf>,
+    source_paths: Vec<String>,
+}
+
+impl CodeSource for ProgramFiles {
+    fn source(&self, file: &str) -> Result<Vec<String>, String> {
+        code::source_lines(file, &self.source_paths).map_err(|path| {
+            format!(
+                "{}: not found here (profview tui --source-path OLD=NEW if the sources moved)",
+                path.display()
+            )
+        })
+    }
+
+    fn instructions(
+        &self,
+        profile: &Profile,
+        annotation: &Annotation,
+    ) -> Result<Vec<InstructionWeight>, String> {
+        code::instructions(profile, annotation, &self.symbol_paths)
+            .map(|i| i.instructions)
+            .map_err(|e| e.to_string())
+    }
 }

@@ -84,6 +84,24 @@ pub struct Annotation {
     pub module_id: Option<profview_model::ModuleId>,
 }
 
+/// One instruction of an annotated function, with its share of the function's self weight.
+///
+/// The analysis does no I/O: whoever reads the program file (the `profview` crate's
+/// `code::instructions`) fills these in from [`Annotation::addresses`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstructionWeight {
+    /// Its address in the program file's own address space (what `perf annotate` prints).
+    pub address: u64,
+    /// The instruction, in AT&T syntax.
+    pub text: String,
+    /// The share of the function's self weight sampled on it, 0-100.
+    pub self_percent: f64,
+    /// Where it jumps to, when that is in the function.
+    pub jump_target: Option<u64>,
+    /// The source line it was compiled from (the innermost, for inlined code).
+    pub source: Option<(String, u32)>,
+}
+
 /// Key of a line: (file, line, inlined function, call site).
 type LineKey = (String, u32, Option<String>, Option<u32>);
 

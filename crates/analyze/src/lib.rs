@@ -18,7 +18,7 @@ pub mod synthetic;
 mod timeline;
 pub mod view;
 
-pub use annotate::{annotate, AnnotateError, Annotation, LineWeight};
+pub use annotate::{annotate, AnnotateError, Annotation, InstructionWeight, LineWeight};
 pub use diagnostics::{Diagnostic, DiagnosticKind};
 pub use findings::{Analysis, Breakdown, CategoryShare, Evidence, Finding, FindingKind};
 pub use functions::{

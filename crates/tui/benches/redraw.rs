@@ -27,6 +27,7 @@ fn main() {
         kind,
         title: "synthetic".to_owned(),
         diff: None,
+        code: None,
     });
     println!(
         "{:<40} {:>9.1} ms",

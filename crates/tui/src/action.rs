@@ -146,7 +146,10 @@ pub const HELP: &[(&str, &str)] = &[
         "search names (highlighted); next / previous match",
     ),
     ("c", "callers and callees of the selected function"),
-    ("a", "the selected function's time by source line"),
+    (
+        "a",
+        "the selected function's lines; again: its instructions",
+    ),
     ("f m d", "focus on / merge / drop the selected function"),
     (
         "u  U Ctrl-r",

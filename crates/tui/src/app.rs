@@ -9,6 +9,7 @@ use profview_analyze::{
 use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
 
 use crate::action::Action;
+use crate::code::{CodeCache, CodeSource};
 use crate::flame::FlameState;
 use crate::rows::{TreeRows, ROOT};
 
@@ -22,6 +23,9 @@ pub struct Input<'p> {
     pub title: String,
     /// A comparison to show in the Diff view (`profview diff --tui`).
     pub diff: Option<ProfileDiff>,
+    /// Where the Lines view gets source text and instructions (none: it shows the numbers
+    /// only).
+    pub code: Option<&'p dyn CodeSource>,
 }
 
 /// The views, in tab order.
@@ -162,6 +166,11 @@ pub struct App<'p> {
     /// The time of one function by source line (`a`), and the selected line.
     pub lines: Option<Annotation>,
     pub lines_list: ListState,
+    /// The source text and instructions fetched for the Lines view, and the selected row
+    /// of its assembly listing.
+    pub code: CodeCache,
+    pub asm_list: ListState,
+    code_source: Option<&'p dyn CodeSource>,
     pub tab: Tab,
     pub search: Search,
     pub help: bool,
@@ -216,6 +225,9 @@ impl<'p> App<'p> {
             timeline_mark: None,
             lines: None,
             lines_list: ListState::default(),
+            code: CodeCache::default(),
+            asm_list: ListState::default(),
+            code_source: input.code,
             diff: input.diff,
             diff_list: ListState::default(),
             search: Search::default(),
@@ -543,8 +555,13 @@ impl<'p> App<'p> {
     }
 
     /// The selected function's time by source line, in the Lines view (the whole profile's
-    /// samples of it, whatever the filters).
+    /// samples of it, whatever the filters); in the Lines view, switch between its lines
+    /// and its instructions.
     fn show_lines(&mut self) {
+        if self.tab == Tab::Lines {
+            self.toggle_assembly();
+            return;
+        }
         let Some(name) = self.selected_function() else {
             self.message = Some("nothing selected".to_owned());
             return;
@@ -554,11 +571,30 @@ impl<'p> App<'p> {
                 self.message = Some(format!("{name}: no source lines (no debug info)"));
             }
             Ok(a) => {
+                self.code = CodeCache::default();
+                for l in &a.lines {
+                    self.code.fetch_source(self.code_source, &l.file);
+                }
                 self.lines = Some(a);
                 self.lines_list = ListState::default();
+                self.asm_list = ListState::default();
                 self.tab = Tab::Lines;
             }
             Err(e) => self.message = Some(e.to_string()),
+        }
+    }
+
+    /// The Lines view: its source lines or its instructions (fetched the first time).
+    fn toggle_assembly(&mut self) {
+        let Some(a) = &self.lines else {
+            return;
+        };
+        self.code.assembly = !self.code.assembly;
+        if self.code.assembly && self.code.instructions.is_none() {
+            self.code
+                .fetch_instructions(self.code_source, self.profile, a);
+            // Open on the hottest instruction.
+            self.asm_list.selected = self.code.hottest.first().copied().unwrap_or(0);
         }
     }
 
@@ -771,6 +807,15 @@ impl<'p> App<'p> {
             }
             Tab::Flame => self.navigate_flame(action),
             Tab::Timeline => self.navigate_timeline(action, delta),
+            Tab::Lines if self.code.assembly => {
+                if action == Action::Expand {
+                    if let Some(next) = self.code.next_hottest(self.asm_list.selected) {
+                        self.asm_list.selected = next;
+                    }
+                } else {
+                    self.asm_list.move_by(delta, self.code.rows.len());
+                }
+            }
             Tab::Lines => {
                 let len = self.lines.as_ref().map_or(0, |a| a.lines.len());
                 // Enter: the next hottest line (the rows are hottest first).
@@ -898,6 +943,11 @@ impl<'p> App<'p> {
                 let len = self.diff.as_ref().map_or(0, |d| d.functions.len());
                 self.diff_list
                     .move_by(index as isize - self.diff_list.selected as isize, len);
+            }
+            Tab::Lines if self.code.assembly => {
+                let len = self.code.rows.len();
+                self.asm_list
+                    .move_by(index as isize - self.asm_list.selected as isize, len);
             }
             Tab::Lines => {
                 let len = self.lines.as_ref().map_or(0, |a| a.lines.len());

@@ -9,6 +9,7 @@
 
 mod action;
 mod app;
+mod code;
 mod flame;
 mod rows;
 mod text;
@@ -25,6 +26,7 @@ use ratatui::Frame;
 
 pub use action::{action_for_key, Action, HELP};
 pub use app::{App, CallersRow, Carried, FunctionSort, Input, Tab};
+pub use code::{AsmRow, CodeCache, CodeSource};
 pub use flame::{layout as flame_layout, FlameCell, FlameState};
 pub use ratatui::DefaultTerminal;
 pub use rows::{Row, TreeRows};

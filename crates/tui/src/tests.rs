@@ -33,6 +33,7 @@ fn app(profile: &Profile) -> App<'_> {
         kind: WeightKindId::from_index(0),
         title: "test.folded".to_owned(),
         diff: None,
+        code: None,
     })
 }
 
@@ -339,6 +340,7 @@ fn snapshot_diff() {
         kind: k,
         title: "after".to_owned(),
         diff: Some(d),
+        code: None,
     });
     assert_eq!(a.tab, Tab::Diff);
     insta::assert_snapshot!(screen(&mut a, &[], 100, 10));
@@ -616,8 +618,8 @@ fn snapshot_timeline() {
     );
 }
 
-#[test]
-fn a_opens_the_selected_functions_lines() {
+/// `main` (main.c) calls `work` (/src/work.c), which spends 7 on line 10 and 3 on line 11.
+fn lines_profile() -> Profile {
     use profview_model::{Frame, FrameKind, Function, ResolvedFrame, Sample};
     let mut p = Profile::new();
     let kind = p.add_weight_kind("samples", WeightUnit::Samples);
@@ -647,6 +649,12 @@ fn a_opens_the_selected_functions_lines() {
             weight,
         });
     }
+    p
+}
+
+#[test]
+fn a_opens_the_selected_functions_lines() {
+    let p = lines_profile();
     let mut a = app(&p);
     a.update(Action::GoTab(2));
     assert_eq!(a.selected_function().as_deref(), Some("work"));
@@ -662,6 +670,77 @@ fn a_opens_the_selected_functions_lines() {
         a.lines_list.selected, 1,
         "Enter goes to the next hottest line"
     );
-    let screen = format!("{:?}", screen(&mut a, &[], 100, 8));
-    assert!(screen.contains("work.c:11"), "{screen}");
+    let shown = format!("{:?}", screen(&mut a, &[], 100, 8));
+    assert!(shown.contains("work.c:11"), "{shown}");
+    // Opened without a code source, the view says so instead of showing code.
+    let shown = format!("{:?}", screen(&mut a, &[], 100, 12));
+    assert!(shown.contains("source not shown"), "{shown}");
+    let shown = format!("{:?}", screen(&mut a, &[Action::ShowLines], 100, 12));
+    assert!(shown.contains("instructions not shown"), "{shown}");
+}
+
+/// What the program running the browser would read: /src/work.c has 14 lines, and `work`
+/// four instructions, the last a jump back to the first.
+#[derive(Debug)]
+struct FakeCode;
+
+impl crate::CodeSource for FakeCode {
+    fn source(&self, file: &str) -> Result<Vec<String>, String> {
+        match file {
+            "/src/work.c" => Ok((1..=14).map(|n| format!("code of line {n};")).collect()),
+            _ => Err(format!("{file}: not found here")),
+        }
+    }
+
+    fn instructions(
+        &self,
+        _: &Profile,
+        annotation: &profview_analyze::Annotation,
+    ) -> Result<Vec<profview_analyze::InstructionWeight>, String> {
+        assert_eq!(annotation.function, "work");
+        let ins = |address: u64, text: &str, share: f64, line: u32, jump: Option<u64>| {
+            profview_analyze::InstructionWeight {
+                address,
+                text: text.to_owned(),
+                self_percent: share,
+                jump_target: jump,
+                source: Some(("/src/work.c".to_owned(), line)),
+            }
+        };
+        Ok(vec![
+            ins(0x1000, "mov (%rdi),%eax", 20.0, 10, None),
+            ins(0x1003, "add $0x1,%eax", 50.0, 10, None),
+            ins(0x1006, "imul %esi,%eax", 30.0, 11, None),
+            ins(0x1009, "jne 0x1000", 0.0, 11, Some(0x1000)),
+        ])
+    }
+}
+
+#[test]
+fn the_lines_view_shows_the_source_and_a_switches_to_the_instructions() {
+    let p = lines_profile();
+    let mut a = App::new(Input {
+        profile: &p,
+        kind: WeightKindId::from_index(0),
+        title: "test.data".to_owned(),
+        diff: None,
+        code: Some(&FakeCode),
+    });
+    apply(&mut a, &[Action::GoTab(2), Action::ShowLines]);
+    insta::assert_snapshot!("lines_source", screen(&mut a, &[], 80, 16));
+    a.update(Action::ShowLines);
+    assert!(a.code.assembly);
+    // Rows: work.c:10, two instructions, work.c:11, two instructions; the hottest (50%)
+    // selected first, Enter goes to the next hottest (30%), then 20%, then round again.
+    assert_eq!(a.asm_list.selected, 2);
+    insta::assert_snapshot!("lines_assembly", screen(&mut a, &[], 80, 12));
+    let mut visited = Vec::new();
+    for _ in 0..3 {
+        a.update(Action::Expand);
+        visited.push(a.asm_list.selected);
+    }
+    assert_eq!(visited, [4, 1, 2]);
+    a.update(Action::ShowLines);
+    assert!(!a.code.assembly, "a again: back to the lines");
+    assert_eq!(a.tab, Tab::Lines);
 }

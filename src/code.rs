@@ -1,0 +1,140 @@
+//! The code behind an [`Annotation`]: the function's instructions with their shares and
+//! source lines (read from the program file the symbolizer finds), and source files read
+//! from where the debug info says they were, or where `--source-path OLD=NEW` moves them.
+//!
+//! `profview annotate` prints these; the browser gets them through its `CodeSource`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use profview_analyze::{Annotation, InstructionWeight};
+use profview_model::Profile;
+use profview_symbolize::{ModuleJob, SymbolPaths};
+
+/// Why a function's instructions cannot be shown.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CodeError {
+    /// The profile holds no sampled address in the function (folded stacks keep none).
+    #[error("{function}: the profile has no addresses for it (folded stacks keep none): no instructions to show")]
+    NoAddresses {
+        /// The function.
+        function: String,
+    },
+    /// The program file is not where it was recorded nor under a symbol path.
+    #[error("{path}: not found (pass --symbol-path DIR with the program)")]
+    BinaryNotFound {
+        /// The path the profile recorded.
+        path: String,
+    },
+    /// The program file could not be disassembled.
+    #[error(transparent)]
+    Disassembly(#[from] profview_symbolize::DisasmError),
+}
+
+/// A function's instructions, each with its share of the function's self weight.
+#[derive(Debug, Clone)]
+pub struct Instructions {
+    /// The symbol they belong to, demangled.
+    pub symbol: String,
+    /// In address order.
+    pub instructions: Vec<InstructionWeight>,
+    /// The share of the function's self weight sampled outside this symbol (another copy of
+    /// the same code, such as a second instance of a generic function), 0-100.
+    pub outside_percent: f64,
+}
+
+/// The instructions of the function `annotation` describes, from the program file found as
+/// the symbolizer finds it (recorded path, build-id, `symbol_paths`), with each
+/// instruction's share and source line.
+pub fn instructions(
+    profile: &Profile,
+    annotation: &Annotation,
+    symbol_paths: &[PathBuf],
+) -> Result<Instructions, CodeError> {
+    let (Some(module), Some(&(hottest, _))) = (annotation.module_id, annotation.addresses.first())
+    else {
+        return Err(CodeError::NoAddresses {
+            function: annotation.function.clone(),
+        });
+    };
+    let m = profile.module(module);
+    let path = profile.string(m.path);
+    let paths = SymbolPaths::new(symbol_paths.to_vec());
+    let binary = paths
+        .locate(path, m.build_id.as_deref())
+        .binary
+        .ok_or_else(|| CodeError::BinaryNotFound {
+            path: path.to_owned(),
+        })?;
+    let asm = profview_symbolize::disassemble(&binary, hottest)?;
+    let address_of = |offset: u64| (offset as i64).wrapping_add(asm.offset_to_address) as u64;
+    let mut share: HashMap<u64, f64> = HashMap::new();
+    for &(offset, percent) in &annotation.addresses {
+        *share.entry(address_of(offset)).or_default() += percent;
+    }
+    let offset_of = |address: u64| (address as i64).wrapping_sub(asm.offset_to_address) as u64;
+    let job = ModuleJob {
+        path: path.to_owned(),
+        build_id: m.build_id.clone(),
+        offsets: asm
+            .instructions
+            .iter()
+            .map(|i| offset_of(i.address))
+            .collect(),
+        relative: false,
+    };
+    let lines = profview_symbolize::resolve_module(&job, &paths, true);
+    let instructions: Vec<InstructionWeight> = asm
+        .instructions
+        .into_iter()
+        .map(|i| {
+            let innermost = lines
+                .frames
+                .get(&offset_of(i.address))
+                .and_then(|frames| frames.last());
+            InstructionWeight {
+                self_percent: share.get(&i.address).copied().unwrap_or(0.0),
+                source: innermost.and_then(|f| Some((f.file.clone()?, f.line?))),
+                address: i.address,
+                text: i.text,
+                jump_target: i.jump_target,
+            }
+        })
+        .collect();
+    let inside: f64 = instructions.iter().map(|i| i.self_percent).sum();
+    Ok(Instructions {
+        symbol: asm.function,
+        instructions,
+        outside_percent: (100.0 - inside).max(0.0),
+    })
+}
+
+/// Where to read source file `file` (as the debug info names it): with the first matching
+/// `OLD=NEW` prefix of `remaps` replaced.
+pub fn source_path(file: &str, remaps: &[String]) -> PathBuf {
+    for remap in remaps {
+        if let Some((old, new)) = remap.split_once('=') {
+            if let Some(rest) = file.strip_prefix(old) {
+                return PathBuf::from(format!("{new}{rest}"));
+            }
+        }
+    }
+    PathBuf::from(file)
+}
+
+/// The lines of source file `file` (see [`source_path`]), or where it was looked for.
+pub fn source_lines(file: &str, remaps: &[String]) -> Result<Vec<String>, PathBuf> {
+    let path = source_path(file, remaps);
+    read_lines(&path).ok_or(path)
+}
+
+fn read_lines(path: &Path) -> Option<Vec<String>> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+    )
+}
