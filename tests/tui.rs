@@ -298,6 +298,26 @@ fn a_time_range_selected_in_the_timeline_view() {
         .find(|l| l.contains('%') && !l.contains("Self"))
         .unwrap_or("");
     assert!(first_row.contains("hash_blocks"), "{functions}");
+    // The same with the mouse: undo, then drag on the first thread's row from a little past
+    // the middle to beyond the chart's right edge (SGR mouse reports, 1-based cells; the
+    // chart starts at column 25 of the 160-column pane).
+    tmux.send(&["7", "u"], false);
+    tmux.wait_for("undone");
+    tmux.send(&["\u{1b}[<0;95;3M"], true);
+    tmux.send(&["\u{1b}[<32;130;3M"], true);
+    tmux.send(&["\u{1b}[<0;160;3m"], true);
+    let screen = tmux.wait_for("(u to undo)");
+    assert!(
+        screen.contains("time 1.") && screen.contains("-2.0"),
+        "{screen}"
+    );
+    tmux.send(&["2"], false);
+    let functions = tmux.wait_for("Functions (");
+    let first_row = functions
+        .lines()
+        .find(|l| l.contains('%') && !l.contains("Self"))
+        .unwrap_or("");
+    assert!(first_row.contains("hash_blocks"), "{functions}");
     tmux.send(&["q"], false);
     tmux.wait_for_shell();
 }

@@ -63,8 +63,21 @@ pub enum Action {
     /// Mouse wheel.
     ScrollUp,
     ScrollDown,
-    /// Mouse click on screen row `y`.
-    Click(u16),
+    /// Left mouse button pressed at screen column `x`, row `y`.
+    Click {
+        x: u16,
+        y: u16,
+    },
+    /// The mouse moved to `x`, `y` with the left button held.
+    Drag {
+        x: u16,
+        y: u16,
+    },
+    /// The left button released at `x`, `y`.
+    Release {
+        x: u16,
+        y: u16,
+    },
 }
 
 /// The action for `key`; `searching` when the search prompt takes the typing.
@@ -163,7 +176,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("i", "show / hide inlined frames (reads the profile again)"),
     ("w", "the next weight (event, or heap: peak, leaked...)"),
     ("v", "diff: the table or the call-path tree"),
-    ("mouse", "wheel scrolls, click selects"),
+    ("mouse", "wheel scrolls, click selects; drag: a time range"),
     ("?", "this help"),
     ("Esc", "close help, search or zoom; quit"),
     ("q Ctrl-c", "quit"),

@@ -130,6 +130,42 @@ pub struct ListGeometry {
     pub rows: u16,
 }
 
+/// Where the timeline's chart was drawn: its first column and row, its size, and how many
+/// buckets its columns show.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimelineGeometry {
+    pub left: u16,
+    pub columns: u16,
+    pub top: u16,
+    pub rows: u16,
+    pub buckets: usize,
+}
+
+impl TimelineGeometry {
+    /// The first bucket drawn in screen column `x`, when `x` is on the chart.
+    pub fn bucket_at(&self, x: u16) -> Option<usize> {
+        let column = x.checked_sub(self.left).filter(|c| *c < self.columns)?;
+        // Bucket b is drawn in column b * columns / buckets: the first in column c is
+        // ceil(c * buckets / columns).
+        let (c, n) = (usize::from(column), usize::from(self.columns.max(1)));
+        Some(
+            (c * self.buckets)
+                .div_ceil(n)
+                .min(self.buckets.saturating_sub(1)),
+        )
+    }
+
+    /// As [`Self::bucket_at`], a column left or right of the chart taken as its first or
+    /// last (a drag may leave it).
+    pub fn bucket_at_clamped(&self, x: u16) -> Option<usize> {
+        if self.columns == 0 {
+            return None;
+        }
+        let x = x.clamp(self.left, self.left + self.columns - 1);
+        self.bucket_at(x)
+    }
+}
+
 /// Everything the browser shows and remembers.
 #[derive(Debug)]
 pub struct App<'p> {
@@ -163,6 +199,10 @@ pub struct App<'p> {
     pub timeline: Option<Timeline>,
     pub timeline_cursor: usize,
     pub timeline_mark: Option<usize>,
+    /// Where a mouse drag on the timeline started, while the button is held.
+    timeline_drag: Option<usize>,
+    /// Where the timeline's chart was drawn, for the mouse (set by the renderer).
+    pub timeline_geometry: TimelineGeometry,
     /// The time of one function by source line (`a`), and the selected line.
     pub lines: Option<Annotation>,
     pub lines_list: ListState,
@@ -223,6 +263,8 @@ impl<'p> App<'p> {
             timeline: Timeline::new(input.profile, input.kind, TIMELINE_BUCKETS),
             timeline_cursor: 0,
             timeline_mark: None,
+            timeline_drag: None,
+            timeline_geometry: TimelineGeometry::default(),
             lines: None,
             lines_list: ListState::default(),
             code: CodeCache::default(),
@@ -785,10 +827,23 @@ impl<'p> App<'p> {
             Action::PageDown => page,
             Action::First => isize::MIN / 2,
             Action::Last => isize::MAX / 2,
-            Action::Click(y) => {
+            Action::Click { x, y } if self.tab == Tab::Timeline => {
+                self.press_timeline(x, y);
+                return;
+            }
+            Action::Drag { x, .. } if self.tab == Tab::Timeline => {
+                self.drag_timeline(x);
+                return;
+            }
+            Action::Release { x, .. } if self.tab == Tab::Timeline => {
+                self.release_timeline(x);
+                return;
+            }
+            Action::Click { y, .. } => {
                 self.click(y);
                 return;
             }
+            Action::Drag { .. } | Action::Release { .. } => return,
             _ => 0,
         };
         match self.tab {
@@ -868,6 +923,49 @@ impl<'p> App<'p> {
         };
         let last = buckets.saturating_sub(1) as isize;
         self.timeline_cursor = (self.timeline_cursor as isize + step).clamp(0, last) as usize;
+    }
+
+    /// The mouse pressed on the timeline's chart: the cursor goes there, and a drag from
+    /// there selects a range.
+    fn press_timeline(&mut self, x: u16, y: u16) {
+        let g = self.timeline_geometry;
+        if !(g.top..g.top + g.rows).contains(&y) {
+            return;
+        }
+        if let Some(bucket) = g.bucket_at(x) {
+            self.timeline_cursor = bucket;
+            self.timeline_drag = Some(bucket);
+            self.timeline_mark = None;
+        }
+    }
+
+    fn drag_timeline(&mut self, x: u16) {
+        let Some(start) = self.timeline_drag else {
+            return;
+        };
+        if let Some(bucket) = self.timeline_geometry.bucket_at_clamped(x) {
+            self.timeline_cursor = bucket;
+            // Drawn as the range being selected.
+            self.timeline_mark = (bucket != start).then_some(start);
+        }
+    }
+
+    /// The button released: after a drag, the range from where it was pressed to here is
+    /// selected (as `f` at both ends); after a click, only the cursor moved.
+    fn release_timeline(&mut self, x: u16) {
+        let Some(start) = self.timeline_drag.take() else {
+            return;
+        };
+        let Some(end) = self.timeline_geometry.bucket_at_clamped(x) else {
+            return;
+        };
+        self.timeline_cursor = end;
+        if end == start {
+            self.timeline_mark = None;
+            return;
+        }
+        self.timeline_mark = Some(start);
+        self.mark_time();
     }
 
     /// `f` on the timeline: the first press marks where a range starts, the second where it

@@ -123,14 +123,25 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App<'_>, theme: Theme) -
 }
 
 /// The action for a terminal event: key presses (not releases or repeats on terminals that
-/// report them), the mouse wheel and left clicks.
+/// report them), the mouse wheel, and the left button's clicks and drags.
 fn action_for_event(event: Event, searching: bool) -> Option<Action> {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Press => action_for_key(key, searching),
         Event::Mouse(mouse) => match mouse.kind {
             MouseEventKind::ScrollUp => Some(Action::ScrollUp),
             MouseEventKind::ScrollDown => Some(Action::ScrollDown),
-            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(mouse.row)),
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                x: mouse.column,
+                y: mouse.row,
+            }),
+            MouseEventKind::Drag(MouseButton::Left) => Some(Action::Drag {
+                x: mouse.column,
+                y: mouse.row,
+            }),
+            MouseEventKind::Up(MouseButton::Left) => Some(Action::Release {
+                x: mouse.column,
+                y: mouse.row,
+            }),
             _ => None,
         },
         _ => None,

@@ -604,6 +604,59 @@ fn a_range_selected_on_the_timeline_filters_every_view() {
 }
 
 #[test]
+fn a_mouse_drag_on_the_timeline_selects_a_range() {
+    let p = timed_profile();
+    let mut a = app(&p);
+    // Drawn once, so that the browser knows where the chart is.
+    screen(&mut a, &[Action::GoTab(7)], 90, 12);
+    let g = a.timeline_geometry;
+    assert!(g.columns > 10 && g.rows == 1, "{g:?}");
+    let (middle, y) = (g.left + g.columns / 2 + 1, g.top);
+    // A click only moves the cursor.
+    apply(
+        &mut a,
+        &[
+            Action::Click { x: middle, y },
+            Action::Release { x: middle, y },
+        ],
+    );
+    assert_eq!(a.selected_function().as_deref(), Some("hash"));
+    assert!(a.transforms.applied().is_empty());
+    // A drag from the middle past the right edge selects the second half: only `hash`.
+    apply(
+        &mut a,
+        &[
+            Action::Click { x: middle, y },
+            Action::Drag { x: middle + 3, y },
+        ],
+    );
+    assert!(a.timeline_mark.is_some(), "the range shows while dragging");
+    a.update(Action::Release { x: 500, y: 0 });
+    assert!(
+        a.message.as_deref().unwrap().starts_with("only 1.0"),
+        "{:?}",
+        a.message
+    );
+    let names: Vec<&str> = a
+        .functions
+        .functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, ["hash", "main"]);
+    // A press off the chart (the phases below it) does nothing.
+    a.update(Action::Click {
+        x: middle,
+        y: y + 6,
+    });
+    a.update(Action::Release {
+        x: g.left,
+        y: y + 6,
+    });
+    assert_eq!(a.transforms.applied().len(), 1);
+}
+
+#[test]
 fn snapshot_timeline() {
     let p = timed_profile();
     let mut a = app(&p);

@@ -160,7 +160,14 @@ fn status_line(app: &App<'_>, theme: Theme, width: u16) -> Line<'static> {
         .applied()
         .iter()
         .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
-        .map(ToString::to_string)
+        .map(|t| match (t, &app.timeline) {
+            // In seconds of the run, as the timeline shows them, not the recording's clock.
+            (Transform::TimeRange { start, end }, Some(line)) => {
+                let s = |ns: u64| ns.saturating_sub(line.start_ns) as f64 / 1e9;
+                format!("time {:.3}-{:.3} s", s(*start), s(*end))
+            }
+            _ => t.to_string(),
+        })
         .collect();
     // (text, narrowest it may become: 0 = may go), in the order shown.
     let mut parts = vec![

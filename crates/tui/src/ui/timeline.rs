@@ -16,8 +16,9 @@ const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇',
 const NAME: usize = 22;
 
 pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let block = Block::bordered()
-        .title(" Timeline: ←/→ move, f at both ends selects a time range, u undoes ");
+    let block = Block::bordered().title(
+        " Timeline: ←/→ move, f at both ends (or a mouse drag) selects a time range, u undoes ",
+    );
     let inner = block.inner(area);
     let Some(t) = &app.timeline else {
         frame.render_widget(Paragraph::new("no sample times").block(block), area);
@@ -30,6 +31,13 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         .clamp(1, buckets.max(1));
     // Bucket b is drawn in column b * columns / buckets.
     let column_of = |b: usize| b * columns / buckets.max(1);
+    app.timeline_geometry = crate::app::TimelineGeometry {
+        left: inner.x + NAME as u16 + 1,
+        columns: columns as u16,
+        top: inner.y,
+        rows: t.threads.len() as u16,
+        buckets,
+    };
     let cursor = column_of(app.timeline_cursor);
     let mark = app.timeline_mark.map(column_of);
     let mut lines = Vec::new();
