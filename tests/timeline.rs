@@ -59,6 +59,29 @@ fn the_two_phases_of_a_run_are_found_at_their_times() {
         "{text}"
     );
     assert!(text.contains("% CPU"), "{text}");
+    // `analyze` names the phases, with the time range to look at the first.
+    let analysis: Value =
+        serde_json::from_str(&stdout_of(&["analyze", &data, "--format", "json"])).unwrap();
+    let finding = analysis["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "phases")
+        .unwrap_or_else(|| panic!("no phases finding: {analysis}"));
+    assert_eq!(
+        finding["functions"],
+        serde_json::json!(["parse_numbers", "hash_blocks"]),
+        "{finding}"
+    );
+    let summary = finding["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("the run has 2 phases: 0.00-"),
+        "{summary}"
+    );
+    assert!(finding["advice"][0]
+        .as_str()
+        .unwrap()
+        .contains("--time 0.000.."));
 }
 
 #[test]

@@ -12,7 +12,9 @@ use super::{load, output};
 
 /// Run `profview analyze`.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
-    let (profile, kind) = load(&args.input, args.view.time.is_some())?;
+    // Sample times give the `phases` finding.
+    let times = args.view.time.is_some() || super::small_enough_for_times(&args.input);
+    let (profile, kind) = load(&args.input, times)?;
     let transforms = args.view.transforms(&profile)?;
     let analysis = if args.view.is_set() {
         let explorer = Explorer::with_options(&profile, Grouping::Function, args.view.inlined());

@@ -149,6 +149,20 @@ fn show(input: InputArgs) -> anyhow::Result<()> {
     })
 }
 
+/// Whether the samples of `input` are kept with their times (for the timeline view and the
+/// `phases` finding) rather than summed as they are read: for files up to 256 MB in all.
+/// Past that, memory follows the samples rather than the distinct stacks, and `profview
+/// timeline` draws the timeline instead. A folder is summed.
+fn small_enough_for_times(input: &InputArgs) -> bool {
+    const KEEP_TIMES_UP_TO: u64 = 256 << 20;
+    let size: u64 = std::iter::once(&input.profile)
+        .chain(&input.more)
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    size <= KEEP_TIMES_UP_TO && !input.profile.is_dir()
+}
+
 /// Read the profile and pick the weight kind; warnings go to stderr after the output. `keep_sample_times` for
 /// commands that look at each sample's time (a `--time` filter, the Firefox export); without
 /// it samples are summed per thread and stack as they are read.

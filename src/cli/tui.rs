@@ -21,16 +21,8 @@ pub fn run(input: &InputArgs, source_paths: &[String]) -> anyhow::Result<()> {
     ensure_terminal()?;
     let title = file_name(&input.profile);
     let mut options = input.to_open_options();
-    // The timeline view needs each sample's time; past this size the samples are summed as
-    // they are read (memory then follows the distinct stacks) and `profview timeline` draws
-    // the timeline instead.
-    const KEEP_TIMES_UP_TO: u64 = 256 << 20;
-    let size: u64 = std::iter::once(&input.profile)
-        .chain(&input.more)
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
-    options.aggregate_samples = size > KEEP_TIMES_UP_TO || input.profile.is_dir();
+    // The timeline view needs each sample's time.
+    options.aggregate_samples = !super::small_enough_for_times(input);
     let files = ProgramFiles {
         symbol_paths: input.source.symbol_paths.clone(),
         source_paths: source_paths.to_vec(),

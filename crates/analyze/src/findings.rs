@@ -95,6 +95,8 @@ pub enum FindingKind {
     PeakDominated,
     /// Heap profiles: the heap keeps growing through the run.
     MemoryGrowth,
+    /// The run changes what it does over time (start-up, then the work...).
+    Phases,
 }
 
 impl FindingKind {
@@ -116,6 +118,7 @@ impl FindingKind {
             FindingKind::TemporaryAllocations => "temporary_allocations",
             FindingKind::PeakDominated => "peak_dominated",
             FindingKind::MemoryGrowth => "memory_growth",
+            FindingKind::Phases => "phases",
         }
     }
 }
@@ -393,7 +396,7 @@ fn runtime_family(name: &str, module: Option<&str>) -> &'static str {
 }
 
 /// Everything `analyze` says about a profile.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Analysis {
     /// Patterns, strongest first; the first is the primary one.
     pub findings: Vec<Finding>,
@@ -413,11 +416,28 @@ pub struct CategoryShare {
 }
 
 impl Analysis {
-    /// Analyze weight kind `kind` of `profile`.
+    /// Analyze weight kind `kind` of `profile` (with the `phases` finding when its samples
+    /// have times).
     pub fn new(profile: &Profile, kind: WeightKindId) -> Self {
         let weights = StackWeights::new(profile, kind);
         let groups = FunctionGroups::new(profile);
-        Self::from_parts(profile, kind, &weights, &groups)
+        Self::from_parts(profile, kind, &weights, &groups).with_phases(profile, kind)
+    }
+
+    /// Add the `phases` finding when the run of `kind` changes what it does over time (its
+    /// samples need times; not for memory weights). [`Analysis::from_parts`] does not: its
+    /// weights may be of a part of the run.
+    pub fn with_phases(mut self, profile: &Profile, kind: WeightKindId) -> Self {
+        let memory = profile.weight_kind(kind).unit.is_memory();
+        if memory || profile.sample_count(kind) < MIN_SAMPLES {
+            return self;
+        }
+        let timeline = crate::Timeline::new(profile, kind, crate::timeline::FINDING_BUCKETS);
+        if let Some(finding) = timeline.and_then(|t| t.phases_finding()) {
+            self.findings.push(finding);
+            self.findings.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+        self
     }
 
     /// As [`Analysis::new`], from the weights (of `kind`) and groups a caller already has.

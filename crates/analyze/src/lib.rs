@@ -26,7 +26,8 @@ pub use functions::{
 };
 pub use stack_weights::StackWeights;
 pub use timeline::{
-    Phase, ThreadSeries, Timeline, PHASE_MIN_BUCKETS, PHASE_MIN_SHARE, TIMELINE_THREADS,
+    Phase, ThreadSeries, Timeline, FINDING_BUCKETS, PHASE_DISTINCT_SHARE, PHASE_FINDING_MIN_WEIGHT,
+    PHASE_MIN_BUCKETS, PHASE_MIN_SHARE, TIMELINE_THREADS,
 };
 pub use view::{
     BottomUp, CallTree, CallerCallee, Explorer, NodeId, Transform, Transforms, UnknownFunction,

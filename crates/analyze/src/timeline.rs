@@ -6,12 +6,22 @@ use std::collections::HashMap;
 use profview_model::{Profile, StringId, ThreadId, WeightKindId, WeightUnit};
 use serde::Serialize;
 
+use crate::findings::{Evidence, Finding, FindingKind};
+
 /// A phase is at least this many buckets long: shorter changes of the top function are
 /// noise between two phases, not a phase.
 pub const PHASE_MIN_BUCKETS: usize = 3;
 /// A bucket belongs to a function's phase when that function holds at least this share of
 /// its self weight; buckets where no function does are spread work, one kind of phase.
 pub const PHASE_MIN_SHARE: f64 = 0.25;
+/// The `phases` finding needs a phase whose top function holds at least this share of it
+/// (and a quarter of that or less of the rest of the run).
+pub const PHASE_DISTINCT_SHARE: f64 = 0.4;
+/// ... and that phase holds at least this share of the run's weight.
+pub const PHASE_FINDING_MIN_WEIGHT: f64 = 0.1;
+/// The `phases` finding cuts the run into this many buckets (a phase is then at least 3% of
+/// it).
+pub const FINDING_BUCKETS: usize = 100;
 /// Threads listed by name; the others are summed into one row.
 pub const TIMELINE_THREADS: usize = 12;
 
@@ -58,6 +68,9 @@ pub struct Phase {
     pub top_function: String,
     /// Its share of the phase's weight (0-1).
     pub share: f64,
+    /// Its share of the weight of the rest of the run (0-1): low when the phase is the only
+    /// time it runs much.
+    pub share_elsewhere: f64,
 }
 
 impl Timeline {
@@ -106,6 +119,128 @@ impl Timeline {
             bucket_s,
             threads,
             phases,
+        })
+    }
+}
+
+impl Phase {
+    /// Whether the phase does something of its own: its top function holds at least
+    /// [`PHASE_DISTINCT_SHARE`] of it and a quarter of that at most in the rest of the run.
+    /// Steps that take turns (a loop over several steps, each long enough to be seen) have
+    /// phases by the timeline's buckets, none of them distinct.
+    pub fn is_distinct(&self) -> bool {
+        self.share >= PHASE_DISTINCT_SHARE && self.share_elsewhere <= self.share / 4.0
+    }
+}
+
+impl Timeline {
+    /// The share (0-1) of the run's weight in `phase`.
+    pub fn weight_share(&self, phase: &Phase) -> f64 {
+        let bucket = |s: f64| (s / self.bucket_s.max(f64::MIN_POSITIVE)).round() as usize;
+        let first = bucket(phase.start_s);
+        // The last phase ends at the last sample, inside its bucket.
+        let end = if phase.end_s >= self.duration_s {
+            usize::MAX
+        } else {
+            bucket(phase.end_s)
+        };
+        let (mut inside, mut all) = (0.0, 0.0);
+        for t in &self.threads {
+            for (b, w) in t.buckets.iter().enumerate() {
+                all += w;
+                if (first..end).contains(&b) {
+                    inside += w;
+                }
+            }
+        }
+        if all > 0.0 {
+            inside / all
+        } else {
+            0.0
+        }
+    }
+
+    /// The `phases` finding: the run changes what it does (each phase named by its top
+    /// function); none for a run that is one phase.
+    pub fn phases_finding(&self) -> Option<Finding> {
+        // A function on top of several phases is a step of a cycle, not a phase of the run.
+        let once = |p: &Phase| {
+            self.phases
+                .iter()
+                .filter(|q| q.top_function == p.top_function)
+                .count()
+                == 1
+        };
+        let telling = |p: &Phase| {
+            p.is_distinct() && once(p) && self.weight_share(p) >= PHASE_FINDING_MIN_WEIGHT
+        };
+        if self.phases.len() < 2 || !self.phases.iter().any(telling) {
+            return None;
+        }
+        let describe = |p: &Phase| {
+            if p.share >= PHASE_DISTINCT_SHARE {
+                format!(
+                    "{:.2}-{:.2} s {:.0}% in {}",
+                    p.start_s,
+                    p.end_s,
+                    100.0 * p.share,
+                    p.top_function
+                )
+            } else {
+                format!(
+                    "{:.2}-{:.2} s spread out (top: {} {:.0}%)",
+                    p.start_s,
+                    p.end_s,
+                    p.top_function,
+                    100.0 * p.share
+                )
+            }
+        };
+        let listed: Vec<String> = self.phases.iter().take(4).map(describe).collect();
+        let more = match self.phases.len().saturating_sub(4) {
+            0 => String::new(),
+            n => format!(", and {n} more"),
+        };
+        let shares: Vec<f64> = self.phases.iter().map(|p| self.weight_share(p)).collect();
+        let largest = shares.iter().copied().fold(0.0, f64::max);
+        let first = &self.phases[0];
+        let (start, end) = (first.start_s, first.end_s);
+        let mut advice = vec![format!(
+            "Look at one phase at a time: `--time {start:.3}..{end:.3}` (seconds from the first sample) on report, analyze or tree gives the first; in the browser, drag across the Timeline view (7) or press f at both ends."
+        )];
+        if shares[0] < 0.34 {
+            advice.push(format!(
+                "The first {end:.2} s ({:.0}% of the run) may be start-up (reading input, building tables): a longer run weighs it less, so compare the phase you care about, not the whole run.",
+                100.0 * shares[0]
+            ));
+        }
+        Some(Finding {
+            kind: FindingKind::Phases,
+            // Informative, not a cost: as strong as the run is evenly split, never first over
+            // a finding about where the time goes unless the phases are the story.
+            score: (1.0 - largest).clamp(0.0, 0.5),
+            summary: format!(
+                "the run has {} phases: {}{more}",
+                self.phases.len(),
+                listed.join("; then ")
+            ),
+            functions: self.phases.iter().map(|p| p.top_function.clone()).collect(),
+            evidence: self
+                .phases
+                .iter()
+                .zip(&shares)
+                .map(|(p, &share)| Evidence {
+                    what: format!(
+                        "{:.3}-{:.3} s: {} ({:.0}% of the phase)",
+                        p.start_s,
+                        p.end_s,
+                        p.top_function,
+                        100.0 * p.share
+                    ),
+                    share,
+                })
+                .collect(),
+            advice,
         })
     }
 }
@@ -202,48 +337,73 @@ fn phases(
             _ => runs.push((top, b, b)),
         }
     }
-    // Short runs are noise: they join the run before them (or after, at the start).
-    let mut merged: Vec<(usize, usize)> = Vec::new();
+    // Runs shorter than PHASE_MIN_BUCKETS next to each other are one stretch of mixed work;
+    // such a stretch that is itself short is noise between two phases: it joins the one
+    // before it (or after it, at the start).
+    let short = |first: usize, last: usize| last + 1 - first < PHASE_MIN_BUCKETS;
+    let mut stretches: Vec<(usize, usize, bool)> = Vec::new();
     for &(_, first, last) in &runs {
-        let short = last + 1 - first < PHASE_MIN_BUCKETS;
+        let mixed = short(first, last);
+        match stretches.last_mut() {
+            Some(prev) if mixed && prev.2 => prev.1 = last,
+            _ => stretches.push((first, last, mixed)),
+        }
+    }
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for &(first, last, _) in &stretches {
         match merged.last_mut() {
-            Some(prev) if short => prev.1 = last,
+            Some(prev) if short(first, last) => prev.1 = last,
             _ => merged.push((first, last)),
         }
     }
-    if merged.len() > 1 && merged[0].1 + 1 - merged[0].0 < PHASE_MIN_BUCKETS {
+    if merged.len() > 1 && short(merged[0].0, merged[0].1) {
         let first = merged.remove(0);
         merged[0].0 = first.0;
     }
     // Each stretch named by its top function over the whole stretch; equal neighbours join.
-    let mut out: Vec<Phase> = Vec::new();
-    for (first, last) in merged {
+    let sum_over = |first: usize, last: usize| {
         let mut sums: HashMap<Option<StringId>, f64> = HashMap::new();
         for m in &per_function[first..=last] {
             for (name, w) in m {
                 *sums.entry(*name).or_default() += w;
             }
         }
-        let total: f64 = sums.values().sum();
-        let Some(top) = top_of(&sums) else {
+        sums
+    };
+    let mut named: Vec<(Option<StringId>, usize, usize)> = Vec::new();
+    for (first, last) in merged {
+        let Some(top) = top_of(&sum_over(first, last)) else {
             continue;
         };
-        let name = top.map_or_else(|| "[unknown]".to_owned(), |n| profile.string(n).to_owned());
-        let start_s = first as f64 * bucket_s;
-        let end_s = ((last + 1) as f64 * bucket_s).min(duration_s);
-        match out.last_mut() {
-            Some(prev) if prev.top_function == name => {
-                prev.end_s = end_s;
-            }
-            _ => out.push(Phase {
-                start_s,
-                end_s,
-                top_function: name,
-                share: sums[&top] / total.max(f64::MIN_POSITIVE),
-            }),
+        match named.last_mut() {
+            Some(prev) if prev.0 == top => prev.2 = last,
+            _ => named.push((top, first, last)),
         }
     }
-    out
+    let whole = sum_over(0, per_function.len().saturating_sub(1));
+    let whole_total: f64 = whole.values().sum();
+    named
+        .into_iter()
+        .map(|(top, first, last)| {
+            let sums = sum_over(first, last);
+            let total: f64 = sums.values().sum();
+            let own = sums.get(&top).copied().unwrap_or(0.0);
+            let rest = whole_total - total;
+            let elsewhere = whole.get(&top).copied().unwrap_or(0.0) - own;
+            Phase {
+                start_s: first as f64 * bucket_s,
+                end_s: ((last + 1) as f64 * bucket_s).min(duration_s),
+                top_function: top
+                    .map_or_else(|| "[unknown]".to_owned(), |n| profile.string(n).to_owned()),
+                share: own / total.max(f64::MIN_POSITIVE),
+                share_elsewhere: if rest > 0.0 {
+                    (elsewhere / rest).max(0.0)
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -302,5 +462,62 @@ mod tests {
             weight: 1.0,
         });
         assert!(Timeline::new(&p, kind, 10).is_none());
+    }
+
+    /// One thread, a sample every 10 ms: `leaf(i)` names the function of sample `i`.
+    fn run_of(samples: u64, leaf: impl Fn(u64) -> &'static str) -> Profile {
+        let mut p = Profile::new();
+        let kind = p.add_weight_kind("cpu-clock", WeightUnit::Nanoseconds);
+        let thread = p.add_thread(None, Some(1), Some("worker"));
+        let main = p.resolved_frame("main", None, FrameKind::User);
+        for i in 0..samples {
+            let f = p.resolved_frame(leaf(i), None, FrameKind::User);
+            let stack = p.intern_stack_path(&[main, f]);
+            p.add_sample(Sample {
+                thread,
+                time: Some(i * 10_000_000),
+                stack,
+                kind,
+                weight: 10_000_000.0,
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn a_start_up_phase_is_a_finding_with_its_time_range() {
+        // 0.4 s of loading, then 1.6 s of four steps taking turns every 10 ms.
+        let steps = ["parse", "check", "hash", "write"];
+        let p = run_of(200, |i| {
+            if i < 40 {
+                "load"
+            } else {
+                steps[i as usize % 4]
+            }
+        });
+        let t = Timeline::new(&p, WeightKindId::from_index(0), FINDING_BUCKETS).unwrap();
+        let f = t.phases_finding().expect("a phases finding");
+        assert_eq!(f.kind, FindingKind::Phases);
+        assert!(
+            f.summary.starts_with(
+                "the run has 2 phases: 0.00-0.40 s 100% in load; then 0.40-1.99 s spread out"
+            ),
+            "{}",
+            f.summary
+        );
+        assert!((f.evidence[0].share - 0.2).abs() < 0.01, "{:?}", f.evidence);
+        assert!(f.advice[0].contains("--time 0.000..0.39"), "{:?}", f.advice);
+        assert!(f.advice[1].contains("start-up"), "{:?}", f.advice);
+    }
+
+    #[test]
+    fn steps_taking_turns_are_no_phases_finding() {
+        // Four steps in turn, each for 200 ms (5 buckets): the buckets see one step at a
+        // time, but every step runs all along the run.
+        let steps = ["parse", "check", "hash", "write"];
+        let p = run_of(400, |i| steps[(i / 20) as usize % 4]);
+        let t = Timeline::new(&p, WeightKindId::from_index(0), FINDING_BUCKETS).unwrap();
+        assert!(t.phases.len() > 2, "{:?}", t.phases);
+        assert!(t.phases_finding().is_none(), "{:?}", t.phases);
     }
 }

@@ -465,6 +465,10 @@ impl<'p> App<'p> {
         };
         self.analysis =
             Analysis::from_parts(self.profile, self.kind, &weights, self.explorer.groups());
+        if self.transforms.applied().is_empty() {
+            // The phases are the whole run's.
+            self.analysis = std::mem::take(&mut self.analysis).with_phases(self.profile, self.kind);
+        }
         self.reset_from_view();
     }
 
