@@ -44,7 +44,7 @@ fn main() {
             .expect("draw");
         start.elapsed()
     };
-    let views: [(&str, &[Action], &[Action]); 5] = [
+    let views: [(&str, &[Action], &[Action]); 6] = [
         ("functions: Down", &[Action::GoTab(2)], &[Action::Down]),
         (
             "top-down: expand hottest, Down",
@@ -62,6 +62,11 @@ fn main() {
             &[Action::Down, Action::Right],
         ),
         ("summary: redraw", &[Action::GoTab(1)], &[Action::Down]),
+        (
+            "timeline: Right / Left",
+            &[Action::GoTab(7)],
+            &[Action::Right, Action::Right, Action::Left],
+        ),
     ];
     for (label, setup, keys) in views {
         for a in setup {
