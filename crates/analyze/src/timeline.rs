@@ -1,7 +1,7 @@
 //! When the time went: each thread's weight over the run in equal buckets, and the phases of
 //! the run (stretches in which one function is on top).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use profview_model::{Profile, StringId, ThreadId, WeightKindId, WeightUnit};
 use serde::Serialize;
@@ -24,6 +24,9 @@ pub const PHASE_FINDING_MIN_WEIGHT: f64 = 0.1;
 pub const FINDING_BUCKETS: usize = 100;
 /// Threads listed by name; the others are summed into one row.
 pub const TIMELINE_THREADS: usize = 12;
+
+/// Weight per function (by name; `None` for code without one).
+type Sums = FxHashMap<Option<StringId>, f64>;
 
 /// The run cut into equal buckets of time.
 #[derive(Debug, Clone, Serialize)]
@@ -79,35 +82,43 @@ impl Timeline {
     pub fn new(profile: &Profile, kind: WeightKindId, buckets: usize) -> Option<Self> {
         let buckets = buckets.max(1);
         let samples = profile.samples();
-        let times = || {
-            samples
-                .iter()
-                .filter(|s| s.kind == kind)
-                .filter_map(|s| s.time)
-        };
-        let (start, end) = (times().min()?, times().max()?);
+        let (start, end) = samples
+            .iter()
+            .filter(|s| s.kind == kind)
+            .filter_map(|s| s.time)
+            .fold(None, |range: Option<(u64, u64)>, t| match range {
+                None => Some((t, t)),
+                Some((a, b)) => Some((a.min(t), b.max(t))),
+            })?;
         let span = (end - start).max(1);
         let bucket_ns = span.div_ceil(buckets as u64).max(1);
         let bucket_of = |t: u64| (((t - start) / bucket_ns) as usize).min(buckets - 1);
-        let mut per_thread: HashMap<ThreadId, (u64, Vec<f64>)> = HashMap::new();
+        // Indexed by thread and by stack: a per-sample hash lookup was most of the time.
+        let mut per_thread: Vec<(u64, Vec<f64>)> = vec![(0, Vec::new()); profile.threads().len()];
         // Self weight per function per bucket, for the phases.
-        let mut per_function: Vec<HashMap<Option<StringId>, f64>> = vec![HashMap::new(); buckets];
-        let mut leaf_names: HashMap<profview_model::StackId, Option<StringId>> = HashMap::new();
+        let mut per_function: Vec<Sums> = vec![Sums::default(); buckets];
+        let mut leaf_names: Vec<Option<Option<StringId>>> = vec![None; profile.stacks().len()];
         for s in samples.iter().filter(|s| s.kind == kind) {
             let Some(t) = s.time else {
                 continue;
             };
             let b = bucket_of(t);
-            let entry = per_thread
-                .entry(s.thread)
-                .or_insert_with(|| (0, vec![0.0; buckets]));
-            entry.0 += 1;
-            entry.1[b] += s.weight;
-            let name = *leaf_names
-                .entry(s.stack)
-                .or_insert_with(|| holder_name(profile, s.stack));
+            let row = &mut per_thread[s.thread.index()];
+            if row.1.is_empty() {
+                row.1 = vec![0.0; buckets];
+            }
+            row.0 += 1;
+            row.1[b] += s.weight;
+            let name =
+                *leaf_names[s.stack.index()].get_or_insert_with(|| holder_name(profile, s.stack));
             *per_function[b].entry(name).or_default() += s.weight;
         }
+        let per_thread = per_thread
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (n, _))| *n > 0)
+            .map(|(i, (n, b))| (ThreadId::from_index(i), n, b))
+            .collect();
         let duration_s = span as f64 / 1e9;
         let time_unit = profile.weight_kind(kind).unit == WeightUnit::Nanoseconds;
         let threads = thread_rows(profile, per_thread, duration_s, time_unit);
@@ -258,14 +269,10 @@ fn holder_name(profile: &Profile, stack: profview_model::StackId) -> Option<Stri
 /// The heaviest threads as rows, the rest summed into one.
 fn thread_rows(
     profile: &Profile,
-    per_thread: HashMap<ThreadId, (u64, Vec<f64>)>,
+    mut rows: Vec<(ThreadId, u64, Vec<f64>)>,
     duration_s: f64,
     time_unit: bool,
 ) -> Vec<ThreadSeries> {
-    let mut rows: Vec<(ThreadId, u64, Vec<f64>)> = per_thread
-        .into_iter()
-        .map(|(t, (n, b))| (t, n, b))
-        .collect();
     let total = |b: &[f64]| b.iter().sum::<f64>();
     rows.sort_by(|a, b| total(&b.2).total_cmp(&total(&a.2)).then(a.0.cmp(&b.0)));
     let cpu =
@@ -307,20 +314,15 @@ fn thread_rows(
 
 /// Runs of buckets with the same top function, runs shorter than [`PHASE_MIN_BUCKETS`]
 /// given to their neighbours, and the neighbours that then agree joined.
-fn phases(
-    profile: &Profile,
-    per_function: &[HashMap<Option<StringId>, f64>],
-    bucket_s: f64,
-    duration_s: f64,
-) -> Vec<Phase> {
-    let top_of = |m: &HashMap<Option<StringId>, f64>| {
+fn phases(profile: &Profile, per_function: &[Sums], bucket_s: f64, duration_s: f64) -> Vec<Phase> {
+    let top_of = |m: &Sums| {
         m.iter()
             .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
             .map(|(name, _)| *name)
     };
     // A bucket's key is its top function when that holds at least PHASE_MIN_SHARE of it;
     // buckets without one (spread work) are alike.
-    let dominant = |m: &HashMap<Option<StringId>, f64>| -> Option<Option<StringId>> {
+    let dominant = |m: &Sums| -> Option<Option<StringId>> {
         let top = top_of(m)?;
         let total: f64 = m.values().sum();
         (m[&top] >= PHASE_MIN_SHARE * total).then_some(top)
@@ -362,7 +364,7 @@ fn phases(
     }
     // Each stretch named by its top function over the whole stretch; equal neighbours join.
     let sum_over = |first: usize, last: usize| {
-        let mut sums: HashMap<Option<StringId>, f64> = HashMap::new();
+        let mut sums = Sums::default();
         for m in &per_function[first..=last] {
             for (name, w) in m {
                 *sums.entry(*name).or_default() += w;
