@@ -67,7 +67,7 @@ pub fn instructions(
         .ok_or_else(|| CodeError::BinaryNotFound {
             path: path.to_owned(),
         })?;
-    let asm = profview_symbolize::disassemble(&binary, hottest)?;
+    let asm = profview_symbolize::disassemble(&binary, hottest, m.relative_addresses)?;
     let address_of = |offset: u64| (offset as i64).wrapping_add(asm.offset_to_address) as u64;
     let mut share: HashMap<u64, f64> = HashMap::new();
     for &(offset, percent) in &annotation.addresses {

@@ -215,3 +215,101 @@ fn instruction_shares_are_perf_annotates() {
     assert!(text.contains("hot.c:17  sum = (sum ^ data[i])"), "{text}");
     assert!(text.contains("imul"), "{text}");
 }
+
+/// A samply (Firefox) profile keeps addresses relative to each library's image base, not file
+/// offsets: its instructions and their shares are those of the perf.data it was imported from.
+#[test]
+fn a_samply_profiles_instructions_are_its_perf_datas() {
+    let case = common::laid_out("fixtures/inline_generics");
+    let function = "inline_generics::run_accum::<inline_generics::SumAcc>";
+    let shares = |input: &str| -> Vec<(String, f64)> {
+        let path = case.join(input);
+        let json: Value = serde_json::from_str(&stdout_of(&[
+            "annotate",
+            path.to_str().unwrap(),
+            function,
+            "--asm",
+            "--symbol-path",
+            case.to_str().unwrap(),
+            "--format",
+            "json",
+        ]))
+        .unwrap();
+        assert_eq!(json["function"], function, "{json}");
+        json["instructions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let text = i["text"].as_str().unwrap().to_owned();
+                (text, i["self_percent"].as_f64().unwrap())
+            })
+            .collect()
+    };
+    let from_samply = shares("fp.samply.json.gz");
+    assert_eq!(from_samply, shares("fp.perf.data"));
+    let hottest = from_samply.iter().map(|(_, s)| *s).fold(0.0, f64::max);
+    assert!(hottest > 20.0, "{from_samply:?}");
+}
+
+/// A Go pprof profile carries lines, not addresses: its per-line shares are
+/// `go tool pprof -list`'s (kept in testdata/pprof/go-cpu.list-Atoi.txt, made with go 1.19).
+#[test]
+fn a_go_profiles_lines_are_go_tool_pprofs() {
+    let oracle =
+        std::fs::read_to_string(common::root().join("testdata/pprof/go-cpu.list-Atoi.txt"))
+            .unwrap();
+    // "      30ms       30ms    231:func Atoi(...": flat time per line.
+    let mut theirs: HashMap<u32, f64> = HashMap::new();
+    let mut flat_total = 0.0;
+    for l in oracle.lines() {
+        let fields: Vec<&str> = l.split_whitespace().collect();
+        let (Some(flat), Some(line)) = (fields.first(), fields.get(2)) else {
+            continue;
+        };
+        // The text follows the colon without a space on some lines ("231:func Atoi").
+        let (Some(ms), Some((line, _))) = (flat.strip_suffix("ms"), line.split_once(':')) else {
+            continue;
+        };
+        let (Ok(ms), Ok(line)) = (ms.parse::<f64>(), line.parse::<u32>()) else {
+            continue;
+        };
+        theirs.insert(line, ms);
+        flat_total += ms;
+    }
+    assert!(flat_total > 0.0, "{oracle}");
+    let profile = common::root().join("testdata/pprof/go-cpu.pb.gz");
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "annotate",
+        profile.to_str().unwrap(),
+        "strconv.Atoi",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let ours: HashMap<u32, f64> = json["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["self_percent"].as_f64().unwrap() > 0.0)
+        .map(|l| {
+            (
+                l["line"].as_u64().unwrap() as u32,
+                l["self_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ours.keys().collect::<std::collections::BTreeSet<_>>(),
+        theirs.keys().collect(),
+        "{json}"
+    );
+    for (line, ms) in theirs {
+        let expected = 100.0 * ms / flat_total;
+        assert!(
+            (ours[&line] - expected).abs() < 0.5,
+            "line {line}: {} vs {expected}",
+            ours[&line]
+        );
+    }
+}

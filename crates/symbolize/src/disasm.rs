@@ -42,8 +42,9 @@ pub struct Disassembly {
     pub offset_to_address: i64,
 }
 
-/// The function of `binary` that holds the code at file offset `offset`.
-pub fn disassemble(binary: &Path, offset: u64) -> Result<Disassembly, DisasmError> {
+/// The function of `binary` that holds the code at `offset`: a file offset (perf.data), or
+/// with `relative` an address relative to the image base (Firefox / samply profiles).
+pub fn disassemble(binary: &Path, offset: u64, relative: bool) -> Result<Disassembly, DisasmError> {
     let error = |problem: String| DisasmError {
         path: binary.to_owned(),
         problem,
@@ -57,8 +58,12 @@ pub fn disassemble(binary: &Path, offset: u64) -> Result<Disassembly, DisasmErro
             file.architecture()
         )));
     }
-    let svma = file_offset_to_svma(&file, offset)
-        .ok_or_else(|| error(format!("offset {offset:#x} is in no segment")))?;
+    let svma = if relative {
+        offset.checked_add(crate::resolve::image_base(&file))
+    } else {
+        file_offset_to_svma(&file, offset)
+    };
+    let svma = svma.ok_or_else(|| error(format!("offset {offset:#x} is in no segment")))?;
     let symbol = file
         .symbols()
         .chain(file.dynamic_symbols())

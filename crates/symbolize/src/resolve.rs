@@ -194,7 +194,7 @@ fn dwarf_frames(dwarf: &addr2line::Loader, svma: u64) -> Vec<SymFrame> {
 /// The address that Firefox-profile "relative addresses" count from: that of the segment
 /// mapping the start of the file (0 for position-independent ELF, 0x400000 for a classic
 /// executable).
-fn image_base(file: &object::File<'_>) -> u64 {
+pub(crate) fn image_base(file: &object::File<'_>) -> u64 {
     use object::{Object, ObjectSegment};
     file.segments()
         .find(|seg| seg.file_range().0 == 0)
