@@ -313,3 +313,32 @@ fn a_go_profiles_lines_are_go_tool_pprofs() {
         );
     }
 }
+
+/// A program file that is not here is a note, not a failed command: `--asm` then shows the
+/// lines (here a Go profile recorded on another machine, its program gone).
+#[test]
+fn a_missing_program_is_a_note_and_the_lines_are_shown() {
+    let profile = common::root().join("testdata/pprof/go-cpu.pb.gz");
+    let profile = profile.to_str().unwrap();
+    let text = stdout_of(&["annotate", profile, "strconv.Atoi", "--asm"]);
+    assert!(
+        text.contains("# instructions not shown: ") && text.contains("goprog: not found"),
+        "{text}"
+    );
+    assert!(text.contains("atoi.go:252"), "{text}");
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "annotate",
+        profile,
+        "strconv.Atoi",
+        "--asm",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["instructions"], serde_json::json!([]), "{json}");
+    assert!(
+        json["note"].as_str().unwrap().contains("not found"),
+        "{json}"
+    );
+    assert!(!json["lines"].as_array().unwrap().is_empty(), "{json}");
+}

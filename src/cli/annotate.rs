@@ -19,40 +19,55 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
     let a = annotate(&profile, kind, &args.function)?;
     let share = 100.0 * a.self_weight / profile.total_weight(kind).max(f64::MIN_POSITIVE);
     let mut out = output::open_output(None)?;
+    // Without the program file (or addresses) the lines are shown, with a note why the
+    // instructions are not: a missing file is never a failed command.
+    let mut note = None;
     if args.asm {
-        let asm = code::instructions(&profile, &a, &args.input.source.symbol_paths)?;
-        match args.format {
-            OutputFormat::Json => {
-                // The annotation's fields (lines and all), with the instructions.
-                let mut json = serde_json::to_value(&a)?;
-                json["instructions"] = asm
-                    .instructions
-                    .iter()
-                    .map(|i| {
-                        serde_json::json!({
-                            "address": format!("{:x}", i.address),
-                            "self_percent": i.self_percent,
-                            "text": i.text,
-                            "line": i.source.as_ref().map(|(f, l)| format!("{f}:{l}")),
-                        })
-                    })
-                    .collect();
-                serde_json::to_writer_pretty(&mut out, &json)?;
-                writeln!(out)?;
+        match code::instructions(&profile, &a, &args.input.source.symbol_paths) {
+            Ok(asm) => {
+                match args.format {
+                    OutputFormat::Json => write_asm_json(&mut out, &a, &asm)?,
+                    OutputFormat::Text => write_asm(&mut out, &a, &asm, share, &args.source_paths)?,
+                }
+                out.flush()?;
+                return Ok(());
             }
-            OutputFormat::Text => write_asm(&mut out, &a, &asm, share, &args.source_paths)?,
+            Err(e) => note = Some(format!("instructions not shown: {e}")),
         }
-        out.flush()?;
-        return Ok(());
     }
     match args.format {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &a)?;
+            let mut json = serde_json::to_value(&a)?;
+            if let Some(note) = note {
+                json["instructions"] = serde_json::json!([]);
+                json["note"] = note.into();
+            }
+            serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        OutputFormat::Text => write_text(&mut out, &a, share, &args.source_paths)?,
+        OutputFormat::Text => write_text(&mut out, &a, share, &args.source_paths, note)?,
     }
     out.flush()?;
+    Ok(())
+}
+
+/// The annotation's fields (lines and all), with the instructions.
+fn write_asm_json(out: &mut dyn Write, a: &Annotation, asm: &Instructions) -> anyhow::Result<()> {
+    let mut json = serde_json::to_value(a)?;
+    json["instructions"] = asm
+        .instructions
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "address": format!("{:x}", i.address),
+                "self_percent": i.self_percent,
+                "text": i.text,
+                "line": i.source.as_ref().map(|(f, l)| format!("{f}:{l}")),
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    writeln!(out)?;
     Ok(())
 }
 
@@ -61,6 +76,7 @@ fn write_text(
     a: &Annotation,
     share: f64,
     remaps: &[String],
+    note: Option<String>,
 ) -> std::io::Result<()> {
     let module = a
         .module
@@ -71,6 +87,9 @@ fn write_text(
         out,
         "# Self: {share:.2}% of the profile; the lines' shares are of the function's self time, as perf annotate gives them"
     )?;
+    if let Some(note) = note {
+        writeln!(out, "# {note}")?;
+    }
     if a.unknown_line_percent > 0.0 {
         writeln!(
             out,
