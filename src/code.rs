@@ -123,6 +123,16 @@ pub fn source_path(file: &str, remaps: &[String]) -> PathBuf {
     PathBuf::from(file)
 }
 
+/// The `OLD=NEW` remap that finds the Rust standard library's sources (recorded under
+/// `/rustc/<commit>/`) in the `rust-src` component of the toolchain at `sysroot`, when that
+/// toolchain is the one of `commit` (other versions' lines would not match) and has it.
+pub fn rust_src_remap(sysroot: &Path, commit: &str) -> Option<String> {
+    let src = sysroot.join("lib/rustlib/src/rust");
+    src.join("library")
+        .is_dir()
+        .then(|| format!("/rustc/{commit}={}", src.display()))
+}
+
 /// The lines of source file `file` (see [`source_path`]), or where it was looked for.
 pub fn source_lines(file: &str, remaps: &[String]) -> Result<Vec<String>, PathBuf> {
     let path = source_path(file, remaps);
@@ -137,4 +147,26 @@ fn read_lines(path: &Path) -> Option<Vec<String>> {
             .map(str::to_owned)
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn std_sources_are_found_in_the_toolchains_rust_src() {
+        let sysroot = tempfile::tempdir().unwrap();
+        let commit = "59807616e1fa2540724bfbac14d7976d7e4a3860";
+        assert_eq!(rust_src_remap(sysroot.path(), commit), None, "no rust-src");
+        let core = sysroot.path().join("lib/rustlib/src/rust/library/core/src");
+        std::fs::create_dir_all(&core).unwrap();
+        std::fs::write(core.join("hint.rs"), "line one\nline two\n").unwrap();
+        let remap = rust_src_remap(sysroot.path(), commit).unwrap();
+        let recorded = format!("/rustc/{commit}/library/core/src/hint.rs");
+        assert_eq!(source_lines(&recorded, &[remap]).unwrap()[1], "line two");
+        // Another toolchain's paths are left alone.
+        let other = "/rustc/0000000000000000000000000000000000000000/library/core/src/hint.rs";
+        let remap = rust_src_remap(sysroot.path(), commit).unwrap();
+        assert_eq!(source_path(other, &[remap]), PathBuf::from(other));
+    }
 }

@@ -13,12 +13,45 @@ const CONTEXT: u32 = 2;
 /// Lines of the hottest-lines summary.
 const HOTTEST: usize = 10;
 
+/// `remaps` (`--source-path OLD=NEW`), then the local toolchain's `rust-src` for the Rust
+/// standard library's sources when it is the toolchain of `/rustc/<commit>` paths.
+pub fn with_local_rust_src(remaps: &[String]) -> Vec<String> {
+    let mut all = remaps.to_vec();
+    all.extend(local_rust_src());
+    all
+}
+
+fn local_rust_src() -> Option<String> {
+    let run = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("rustc")
+            .args(args)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let version = run(&["-vV"])?;
+    let commit = version
+        .lines()
+        .find_map(|l| l.strip_prefix("commit-hash: "))?
+        .trim()
+        .to_owned();
+    let sysroot = run(&["--print", "sysroot"])?;
+    code::rust_src_remap(std::path::Path::new(sysroot.trim()), &commit)
+}
+
 /// Run `profview annotate`.
 pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
     let (profile, kind) = load(&args.input.to_input(), false)?;
     let a = annotate(&profile, kind, &args.function)?;
     let share = 100.0 * a.self_weight / profile.total_weight(kind).max(f64::MIN_POSITIVE);
     let mut out = output::open_output(None)?;
+    let remaps = if a.lines.iter().any(|l| l.file.starts_with("/rustc/")) {
+        with_local_rust_src(&args.source_paths)
+    } else {
+        args.source_paths.clone()
+    };
     // Without the program file (or addresses) the lines are shown, with a note why the
     // instructions are not: a missing file is never a failed command.
     let mut note = None;
@@ -27,7 +60,7 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
             Ok(asm) => {
                 match args.format {
                     OutputFormat::Json => write_asm_json(&mut out, &a, &asm)?,
-                    OutputFormat::Text => write_asm(&mut out, &a, &asm, share, &args.source_paths)?,
+                    OutputFormat::Text => write_asm(&mut out, &a, &asm, share, &remaps)?,
                 }
                 out.flush()?;
                 return Ok(());
@@ -45,7 +78,7 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        OutputFormat::Text => write_text(&mut out, &a, share, &args.source_paths, note)?,
+        OutputFormat::Text => write_text(&mut out, &a, share, &remaps, note)?,
     }
     out.flush()?;
     Ok(())

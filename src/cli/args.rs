@@ -537,7 +537,8 @@ pub struct AnnotateArgs {
     #[arg(long)]
     pub asm: bool,
     /// Where to find sources recorded under another path: `OLD=NEW` replaces the start of a
-    /// recorded path (repeatable; e.g. `/rustc/<hash>=$(rustc --print sysroot)/lib/rustlib/src/rust`).
+    /// recorded path (repeatable). The Rust standard library's (`/rustc/<commit>/...`) are
+    /// found in the local toolchain's rust-src when it is that commit.
     #[arg(long = "source-path", value_name = "OLD=NEW")]
     pub source_paths: Vec<String>,
     /// Output format.
