@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use profview_model::{Frame, FrameKind, ModuleId, Profile, StackId, WeightKindId};
+use profview_model::{Frame, FrameKind, ModuleId, Profile, WeightKindId};
 use serde::Serialize;
 
 use crate::findings::Breakdown;
@@ -125,14 +125,17 @@ fn truncated_stacks(profile: &Profile) -> Option<Diagnostic> {
     })
 }
 
-/// Real user frames on a stack: kernel frames and inlined frames (which share their caller's
-/// address) left out.
-fn user_depth(profile: &Profile, stack: StackId) -> usize {
-    profile
-        .stack_frames(stack)
-        .map(|f| profile.frame(f))
-        .filter(|f| f.kind() != FrameKind::Kernel && !f.is_inlined())
-        .count()
+/// Real user frames on each stack: kernel frames and inlined frames (which share their
+/// caller's address) left out.
+fn user_depths(profile: &Profile) -> Vec<usize> {
+    crate::paths::down_the_tree(
+        profile,
+        |f| {
+            let frame = profile.frame(f);
+            usize::from(frame.kind() != FrameKind::Kernel && !frame.is_inlined())
+        },
+        |parent, own| parent + own,
+    )
 }
 
 fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> {
@@ -141,8 +144,9 @@ fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> 
     let mut shallow_leaves: HashMap<String, f64> = HashMap::new();
     let mut deepest = 0;
     let thread_root = usize::from(profile.meta.root_frame_is_thread);
+    let depths = user_depths(profile);
     for (stack, w) in weights.nonzero() {
-        let depth = user_depth(profile, stack).saturating_sub(thread_root);
+        let depth = depths[stack.index()].saturating_sub(thread_root);
         if depth == 0 {
             continue; // kernel threads
         }
@@ -202,26 +206,23 @@ fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
     if total <= 0.0 {
         return Vec::new();
     }
-    for (stack, w) in weights.nonzero() {
-        let mut seen: Vec<Option<ModuleId>> = Vec::new();
-        let mut kernel_seen = false;
-        for f in profile.stack_frames(stack) {
-            let Frame::Unresolved(u) = profile.frame(f) else {
-                continue;
-            };
-            if u.kind == FrameKind::Kernel {
-                kernel_seen = true;
-            } else if !seen.contains(&u.module) {
-                seen.push(u.module);
-            }
+    // Keys: 0 for unnamed code in no module, 1 + the module's index, and one for the kernel;
+    // each stack counts once per key.
+    let kernel_key = profile.modules().len() + 1;
+    let sums = crate::paths::PathSums::new(profile, weights).once_per_stack(kernel_key + 1, |f| {
+        match profile.frame(f) {
+            Frame::Unresolved(u) if u.kind == FrameKind::Kernel => Some(kernel_key),
+            Frame::Unresolved(u) => Some(u.module.map_or(0, |m| m.index() + 1)),
+            Frame::Resolved(_) => None,
         }
-        for m in seen {
-            *per_module.entry(m).or_default() += w;
-        }
-        if kernel_seen {
-            kernel += w;
+    });
+    for (key, &w) in sums.iter().enumerate().take(kernel_key) {
+        if w != 0.0 {
+            let module = key.checked_sub(1).map(ModuleId::from_index);
+            *per_module.entry(module).or_default() += w;
         }
     }
+    kernel += sums[kernel_key];
     let mut modules: Vec<_> = per_module
         .into_iter()
         .filter(|(_, w)| w / total >= UNRESOLVED_MIN_SHARE)

@@ -183,16 +183,20 @@ impl Breakdown {
             class: vec![None; groups.len()],
             ..Breakdown::default()
         };
-        let mut frames = Vec::new();
         // Folded stacks from inferno start with the command name: not code, so not a caller.
-        let skip_root = usize::from(profile.meta.root_frame_is_thread);
+        let skip_root = profile.meta.root_frame_is_thread;
+        // Whether a kernel entry point (syscall, interrupt, exception) is at or above each
+        // node: computed once per node, so that a walk stops at the first user frame instead
+        // of reading the whole stack.
+        let nodes = profile.stacks();
+        let mut entry_above: Vec<bool> = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let counted = node.parent.is_some() || !skip_root;
+            let own = counted && classes.entry[node.frame.index()];
+            entry_above.push(own || node.parent.is_some_and(|p| entry_above[p.index()]));
+        }
         for (stack, w) in weights.nonzero() {
-            frames.clear();
-            frames.extend(profile.stack_frames(stack));
-            if frames.len() > skip_root {
-                frames.truncate(frames.len() - skip_root);
-            }
-            let walk = b.attribute(&classes, groups, &frames);
+            let walk = b.attribute(profile, &classes, groups, (stack, skip_root), &entry_above);
             // Self time belongs to the function that holds the instruction, inlined code
             // included (perf report's Symbol column).
             let holder = groups.of(profile.stack(groups.self_stack(profile, stack)).frame);
@@ -219,16 +223,16 @@ impl Breakdown {
         b
     }
 
-    /// Walk one stack (leaf first) from the leaf to the first user frame.
+    /// Walk one stack from the leaf to the first user frame (the root frame left out when
+    /// `skip_root`).
     fn attribute(
         &mut self,
+        profile: &Profile,
         classes: &FrameClasses,
         groups: &FunctionGroups,
-        frames: &[FrameId],
+        (stack, skip_root): (StackId, bool),
+        entry_above: &[bool],
     ) -> Walk {
-        // Folded stacks do not mark kernel frames: everything leafward of a kernel entry point
-        // (syscall, interrupt, exception) is kernel code.
-        let entry = frames.iter().rposition(|f| classes.entry[f.index()]);
         let mut outermost: Option<(Category, FrameId)> = None;
         let mut walk = Walk {
             category: Category::User,
@@ -236,9 +240,18 @@ impl Breakdown {
             runtime: None,
             spawn: false,
         };
-        for (i, &frame) in frames.iter().enumerate() {
+        let mut at = Some(stack);
+        while let Some(node) = at {
+            let n = profile.stack(node);
+            if skip_root && n.parent.is_none() {
+                break;
+            }
+            at = n.parent;
+            let frame = n.frame;
             let f = frame.index();
-            let in_kernel = classes.kernel_kind[f] || entry.is_some_and(|e| i <= e);
+            // Folded stacks do not mark kernel frames: everything leafward of a kernel entry
+            // point (syscall, interrupt, exception) is kernel code.
+            let in_kernel = classes.kernel_kind[f] || entry_above[node.index()];
             let class = if in_kernel {
                 classes.as_kernel[f]
             } else {
@@ -1186,18 +1199,17 @@ impl Context<'_> {
 
     /// The total (inclusive, recursion counted once) weight of each of `wanted`.
     fn total_weights(&self, wanted: Vec<GroupIndex>) -> HashMap<GroupIndex, f64> {
-        let mut totals: HashMap<GroupIndex, f64> = wanted.iter().map(|g| (*g, 0.0)).collect();
-        let mut seen = Vec::new();
-        for (stack, w) in self.weights.nonzero() {
-            seen.clear();
-            for g in self.profile.stack_frames(stack).map(|f| self.groups.of(f)) {
-                if wanted.contains(&g) && !seen.contains(&g) {
-                    seen.push(g);
-                    *totals.entry(g).or_default() += w;
-                }
-            }
-        }
-        totals
+        let mut wanted = wanted;
+        wanted.sort_unstable();
+        wanted.dedup();
+        let sums = crate::paths::PathSums::new(self.profile, self.weights).once_per_stack(
+            wanted.len(),
+            |f| {
+                let g = self.groups.of(f);
+                wanted.iter().position(|w| *w == g)
+            },
+        );
+        wanted.into_iter().zip(sums).collect()
     }
 }
 

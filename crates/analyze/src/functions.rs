@@ -334,21 +334,21 @@ impl TopFunctions {
         sort: SortBy,
     ) -> Self {
         let mut self_w = vec![0.0; groups.len()];
-        let mut total_w = vec![0.0; groups.len()];
-        // `seen[g] == stamp` marks g as counted for the current stack, so recursion counts once.
-        let mut seen = vec![usize::MAX; groups.len()];
-        for (stamp, (stack, w)) in weights.nonzero().enumerate() {
+        for (stack, w) in weights.nonzero() {
             let holder = groups.of(profile.stack(groups.self_stack(profile, stack)).frame);
             self_w[holder as usize] += w;
-            for frame in profile.stack_frames(stack) {
-                let g = groups.of(frame);
-                // Inlined code has no row: its time is its caller's (unless nothing holds it).
-                let counted = !groups.is_inlined(g) || g == holder;
-                let g = g as usize;
-                if seen[g] != stamp && counted {
-                    seen[g] = stamp;
-                    total_w[g] += w;
-                }
+        }
+        // A function's total counts each stack through it once, recursion or not.
+        let mut total_w =
+            crate::paths::PathSums::new(profile, weights).once_per_stack(groups.len(), |f| {
+                let g = groups.of(f);
+                (!groups.is_inlined(g)).then_some(g as usize)
+            });
+        // Inlined code has no row: its time is its caller's, unless nothing holds it; then it
+        // holds the instruction, and its total is that self time.
+        for g in 0..groups.len() {
+            if groups.is_inlined(g as GroupIndex) {
+                total_w[g] += self_w[g];
             }
         }
         Self::from_sums(profile, groups, &self_w, &total_w, weights.total(), sort)

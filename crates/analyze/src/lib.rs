@@ -12,6 +12,7 @@ pub mod diff;
 mod findings;
 mod functions;
 mod memory;
+mod paths;
 mod stack_weights;
 #[doc(hidden)]
 pub mod synthetic;
