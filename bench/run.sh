@@ -9,7 +9,9 @@
 # (bench/workload/layers.c, 8 threads, 20 kHz, ~2M samples, ~390 MB) and `fp-half`, the same
 # for half as long; `dwarf`, the fixtures' rayon program on 4 threads with `--call-graph
 # dwarf,3072` (~170k samples, ~540 MB); `fp-deep` and `fp-deep-2`, the rayon program with frame
-# pointers (40-frame stacks, many distinct ones). Then, on fp, dwarf and fp-deep:
+# pointers (40-frame stacks, many distinct ones); `hc`, a million distinct stacks (a binary
+# recursion beside the rayon program) and `procs`, 3,000 short processes (issue 20). Then, on
+# fp, dwarf, fp-deep, hc and procs:
 #   profview report --no-inline   vs  perf report --stdio --no-children, samply import
 #   profview collapse             vs  perf script | inferno-collapse-perf
 #   profview report on one core (taskset -c 0), for the speed-up from the second core
@@ -59,6 +61,16 @@ record fp-deep -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 400
 record dwarf -F 4000 --call-graph dwarf,3072 -- env RAYON_NUM_THREADS=4 "$FIX/rayon/rayon_tiny" "$(rounds 3600)"
 # fp-deep-2: the same program again, the other side of the diff benchmark.
 record fp-deep-2 -F 20000 --call-graph fp -- "$FIX/rayon/rayon_tiny" "$(rounds 4000)"
+# hc (issue 20): a million distinct stacks: a binary recursion to depth 20 with two call sites
+# (bench/workload/recurse.c) beside the rayon program on 4 threads, 45 s at 20 kHz: ~1.6M
+# samples, ~380 MB, ~2.2M stack nodes.
+RECURSE=$OUT/recurse
+[ -x "$RECURSE" ] || gcc -O2 -g -fno-omit-frame-pointer -o "$RECURSE" bench/workload/recurse.c
+record hc -F 20000 -g -- sh -c "RAYON_NUM_THREADS=4 $FIX/rayon/rayon_tiny $(rounds 3000) >/dev/null & $RECURSE $(secs 45); wait"
+# procs (issue 20): 3,000 short processes, sha1sum of 16 MB in a shell loop, at 5 kHz: ~700k
+# samples in 6,000 threads, ~54 MB.
+if [ ! -s "$OUT/sha.in" ]; then head -c 16000000 /dev/urandom > "$OUT/sha.in"; fi
+record procs -F 4999 -g -- sh -c "for i in \$(seq $(rounds 3000)); do sha1sum $OUT/sha.in >/dev/null; done"
 # heap: a heaptrack recording of 20M allocation events (testdata/heap/churn.c at 10M rounds),
 # ~60 KB compressed, ~210 MB of events unpacked.
 HEAP=$OUT/heap.heaptrack.zst
@@ -101,7 +113,7 @@ tui_first_screen() { # data file, options...: seconds from start to the loaded S
 
 echo
 row file command "median s" "peak MB" "ratio (peer / this)"
-for name in fp dwarf fp-deep; do
+for name in fp dwarf fp-deep hc procs; do
   data=$OUT/$name.perf.data
   syms="--symbol-path $FIX/rayon --symbol-path $OUT --kallsyms $KALLSYMS"
   samples=$( (perf report -i "$data" --stdio --no-children 2>/dev/null || true) | awk '/^# Samples:/ { print $3 }' | head -1)
@@ -149,7 +161,7 @@ pv = statistics.median(p[0] for p in pairs) / 1e9
 perf = statistics.median(p[1] for p in pairs) / 1e9
 print(f"{pv:.3f} {perf:.3f} {perf / pv:.1f}x")'
 }
-for name in fp dwarf; do
+for name in fp dwarf hc procs; do
   read -r pv perf r <<<"$(alternating "$name" --symbol-path "$FIX/rayon" --symbol-path "$OUT" --kallsyms "$KALLSYMS")"
   row "$name" "profview report, alternating with perf" "$pv" "-" "$r vs perf report ($perf s), $((RUNS * 3)) rounds"
 done
