@@ -61,8 +61,10 @@ struct RecentStack {
     pid: i32,
     /// Leaf first, as the sample gave them.
     frames: Vec<RawFrame>,
-    /// `stacks[i]` is the stack of the `i + 1` outermost frames.
-    stacks: Vec<StackId>,
+    /// `stacks[i]` is the stack of the `i + 1` outermost frames; `None` for levels skipped
+    /// by jumping to a remembered outer part, found by walking up from a deeper level only
+    /// when a later sample needs them.
+    stacks: Vec<Option<StackId>>,
 }
 
 impl StackBuilder {
@@ -108,18 +110,24 @@ impl StackBuilder {
         } else {
             0
         };
+        if let Some(last) = shared.checked_sub(1) {
+            // Found while the deeper levels it is found from are still there.
+            known_level(profile, &mut recent.stacks, last);
+        }
         recent.stacks.truncate(shared);
         outer_hashes(pid, frames, &mut self.prefix);
         let known = longest_known(&self.outer, &self.prefix, shared);
         if let Some((depth, stack)) = known {
-            fill_levels(profile, stack, depth, &mut recent.stacks);
+            recent.stacks.resize(depth, None);
+            recent.stacks[depth - 1] = Some(stack);
         }
         let start = recent.stacks.len();
-        let mut parent = start.checked_sub(1).map(|i| recent.stacks[i]);
+        let mut parent = start.checked_sub(1).and_then(|i| recent.stacks[i]);
+        debug_assert!(start == 0 || parent.is_some(), "the level above is known");
         for (depth, raw) in (start + 1..).zip(frames[..frames.len() - start].iter().rev()) {
             let frame = processes.frame(profile, pid, *raw);
             let stack = profile.intern_stack(parent, frame);
-            recent.stacks.push(stack);
+            recent.stacks.push(Some(stack));
             if depth % CHECKPOINT == 0 {
                 self.outer.insert(self.prefix[depth - 1], stack);
             }
@@ -194,18 +202,20 @@ fn longest_known(
     best
 }
 
-/// Extend `levels` (the stacks of the outermost levels, root first) to `depth` levels ending
-/// at `stack`, by walking up from `stack`.
-fn fill_levels(profile: &Profile, stack: StackId, depth: usize, levels: &mut Vec<StackId>) {
-    let have = levels.len();
-    levels.resize(depth, stack);
-    let mut node = stack;
-    for slot in levels[have..].iter_mut().rev() {
+/// Make level `i` of `levels` (the stacks of a chain's outermost levels, root first) known,
+/// walking up from the nearest known deeper level. The deepest level is always known: levels
+/// are skipped only below a remembered outer part, and the levels after it are interned.
+fn known_level(profile: &Profile, levels: &mut [Option<StackId>], i: usize) {
+    if levels[i].is_some() {
+        return;
+    }
+    let Some(j) = (i + 1..levels.len()).find(|&j| levels[j].is_some()) else {
+        return;
+    };
+    let mut node = levels[j];
+    for slot in levels[i..j].iter_mut().rev() {
+        node = node.and_then(|n| profile.stack(n).parent);
         *slot = node;
-        match profile.stack(node).parent {
-            Some(parent) => node = parent,
-            None => break,
-        }
     }
 }
 
@@ -316,12 +326,17 @@ mod tests {
     }
 
     #[test]
-    fn fill_levels_walks_up_to_the_levels_already_known() {
+    fn a_skipped_level_is_found_by_walking_up_from_a_deeper_one() {
         let mut p = Profile::new();
-        let f = ["a", "b", "c", "d"].map(|n| p.resolved_frame(n, None, FrameKind::User));
-        let path: Vec<StackId> = (1..=4).map(|k| p.intern_stack_path(&f[..k])).collect();
-        let mut levels = vec![path[0]];
-        fill_levels(&p, path[3], 4, &mut levels);
-        assert_eq!(levels, path);
+        let f = ["a", "b", "c", "d", "e"].map(|n| p.resolved_frame(n, None, FrameKind::User));
+        let path: Vec<StackId> = (1..=5).map(|k| p.intern_stack_path(&f[..k])).collect();
+        // Level 0 known, 1-2 skipped (a remembered outer part ends at level 3), 4 interned.
+        let mut levels = vec![Some(path[0]), None, None, Some(path[3]), Some(path[4])];
+        known_level(&p, &mut levels, 2);
+        assert_eq!(levels[2], Some(path[2]));
+        assert_eq!(levels[1], None, "only what was asked for is walked");
+        known_level(&p, &mut levels, 1);
+        let all: Vec<StackId> = levels.into_iter().map(Option::unwrap).collect();
+        assert_eq!(all, path);
     }
 }
