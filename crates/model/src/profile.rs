@@ -214,7 +214,14 @@ impl SampleTable {
     /// rows can land on one stack).
     fn merge_rows(&mut self) {
         let old = std::mem::take(self);
-        self.rows = Some(FxHashMap::default());
+        // At most as many rows as before: sized once instead of grown by rehashing.
+        let rows = old.len();
+        self.rows = Some(FxHashMap::with_capacity_and_hasher(rows, Default::default()));
+        self.thread.reserve(rows);
+        self.stack.reserve(rows);
+        self.kind.reserve(rows);
+        self.weight.reserve(rows);
+        self.count.reserve(rows);
         self.time_bounds = old.time_bounds;
         for i in 0..old.len() {
             self.add(old.get(i), old.count(i));
