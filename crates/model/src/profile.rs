@@ -216,7 +216,10 @@ impl SampleTable {
         let old = std::mem::take(self);
         // At most as many rows as before: sized once instead of grown by rehashing.
         let rows = old.len();
-        self.rows = Some(FxHashMap::with_capacity_and_hasher(rows, Default::default()));
+        self.rows = Some(FxHashMap::with_capacity_and_hasher(
+            rows,
+            Default::default(),
+        ));
         self.thread.reserve(rows);
         self.stack.reserve(rows);
         self.kind.reserve(rows);
