@@ -1,7 +1,7 @@
 //! profview as a library: open a profile, pick what to weigh, analyze it.
 //!
 //! This crate is the one obvious entry point for custom reports. It re-exports the stage
-//! crates ([`model`], [`parse`], [`analyze`]) and adds the few calls that tie them together.
+//! crates ([`model`], [`parse`], [`analyze`](mod@analyze)) and adds the few calls that tie them together.
 //!
 //! ```
 //! use profview::{analyze::SortBy, open};

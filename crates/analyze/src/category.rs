@@ -3,7 +3,7 @@
 //! Classification works on the names profview shows (demangled, glibc's `__GI_` aliases and
 //! `@GLIBC_2.2.5` versions included) and on module file names, so it works the same for
 //! perf.data, folded stacks and samply profiles. The tables are the knowledge; the rules
-//! using them are in [`crate::findings`].
+//! using them are in [`Analysis`](crate::Analysis) (rules and thresholds: docs/findings.md).
 
 use serde::Serialize;
 

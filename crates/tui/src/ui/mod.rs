@@ -22,7 +22,7 @@ use profview_analyze::Transform;
 use crate::app::{App, ListGeometry, Tab};
 use crate::text::shorten;
 
-/// Colours, or none with `NO_COLOR` (https://no-color.org).
+/// Colours, or none with `NO_COLOR` (<https://no-color.org>).
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     pub color: bool,
