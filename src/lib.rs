@@ -17,6 +17,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod code;
 #[doc(hidden)]
 pub mod fuzzing;

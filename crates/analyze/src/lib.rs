@@ -5,6 +5,8 @@
 //! No I/O: the CLI, the TUI and library users all call into this crate and render the results
 //! their own way.
 
+#![warn(missing_docs)]
+
 mod annotate;
 pub mod category;
 mod diagnostics;

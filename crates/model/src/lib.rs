@@ -11,6 +11,8 @@
 //!
 //! This crate does no I/O.
 
+#![warn(missing_docs)]
+
 mod frame;
 mod ids;
 mod intern;

@@ -8,6 +8,8 @@
 //! profile's [`profview_model::Warnings`]; the others are a [`ParseError`] that names the input
 //! and the place.
 
+#![warn(missing_docs)]
+
 pub mod dhat;
 mod error;
 pub mod firefox;

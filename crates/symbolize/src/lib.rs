@@ -12,6 +12,8 @@
 //!
 //! The crate never prints: what could not be resolved is counted in the profile's warnings.
 
+#![warn(missing_docs)]
+
 mod demangle;
 mod disasm;
 mod inspect;

@@ -5,35 +5,49 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// Everything a person can ask of the browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Quit the browser.
     Quit,
     /// Close the help, the search prompt or a zoom; quit when there is nothing to close.
     Back,
+    /// The next view.
     NextTab,
+    /// The previous view.
     PrevTab,
     /// Go to the tab with this number (1-based, as shown).
     GoTab(usize),
+    /// Move the selection up.
     Up,
+    /// Move the selection down.
     Down,
+    /// Move a page up.
     PageUp,
+    /// Move a page down.
     PageDown,
+    /// The first row.
     First,
+    /// The last row.
     Last,
     /// Expand the selected node (tree), zoom into it (flame graph).
     Expand,
     /// Collapse the selected node or go to its parent (tree), go to the parent (flame graph).
     Collapse,
-    /// Flame graph: the previous / next frame on the same level.
+    /// Flame graph: the previous frame on the same level.
     Left,
+    /// Flame graph: the next frame on the same level.
     Right,
     /// Expand the hottest path below the selected node.
     ExpandHottest,
     /// Start typing a search.
     StartSearch,
+    /// A character typed into the search.
     SearchChar(char),
+    /// Delete the search's last character.
     SearchBackspace,
     /// Finish typing: keep the highlight and jump to the first match.
     SearchSubmit,
+    /// The next search match.
     NextMatch,
+    /// The previous search match.
     PrevMatch,
     /// Keep only the stacks through the selected function.
     Focus,
@@ -41,7 +55,9 @@ pub enum Action {
     Merge,
     /// Drop the stacks through the selected function.
     Drop,
+    /// Undo the last focus, merge, drop or filter.
     Undo,
+    /// Redo what was undone.
     Redo,
     /// Show the callers and callees of the selected function.
     ShowCallers,
@@ -59,23 +75,31 @@ pub enum Action {
     CycleWeight,
     /// Diff view: the table or the call-path tree.
     ToggleDiffTree,
+    /// Show or hide the keys.
     ToggleHelp,
     /// Mouse wheel.
     ScrollUp,
+    /// Mouse wheel down.
     ScrollDown,
     /// Left mouse button pressed at screen column `x`, row `y`.
     Click {
+        /// Screen column.
         x: u16,
+        /// Screen row.
         y: u16,
     },
     /// The mouse moved to `x`, `y` with the left button held.
     Drag {
+        /// Screen column.
         x: u16,
+        /// Screen row.
         y: u16,
     },
     /// The left button released at `x`, `y`.
     Release {
+        /// Screen column.
         x: u16,
+        /// Screen row.
         y: u16,
     },
 }

@@ -16,6 +16,7 @@ use crate::rows::{TreeRows, ROOT};
 /// What the browser opens.
 #[derive(Debug)]
 pub struct Input<'p> {
+    /// The profile shown.
     pub profile: &'p Profile,
     /// The weight kind to show.
     pub kind: WeightKindId,
@@ -31,18 +32,28 @@ pub struct Input<'p> {
 /// The views, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    /// Totals, findings and the top functions.
     Summary,
+    /// The functions table.
     Functions,
+    /// The call tree from the roots.
     TopDown,
+    /// The call tree from the sampled functions.
     BottomUp,
+    /// Callers and callees of one function.
     Callers,
+    /// The flame graph.
     Flame,
+    /// Each thread over time.
     Timeline,
+    /// One function by source line or instruction.
     Lines,
+    /// The comparison of two profiles.
     Diff,
 }
 
 impl Tab {
+    /// Every view, in tab order.
     pub const ALL: [Tab; 9] = [
         Tab::Summary,
         Tab::Functions,
@@ -55,6 +66,7 @@ impl Tab {
         Tab::Diff,
     ];
 
+    /// The view's name in the tab bar.
     pub fn title(self) -> &'static str {
         match self {
             Tab::Summary => "Summary",
@@ -88,8 +100,11 @@ impl Tab {
 /// How the functions table is sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FunctionSort {
+    /// By self weight, heaviest first.
     SelfWeight,
+    /// By total weight, heaviest first.
     Total,
+    /// By name.
     Name,
 }
 
@@ -169,35 +184,55 @@ impl TimelineGeometry {
 /// Everything the browser shows and remembers.
 #[derive(Debug)]
 pub struct App<'p> {
+    /// The profile shown.
     pub profile: &'p Profile,
+    /// The weight kind shown.
     pub kind: WeightKindId,
+    /// The file name, for the status bar.
     pub title: String,
     explorer: Explorer<'p>,
+    /// Focus, merge, drop and filters applied, with their undo history.
     pub transforms: Transforms,
+    /// The stacks after the transforms.
     pub view: View,
     /// Findings and diagnostics of the samples the view keeps.
     pub analysis: Analysis,
+    /// The functions table, in the chosen order.
     pub functions: TopFunctions,
     /// The heaviest functions by self weight (name, weight), for the summary.
     pub top_self: Vec<(String, f64)>,
+    /// The functions table's order.
     pub function_sort: FunctionSort,
+    /// The functions table's selection.
     pub function_list: ListState,
+    /// The top-down tree's visible rows.
     pub top_down: TreeRows,
+    /// The bottom-up tree (children computed when opened).
     pub bottom_up: BottomUp,
+    /// The bottom-up tree's visible rows.
     pub bottom_up_rows: TreeRows,
+    /// The Callers view's function, when one was chosen.
     pub callers: Option<CallerCallee>,
+    /// The Callers view's selection.
     pub callers_list: ListState,
+    /// The flame graph's zoom and selection.
     pub flame: FlameState,
+    /// The comparison shown in the Diff view.
     pub diff: Option<ProfileDiff>,
+    /// The diff table's selection.
     pub diff_list: ListState,
     /// The diff's call paths as a tree (`v` switches between it and the table).
     pub diff_tree: Option<DiffTree>,
+    /// The diff tree's visible rows.
     pub diff_rows: TreeRows,
+    /// The Diff view shows the call-path tree rather than the table.
     pub diff_as_tree: bool,
     /// The run over time (when the samples have times), its cursor and the start of a
     /// range being selected, in buckets.
     pub timeline: Option<Timeline>,
+    /// The timeline's cursor, in buckets.
     pub timeline_cursor: usize,
+    /// Where the range being selected starts, in buckets.
     pub timeline_mark: Option<usize>,
     /// Where a mouse drag on the timeline started, while the button is held.
     timeline_drag: Option<usize>,
@@ -205,17 +240,23 @@ pub struct App<'p> {
     pub timeline_geometry: TimelineGeometry,
     /// The time of one function by source line (`a`), and the selected line.
     pub lines: Option<Annotation>,
+    /// The Lines view's selected line.
     pub lines_list: ListState,
     /// The source text and instructions fetched for the Lines view, and the selected row
     /// of its assembly listing.
     pub code: CodeCache,
+    /// The assembly listing's selected row.
     pub asm_list: ListState,
     code_source: Option<&'p dyn CodeSource>,
+    /// The view shown.
     pub tab: Tab,
+    /// The search and its prompt.
     pub search: Search,
+    /// The keys are shown over the view.
     pub help: bool,
     /// A one-line message for the status bar (what the last action did or why it did not).
     pub message: Option<String>,
+    /// The user asked to quit.
     pub quit: bool,
     /// Quit to reload the profile with inlined frames toggled.
     pub reload_inline: bool,
@@ -229,6 +270,7 @@ pub struct App<'p> {
 }
 
 impl<'p> App<'p> {
+    /// The browser on `input`: every view computed, the Summary shown (the Diff view with a comparison).
     pub fn new(input: Input<'p>) -> Self {
         let explorer = Explorer::new(input.profile, Grouping::Function);
         let view = explorer.view(&[input.kind], &[]);
@@ -1206,8 +1248,11 @@ enum Only {
 /// Which part of the Callers view a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallersRow {
+    /// A function that calls it.
     Caller,
+    /// The function itself.
     Function,
+    /// A function it calls.
     Callee,
 }
 

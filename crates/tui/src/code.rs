@@ -27,7 +27,14 @@ pub trait CodeSource: std::fmt::Debug {
 /// or an instruction (an index into the instructions).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AsmRow {
-    Source { file: String, line: u32 },
+    /// A source line.
+    Source {
+        /// The file, as debug info names it.
+        file: String,
+        /// The line.
+        line: u32,
+    },
+    /// An instruction, by its index.
     Instruction(usize),
 }
 
@@ -35,11 +42,15 @@ pub enum AsmRow {
 /// shown, and which of the two it shows.
 #[derive(Debug, Default)]
 pub struct CodeCache {
+    /// Source files by the name debug info gives, or why they are not shown.
     pub sources: HashMap<String, Result<Vec<String>, String>>,
+    /// The function's instructions once asked for, or why they are not shown.
     pub instructions: Option<Result<Vec<InstructionWeight>, String>>,
+    /// The assembly listing's rows.
     pub rows: Vec<AsmRow>,
     /// Instruction rows (indices into `rows`) from the hottest down.
     pub hottest: Vec<usize>,
+    /// The Lines view shows the instructions rather than the lines.
     pub assembly: bool,
 }
 

@@ -8,7 +8,9 @@ use crate::rows::ROOT;
 /// The zoomed node (full width) and the selected frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlameState {
+    /// The frame drawn across the whole width.
     pub zoom: NodeId,
+    /// The selected frame.
     pub selected: NodeId,
 }
 
@@ -32,6 +34,7 @@ impl FlameState {
         self.zoom = tree.parent(self.zoom).unwrap_or(ROOT);
     }
 
+    /// Select the selected frame's caller.
     pub fn to_parent(&mut self, tree: &CallTree) {
         if let Some(parent) = tree.parent(self.selected) {
             self.selected = parent;
@@ -76,10 +79,13 @@ impl FlameState {
 /// One frame's place on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlameCell {
+    /// The call-tree node drawn.
     pub node: NodeId,
     /// Level below the zoomed frame (0: the zoomed frame, or the roots when zoomed out).
     pub depth: usize,
+    /// First column.
     pub x: u16,
+    /// Width in columns.
     pub width: u16,
 }
 

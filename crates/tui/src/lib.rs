@@ -7,6 +7,8 @@
 //! [`action_for_key`]; no I/O), drawing in the `ui` modules (one per panel); [`run`] ties them
 //! to the terminal and restores it on quit, on error and on panic.
 
+#![warn(missing_docs)]
+
 mod action;
 mod app;
 mod code;
@@ -42,6 +44,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {
 /// How a browsing session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
+    /// The user quit.
     Quit,
     /// The user asked for inlined frames to be shown or hidden: the caller reloads the
     /// profile the other way and browses again.

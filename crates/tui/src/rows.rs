@@ -11,10 +11,13 @@ pub const ROOT: NodeId = 0;
 /// One visible row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
+    /// The tree node.
     pub node: NodeId,
     /// 0 for the root's children.
     pub depth: u16,
+    /// Its children are shown.
     pub expanded: bool,
+    /// It has children to show.
     pub has_children: bool,
 }
 
@@ -63,14 +66,17 @@ impl TreeRows {
             .unwrap_or(0);
     }
 
+    /// The visible rows, top to bottom.
     pub fn rows(&self) -> &[Row] {
         &self.rows
     }
 
+    /// The selected row's index.
     pub fn selected(&self) -> usize {
         self.selected
     }
 
+    /// The selected row's node.
     pub fn selected_node(&self) -> Option<NodeId> {
         self.rows.get(self.selected).map(|r| r.node)
     }

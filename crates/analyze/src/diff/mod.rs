@@ -48,13 +48,22 @@ use sums::{PathNode, PathTrie, Sums, ROOT};
 pub enum DiffError {
     /// One side has no weight of the compared event: every share would be zero.
     #[error("{name}: no samples of event {event}; nothing to compare")]
-    NoSamples { name: String, event: String },
+    NoSamples {
+        /// The profile's name.
+        name: String,
+        /// The event compared.
+        event: String,
+    },
     /// `--absolute` on weights of different units.
     #[error("cannot compare absolute weights: {before} counts {before_unit}, {after} counts {after_unit}; compare shares instead (without --absolute)")]
     UnitsDiffer {
+        /// The before profile's name.
         before: String,
+        /// What its weights count.
         before_unit: &'static str,
+        /// The after profile's name.
         after: String,
+        /// What its weights count.
         after_unit: &'static str,
     },
 }
@@ -62,6 +71,7 @@ pub enum DiffError {
 /// One of the two profiles to compare.
 #[derive(Debug, Clone, Copy)]
 pub struct DiffSide<'a> {
+    /// The profile.
     pub profile: &'a Profile,
     /// The weight kind to compare.
     pub kind: WeightKindId,
@@ -112,7 +122,10 @@ impl Default for DiffOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiffMode {
+    /// Each function's share of its own profile's total (the default: runs of different
+    /// lengths compare).
     Shares,
+    /// Weights themselves, as shares of the before total (`--absolute`).
     Absolute,
 }
 
@@ -125,7 +138,9 @@ pub struct SideSummary {
     pub event: String,
     /// What its weights count.
     pub unit: WeightUnit,
+    /// Its total weight of the event.
     pub total_weight: f64,
+    /// Its samples of the event.
     pub sample_count: u64,
 }
 
@@ -182,6 +197,7 @@ pub enum Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Presence {
+    /// In both profiles.
     Both,
     /// Only in the after profile.
     Appeared,
@@ -199,9 +215,13 @@ pub struct FunctionDiff {
     pub name: String,
     /// Module file name, when known.
     pub module: Option<String>,
+    /// Its self weight in the before profile.
     pub before_weight: f64,
+    /// Its self weight in the after profile.
     pub after_weight: f64,
+    /// Its self weight as a percentage, before.
     pub before_percent: f64,
+    /// Its self weight as a percentage, after.
     pub after_percent: f64,
     /// `after_percent − before_percent`.
     pub delta_percent: f64,
@@ -219,16 +239,20 @@ pub struct FunctionDiff {
     pub noise_percent: f64,
     /// True when the adjusted change lies outside the noise band.
     pub significant: bool,
+    /// The verdict.
     pub change: Change,
+    /// Whether it is in both profiles.
     pub presence: Presence,
-    /// Total (inclusive) weight as a percentage, before and after.
+    /// Total (inclusive) weight as a percentage, before.
     pub before_total_percent: f64,
+    /// Total (inclusive) weight as a percentage, after.
     pub after_total_percent: f64,
 }
 
 /// One call path whose total (inclusive) weight changed, root frame first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PathDiff {
+    /// The frames' names, root first.
     pub path: Vec<String>,
     /// Its total share before and after, judged.
     #[serde(flatten)]
@@ -240,10 +264,15 @@ pub struct PathDiff {
 pub struct ProfileDiff {
     /// Both profiles count exactly (heap profiles): no noise bands, every change is real.
     pub exact: bool,
+    /// Shares or weights.
     pub mode: DiffMode,
+    /// The before profile's totals.
     pub before: SideSummary,
+    /// The after profile's totals.
     pub after: SideSummary,
+    /// How much unchanged code's share grew or shrank.
     pub shift: Shift,
+    /// The noise model the bands come from.
     pub noise: NoiseModel,
     /// Functions with self weight in either profile, by |delta_percent|, largest first.
     pub functions: Vec<FunctionDiff>,
@@ -612,12 +641,19 @@ pub struct DiffTree {
 /// the noise.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeDiff {
+    /// Total share before, in percent.
     pub before_percent: f64,
+    /// Total share after, in percent.
     pub after_percent: f64,
+    /// `after_percent − before_percent`.
     pub delta_percent: f64,
+    /// What `after_percent` would be had the node not changed (the shift applied).
     pub expected_after_percent: f64,
+    /// `after_percent − expected_after_percent`.
     pub adjusted_delta_percent: f64,
+    /// Half the width of the noise band around `expected_after_percent`.
     pub noise_percent: f64,
+    /// The verdict.
     pub change: Change,
 }
 

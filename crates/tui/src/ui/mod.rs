@@ -25,6 +25,7 @@ use crate::text::shorten;
 /// Colours, or none with `NO_COLOR` (<https://no-color.org>).
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
+    /// Colours are used (not with `NO_COLOR`).
     pub color: bool,
 }
 
@@ -67,10 +68,12 @@ impl Theme {
         }
     }
 
+    /// Table headers and titles: bold.
     pub fn header(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }
 
+    /// Secondary text: dim.
     pub fn dim(self) -> Style {
         Style::new().add_modifier(Modifier::DIM)
     }
