@@ -20,8 +20,6 @@
 #![warn(missing_docs)]
 
 pub mod code;
-#[doc(hidden)]
-pub mod fuzzing;
 
 // The README's library example compiles and runs with the doc tests.
 #[doc = include_str!("../README.md")]

@@ -28,35 +28,35 @@ fn replay(target: &str, harness: fn(&[u8])) {
 
 #[test]
 fn perf_data_inputs() {
-    replay("perf_data", profview::fuzzing::perf_data);
+    replay("perf_data", profview_testkit::fuzzing::perf_data);
 }
 
 #[test]
 fn folded_inputs() {
-    replay("folded", profview::fuzzing::folded);
+    replay("folded", profview_testkit::fuzzing::folded);
 }
 
 #[test]
 fn firefox_inputs() {
-    replay("firefox", profview::fuzzing::firefox);
+    replay("firefox", profview_testkit::fuzzing::firefox);
 }
 
 #[test]
 fn any_inputs() {
-    replay("any_input", profview::fuzzing::any_input);
+    replay("any_input", profview_testkit::fuzzing::any_input);
 }
 
 #[test]
 fn elf_inputs() {
-    replay("elf", profview::fuzzing::elf);
+    replay("elf", profview_testkit::fuzzing::elf);
 }
 
 #[test]
 fn heap_inputs() {
-    replay("heap", profview::fuzzing::heap);
+    replay("heap", profview_testkit::fuzzing::heap);
 }
 
 #[test]
 fn pprof_inputs() {
-    replay("pprof", profview::fuzzing::pprof);
+    replay("pprof", profview_testkit::fuzzing::pprof);
 }

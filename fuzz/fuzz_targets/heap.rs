@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| profview::fuzzing::heap(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| profview_testkit::fuzzing::heap(data));

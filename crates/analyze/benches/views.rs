@@ -14,7 +14,7 @@ const SAMPLES: usize = 2_000_000;
 const FUNCTIONS: usize = 20_000;
 
 fn synthetic_profile() -> (Profile, WeightKindId) {
-    profview_analyze::synthetic::synthetic_profile(STACKS, SAMPLES, FUNCTIONS)
+    profview_testkit::synthetic::synthetic_profile(STACKS, SAMPLES, FUNCTIONS)
 }
 
 fn median<T>(label: &str, mut run: impl FnMut() -> T) -> T {

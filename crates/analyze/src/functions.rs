@@ -412,7 +412,7 @@ mod tests {
     use profview_model::{Sample, WeightUnit};
 
     fn profile(stacks: &[(&[&str], f64)]) -> (Profile, WeightKindId) {
-        crate::synthetic::profile_of(WeightUnit::Samples, stacks)
+        profview_testkit::synthetic::profile_of(WeightUnit::Samples, stacks)
     }
 
     fn row<'a>(t: &'a TopFunctions, name: &str) -> &'a FunctionStats {

@@ -16,8 +16,6 @@ mod functions;
 mod memory;
 mod paths;
 mod stack_weights;
-#[doc(hidden)]
-pub mod synthetic;
 mod timeline;
 pub mod view;
 

@@ -133,8 +133,8 @@ pub(crate) fn down_the_tree<T: Copy + Default>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::add_stack;
     use profview_model::{WeightKindId, WeightUnit};
+    use profview_testkit::synthetic::add_stack;
 
     /// The sums of a pass equal those of walking each stack, on recursive stacks.
     #[test]

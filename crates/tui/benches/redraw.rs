@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use profview_analyze::synthetic::synthetic_profile;
+use profview_testkit::synthetic::synthetic_profile;
 use profview_tui::{Action, App, Input, Theme};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

@@ -2,8 +2,8 @@
 //! `TestBackend` (insta snapshots in `src/snapshots/`).
 
 use profview_analyze::diff::{diff, DiffOptions, DiffSide};
-use profview_analyze::synthetic::add_stack;
 use profview_model::{Profile, WeightKindId, WeightUnit};
+use profview_testkit::synthetic::add_stack;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;

@@ -1,7 +1,7 @@
 use profview_model::{Profile, WeightUnit};
 
 use super::*;
-use crate::synthetic::profile_of;
+use profview_testkit::synthetic::profile_of;
 
 /// A profile of `stacks` (root first) with weights, in `unit`.
 fn profile_in(unit: WeightUnit, stacks: &[(&[&str], f64)]) -> Profile {

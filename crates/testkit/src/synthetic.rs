@@ -1,4 +1,4 @@
-//! Profiles built in code, for tests and benchmarks (of this crate and of the terminal
+//! Profiles built in code, for tests and benchmarks (of the analyses and of the terminal
 //! browser): small ones from lists of stacks, and large ones shaped like real profiles (deep,
 //! shared prefixes, skewed weights), deterministic, of any size.
 
