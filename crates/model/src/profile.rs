@@ -535,6 +535,9 @@ impl Profile {
     /// stack empty. Samples are moved to the new stacks.
     pub fn expand_frames(&mut self, replacement: &[Option<Vec<FrameId>>]) {
         let old = std::mem::take(&mut self.stacks);
+        // At least as many nodes as before (more with inlined levels): sized once rather than
+        // grown by rehashing millions of nodes.
+        self.stacks.reserve(old.values().len());
         let mut new_of_old: Vec<StackId> = Vec::with_capacity(old.values().len());
         for node in old.values() {
             let mut parent = node.parent.map(|p| new_of_old[p.index()]);
