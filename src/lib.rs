@@ -157,7 +157,7 @@ pub enum Side {
 }
 
 /// How to open a profile.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OpenOptions {
     /// The input format; default: detect from the content.
@@ -167,14 +167,17 @@ pub struct OpenOptions {
     /// Directories to search for binaries and debug files (`--symbol-path`), before the
     /// system places (`~/.debug`, `/usr/lib/debug`) and the recorded paths.
     pub symbol_paths: Vec<std::path::PathBuf>,
-    /// Search only `symbol_paths` and the recorded paths, not `~/.debug` or `/usr/lib/debug`.
-    pub no_system_symbol_dirs: bool,
+    /// Also search `~/.debug` and `/usr/lib/debug` (default); off: only `symbol_paths` and
+    /// the recorded paths.
+    pub system_symbol_dirs: bool,
     /// A copy of `/proc/kallsyms` from the recording machine (plain or gzipped).
     pub kallsyms: Option<std::path::PathBuf>,
-    /// Only outer functions, no inlined frames: what perf report's Symbol column shows.
-    pub no_inline: bool,
-    /// Keep frames as module + file offset (what `perf script` prints as addresses).
-    pub no_symbolize: bool,
+    /// Show code inlined into a function as frames of its own (default); off: only outer
+    /// functions, what perf report's Symbol column shows.
+    pub inline: bool,
+    /// Name code from symbols and debug info (default); off: frames stay module + file
+    /// offset (what `perf script` prints as addresses).
+    pub symbolize: bool,
     /// Called as a large input loads (from other threads too).
     pub progress: Option<Progress>,
     /// Sum samples with the same thread, stack and event into one row as they are read,
@@ -183,6 +186,24 @@ pub struct OpenOptions {
     /// filters ([`Transform::TimeRange`](profview_analyze::view::Transform::TimeRange)) and
     /// the Firefox Profiler export, which need each sample's time.
     pub aggregate_samples: bool,
+}
+
+impl Default for OpenOptions {
+    /// Detect the format, look up names with inlined frames in the usual places, keep every
+    /// sample.
+    fn default() -> Self {
+        Self {
+            input_format: InputFormat::default(),
+            side: Side::default(),
+            symbol_paths: Vec::new(),
+            system_symbol_dirs: true,
+            kallsyms: None,
+            inline: true,
+            symbolize: true,
+            progress: None,
+            aggregate_samples: false,
+        }
+    }
 }
 
 /// Open the profile at `path` (`-` for stdin), detecting its format.
@@ -221,7 +242,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
             })
         }
     };
-    if !options.no_symbolize && profview_symbolize::unresolved_frame_count(&profile) > 0 {
+    if options.symbolize && profview_symbolize::unresolved_frame_count(&profile) > 0 {
         let kernel = match kernel {
             KernelPreload::Given(symbols) => Some(symbols?),
             KernelPreload::Running(symbols) => {
@@ -236,7 +257,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
         symbolize_profile(&mut profile, &symbol_paths, options, kernel);
         name_from_sidecar(path, &mut profile)?;
     }
-    if options.no_inline {
+    if !options.inline {
         // Formats that name inlined frames themselves (Firefox `inlineDepth`, folded `_[i]`).
         profile.drop_inlined_frames();
     }
@@ -259,7 +280,7 @@ pub fn open_many(paths: &[std::path::PathBuf], options: &OpenOptions) -> Result<
     // (memory follows the distinct stacks, not the number of inputs); names are looked up
     // once, in the sum, not once per input.
     let read = OpenOptions {
-        no_symbolize: true,
+        symbolize: false,
         kallsyms: None,
         ..options.clone()
     };
@@ -291,7 +312,7 @@ pub fn open_many(paths: &[std::path::PathBuf], options: &OpenOptions) -> Result<
         )?;
     check_common_event(&events)?;
     all.meta.source_name = Some(format!("{} profiles", files.len()));
-    if !options.no_symbolize && profview_symbolize::unresolved_frame_count(&all) > 0 {
+    if options.symbolize && profview_symbolize::unresolved_frame_count(&all) > 0 {
         let kernel = match &options.kallsyms {
             Some(file) => Some(KernelSymbols::from_path(file)?),
             None if recorded_on_running_kernel(&all) => running_kernel_symbols(),
@@ -313,14 +334,14 @@ fn symbolize_profile(
         progress.report(Stage::Symbolizing, 0, 0);
     }
     let mut sym = SymbolizeOptions::new(Arc::clone(symbol_paths));
-    sym.inline = !options.no_inline;
+    sym.inline = options.inline;
     sym.kernel = kernel;
     profview_symbolize::symbolize(profile, &sym);
 }
 
 /// Where binaries and debug files are looked for.
 fn symbol_paths(options: &OpenOptions) -> Arc<SymbolPaths> {
-    Arc::new(if options.no_system_symbol_dirs {
+    Arc::new(if !options.system_symbol_dirs {
         SymbolPaths::only(options.symbol_paths.clone())
     } else {
         SymbolPaths::new(options.symbol_paths.clone())
@@ -438,12 +459,22 @@ pub fn open_differential(
     let mut read = profview_parse::ReadOptions::default();
     read.format = options.input_format;
     read.progress = options.progress.clone();
-    match profview_parse::read_path(path, &read)? {
-        Parsed::Differential { before, after } => Ok((before, after)),
-        Parsed::Single(_) => Err(Error::NotDifferential {
-            name: path.display().to_string(),
-        }),
+    read.aggregate_samples = options.aggregate_samples;
+    // Differential input is folded text: names only, nothing to look up, so `symbolize`,
+    // `symbol_paths` and `kallsyms` have nothing to act on and `side` is what this reads.
+    let (mut before, mut after) = match profview_parse::read_path(path, &read)? {
+        Parsed::Differential { before, after } => (before, after),
+        Parsed::Single(_) => {
+            return Err(Error::NotDifferential {
+                name: path.display().to_string(),
+            })
+        }
+    };
+    if !options.inline {
+        before.drop_inlined_frames();
+        after.drop_inlined_frames();
     }
+    Ok((before, after))
 }
 
 /// Frames no binary was found for get their names from samply's `.syms.json` sidecar, when
@@ -475,7 +506,7 @@ enum KernelPreload {
 }
 
 fn preload_kernel_symbols(path: &Path, options: &OpenOptions) -> KernelPreload {
-    if options.no_symbolize {
+    if !options.symbolize {
         return KernelPreload::NotNeeded;
     }
     if let Some(file) = &options.kallsyms {

@@ -361,3 +361,21 @@ fn missing_or_bad_input_is_one_line_and_exit_1() {
         .code(2)
         .stderr(predicate::str::contains("differential"));
 }
+
+/// `--no-inline` applies to a differential folded file as to any input: the inlined frame
+/// (`_[i]`) goes, and with it the path that only it told apart.
+#[test]
+fn no_inline_applies_to_a_differential_folded_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.folded");
+    std::fs::write(
+        &file,
+        "main;work;helper_[i] 50 90\nmain;work 50 10\nmain;other 20 20\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let with = common::stdout_of(&["diff", file]);
+    assert!(with.contains("work -> helper"), "{with}");
+    let without = common::stdout_of(&["diff", file, "--no-inline"]);
+    assert!(!without.contains("helper"), "{without}");
+}

@@ -648,8 +648,8 @@ impl SourceArgs {
         };
         o.symbol_paths = self.symbol_paths.clone();
         o.kallsyms = self.kallsyms.clone();
-        o.no_inline = self.no_inline;
-        o.no_symbolize = self.no_symbolize;
+        o.inline = !self.no_inline;
+        o.symbolize = !self.no_symbolize;
         // Only a time filter and the Firefox export need each sample's time; commands that
         // do ask for it with `keep_sample_times`.
         o.aggregate_samples = true;

@@ -50,8 +50,8 @@ pub fn run(input: &InputArgs, source_paths: &[String]) -> anyhow::Result<()> {
         match exit {
             Exit::Quit => return Ok(()),
             Exit::ToggleInline => {
-                options.no_inline = !options.no_inline;
-                let shown = if options.no_inline { "hidden" } else { "shown" };
+                options.inline = !options.inline;
+                let shown = if options.inline { "shown" } else { "hidden" };
                 carried = last.with_message(format!("inlined frames {shown} (i)"));
             }
         }
