@@ -9,9 +9,16 @@ use serde_json::Value;
 /// Each crate's allowed profview dependencies.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("profview-model", &[]),
-    ("profview-symbolize", &["profview-model"]),
-    // Issue 21 moves the file lookup parse uses into a crate of its own.
-    ("profview-parse", &["profview-model", "profview-symbolize"]),
+    ("profview-files", &[]),
+    ("profview-demangle", &[]),
+    (
+        "profview-symbolize",
+        &["profview-model", "profview-files", "profview-demangle"],
+    ),
+    (
+        "profview-parse",
+        &["profview-model", "profview-files", "profview-demangle"],
+    ),
     ("profview-analyze", &["profview-model"]),
     ("profview-tui", &["profview-model", "profview-analyze"]),
     (

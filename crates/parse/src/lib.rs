@@ -62,7 +62,7 @@ pub struct ReadOptions {
     /// Which format to expect. Default: detect from the content.
     pub format: InputFormat,
     /// Where to find binaries (for unwinding DWARF call graphs).
-    pub symbol_paths: Option<std::sync::Arc<profview_symbolize::SymbolPaths>>,
+    pub symbol_paths: Option<std::sync::Arc<profview_files::SymbolPaths>>,
     /// Called as a large input is read.
     pub progress: Option<Progress>,
     /// Sum samples with the same thread, stack and weight kind as they are read
@@ -115,7 +115,7 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Parsed, ParseErro
         let file = std::fs::File::open(path).map_err(io_error)?;
         return perf::read_perf_file(&name, &file, &perf_options(options)).map(Parsed::Single);
     }
-    let mapped = profview_symbolize::map_file(path).map_err(io_error)?;
+    let mapped = profview_files::map_file(path).map_err(io_error)?;
     if is_compressed(&mapped) {
         return read_bytes(&name, mapped.to_vec(), options);
     }
@@ -237,8 +237,8 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
 
 /// A name as a person reads it: Rust and C++ symbols that a tool left mangled are demangled.
 pub(crate) fn demangled(name: &str) -> String {
-    if profview_symbolize::looks_mangled(name) {
-        profview_symbolize::demangle(name)
+    if profview_demangle::looks_mangled(name) {
+        profview_demangle::demangle(name)
     } else {
         name.to_owned()
     }

@@ -14,15 +14,11 @@
 
 #![warn(missing_docs)]
 
-mod demangle;
 mod disasm;
 mod inspect;
 mod kallsyms;
-mod locate;
-mod mapped;
 mod resolve;
 mod symtab;
-mod vdso;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -32,14 +28,13 @@ use profview_model::{
 };
 use rayon::prelude::*;
 
-pub use demangle::{demangle, looks_mangled};
 pub use disasm::{disassemble, DisasmError, Disassembly, Instruction};
 pub use inspect::{inspect_binary, BinaryFacts, InspectError, FRAME_POINTER_MIN_SHARE};
 pub use kallsyms::{running_kernel_build_id, KernelSymbols};
-pub use locate::{hex, ModuleFiles, Rejected, SymbolPaths};
-pub use mapped::map_file;
+pub use profview_demangle::{demangle, looks_mangled};
+pub use profview_files::{hex, is_executable, map_file, ModuleFiles, Rejected, SymbolPaths};
 pub use resolve::{resolve_module, ModuleJob, ModuleOutcome, SymFrame};
-pub use symtab::{file_offset_to_svma, is_executable, SymbolTable};
+pub use symtab::{file_offset_to_svma, SymbolTable};
 
 /// A symbolization input that cannot be used at all.
 #[derive(Debug, thiserror::Error)]

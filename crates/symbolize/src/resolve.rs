@@ -5,10 +5,9 @@ use std::collections::HashMap;
 
 use object::Object;
 
-use crate::demangle::demangle;
-use crate::locate::{ModuleFiles, SymbolPaths};
-use crate::mapped::map_file;
 use crate::symtab::{file_offset_to_svma, SymbolTable};
+use profview_demangle::demangle;
+use profview_files::{map_file, ModuleFiles, SymbolPaths};
 
 /// One level of a resolved address: a function, with the source position inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]

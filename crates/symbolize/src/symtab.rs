@@ -3,7 +3,8 @@
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, ObjectSymbolTable, SymbolKind};
 
-use crate::demangle::demangle;
+use profview_demangle::demangle;
+use profview_files::is_executable;
 
 /// One function symbol.
 #[derive(Debug, Clone)]
@@ -212,9 +213,4 @@ pub fn file_offset_to_svma(file: &object::File<'_>, offset: u64) -> Option<u64> 
         })
     };
     translate(true).or_else(|| translate(false))
-}
-
-/// True for an ELF segment with `PF_X`.
-pub fn is_executable(flags: object::SegmentFlags) -> bool {
-    matches!(flags, object::SegmentFlags::Elf { p_flags, .. } if p_flags.0 & object::elf::PF_X.0 != 0)
 }

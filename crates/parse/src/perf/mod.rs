@@ -28,10 +28,10 @@ use linux_perf_data::linux_perf_event_reader::{
     SampleFormat, SampleRecord, SamplingPolicy, SoftwareCounterType,
 };
 use linux_perf_data::{AttributeDescription, PerfFileReader, PerfFileRecord};
+use profview_files::SymbolPaths;
 use profview_model::{
     Profile, Sample, SourceFormat, StackId, WarningKind, WeightKindId, WeightUnit,
 };
-use profview_symbolize::SymbolPaths;
 
 use crate::progress::{Progress, Tracked};
 use crate::ParseError;

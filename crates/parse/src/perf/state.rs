@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use linux_perf_data::linux_perf_event_reader::{CpuMode, Mmap2FileId, Mmap2Record, MmapRecord};
 use linux_perf_data::{DsoInfo, DsoKey};
+use profview_files::SymbolPaths;
 use profview_model::{
     CodeAddress, Frame, FrameId, FrameKind, Module, ModuleId, ProcessId, Profile, ThreadId,
     UnresolvedFrame,
 };
-use profview_symbolize::SymbolPaths;
 
 use super::stacks::RawFrame;
 use super::unwind::{ProcessUnwinder, UnwindEnd, Unwinding};

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use framehop::x86_64::{CacheX86_64, UnwindRegsX86_64, UnwinderX86_64};
 use framehop::{ExplicitModuleSectionInfo, FrameAddress, Module, Unwinder};
 use object::{Object, ObjectSection, ObjectSegment};
+use profview_files::{map_file, SymbolPaths};
 use profview_model::ModuleId;
-use profview_symbolize::{map_file, SymbolPaths};
 
 /// Section bytes shared between every process that maps the module.
 #[derive(Debug, Clone)]
@@ -205,7 +205,7 @@ fn load_tables(path: &str, build_id: Option<&[u8]>, paths: &SymbolPaths) -> Opti
         .segments()
         .map(|s| {
             let (offset, size) = s.file_range();
-            let exec = profview_symbolize::is_executable(s.flags());
+            let exec = profview_files::is_executable(s.flags());
             (offset..offset + size.max(1), s.address(), exec)
         })
         .collect();

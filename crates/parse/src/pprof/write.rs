@@ -201,7 +201,7 @@ impl<'p> Writer<'p> {
         let id = self.message.mapping.len() as u64 + 1;
         let filename = self.string(p.string(m.path));
         let build_id = match &m.build_id {
-            Some(bytes) => self.string(&profview_symbolize::hex(bytes)),
+            Some(bytes) => self.string(&profview_files::hex(bytes)),
             None => 0,
         };
         let (memory_start, memory_limit) = m.address_range.unwrap_or((0, 0));

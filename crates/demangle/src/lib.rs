@@ -1,4 +1,7 @@
-//! Demangling, in the form `perf report` prints names.
+//! Rust (legacy and v0) and C++ symbol names demangled in the form `perf report` prints
+//! them, and legacy Rust names a C++ demangler left half done (heaptrack).
+
+#![warn(missing_docs)]
 
 use cpp_demangle::DemangleOptions;
 
