@@ -307,8 +307,9 @@ fn a_time_range_selected_in_the_timeline_view() {
     tmux.send(&["\u{1b}[<32;130;3M"], true);
     tmux.send(&["\u{1b}[<0;160;3m"], true);
     let screen = tmux.wait_for("(u to undo)");
+    // From about 1.09 s to the end of the run (which ends near, not exactly at, 2 s).
     assert!(
-        screen.contains("time 1.") && screen.contains("-2.0"),
+        screen.contains("time 1.") && screen.contains("only 1."),
         "{screen}"
     );
     tmux.send(&["2"], false);
