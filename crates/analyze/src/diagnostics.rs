@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use profview_model::{Frame, FrameKind, ModuleId, Profile, WeightKindId};
 use serde::Serialize;
 
-use crate::findings::Breakdown;
+use crate::breakdown::Breakdown;
 use crate::StackWeights;
 
 /// Below this many samples, shares are too coarse for the two decimals reports show.

@@ -7,7 +7,9 @@
 
 #![warn(missing_docs)]
 
+mod analysis;
 mod annotate;
+mod breakdown;
 pub mod category;
 mod diagnostics;
 pub mod diff;
@@ -15,13 +17,16 @@ mod findings;
 mod functions;
 mod memory;
 mod paths;
+mod rules;
 mod stack_weights;
 mod timeline;
 pub mod view;
 
+pub use analysis::{Analysis, CategoryShare};
 pub use annotate::{annotate, AnnotateError, Annotation, InstructionWeight, LineWeight};
+pub use breakdown::Breakdown;
 pub use diagnostics::{Diagnostic, DiagnosticKind};
-pub use findings::{Analysis, Breakdown, CategoryShare, Evidence, Finding, FindingKind};
+pub use findings::{Evidence, Finding, FindingKind};
 pub use functions::{
     FunctionGroups, FunctionStats, GroupIndex, Grouping, InlinedCode, SortBy, TopFunctions,
 };

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 
 use profview_model::{format_bytes as bytes, format_count as thousands, FrameId, Profile};
 
+use crate::breakdown::FrameClasses;
 use crate::category::FrameClass;
-use crate::findings::{Evidence, Finding, FindingKind, FrameClasses};
+use crate::findings::{Evidence, Finding, FindingKind};
 use crate::{FunctionGroups, GroupIndex, StackWeights};
 
 /// `memory_leak`: bytes still live at exit are at least this share of the peak heap...
