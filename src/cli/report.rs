@@ -33,8 +33,15 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         let analysis = Analysis::from_parts(&profile, kind, view.kept_weights(), &groups);
         (view.functions(&profile, sort), analysis)
     } else {
-        let top = TopFunctions::from_parts(&profile, &weights, &groups, sort);
-        (top, Analysis::from_parts(&profile, kind, &weights, &groups))
+        // The table and the findings are independent passes: one on each core.
+        std::thread::scope(|scope| {
+            let analysis = scope.spawn(|| Analysis::from_parts(&profile, kind, &weights, &groups));
+            let top = TopFunctions::from_parts(&profile, &weights, &groups, sort);
+            let analysis = analysis
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (top, analysis)
+        })
     };
     let mut report = Report::new(&profile, kind, &top, sort, args.top);
     report.primary_finding = analysis.primary();
