@@ -104,6 +104,22 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// The program in the pane exited with status 0 and left the terminal as it found it
+    /// (canonical mode back on).
+    fn assert_exited_cleanly(&self) {
+        // Quoted apart, so that the typed command never matches what its output is waited for.
+        self.send(
+            &["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "],
+            true,
+        );
+        self.send(&["Enter"], false);
+        let after = self.wait_for("status=");
+        assert!(after.contains("status=0"), "{after}");
+        self.wait_for(" icanon");
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.command().arg("kill-server").status();
@@ -165,15 +181,7 @@ fn browse_a_recording_in_a_real_terminal() {
     tmux.wait_for("Keys (any key closes)");
     tmux.send(&["Escape", "q"], false);
     tmux.wait_for_shell();
-    // Quoted apart, so that the typed command never matches what its output is waited for.
-    tmux.send(
-        &["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "],
-        true,
-    );
-    tmux.send(&["Enter"], false);
-    let after = tmux.wait_for("status=");
-    assert!(after.contains("status=0"), "{after}");
-    tmux.wait_for(" icanon");
+    tmux.assert_exited_cleanly();
 }
 
 #[test]
@@ -381,12 +389,5 @@ fn source_and_instructions_in_the_lines_view() {
     tmux.wait_for(": its self time by line (Enter");
     tmux.send(&["q"], false);
     tmux.wait_for_shell();
-    tmux.send(
-        &["echo \"sta\"\"tus=$?\" && stty -a | grep -o ' icanon' "],
-        true,
-    );
-    tmux.send(&["Enter"], false);
-    let after = tmux.wait_for("status=");
-    assert!(after.contains("status=0"), "{after}");
-    tmux.wait_for(" icanon");
+    tmux.assert_exited_cleanly();
 }

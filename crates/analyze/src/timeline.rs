@@ -415,25 +415,7 @@ mod tests {
 
     /// One thread: `parse` for the first second, `hash` for the next, a sample every 10 ms.
     fn two_phases() -> Profile {
-        let mut p = Profile::new();
-        let kind = p.add_weight_kind("cpu-clock", WeightUnit::Nanoseconds);
-        let thread = p.add_thread(None, Some(1), Some("worker"));
-        let main = p.resolved_frame("main", None, FrameKind::User);
-        let parse = p.resolved_frame("parse", None, FrameKind::User);
-        let hash = p.resolved_frame("hash", None, FrameKind::User);
-        let parsing = p.intern_stack_path(&[main, parse]);
-        let hashing = p.intern_stack_path(&[main, hash]);
-        for i in 0..200u64 {
-            let stack = if i < 100 { parsing } else { hashing };
-            p.add_sample(Sample {
-                thread,
-                time: Some(i * 10_000_000),
-                stack,
-                kind,
-                weight: 10_000_000.0,
-            });
-        }
-        p
+        run_of(200, |i| if i < 100 { "parse" } else { "hash" })
     }
 
     #[test]

@@ -51,6 +51,15 @@ fn typed(app: &mut App<'_>, text: &str) {
     app.update(Action::SearchSubmit);
 }
 
+/// The names in the functions table, in its order.
+fn function_names<'a>(app: &'a App<'_>) -> Vec<&'a str> {
+    app.functions
+        .functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect()
+}
+
 /// The labels of the visible top-down rows.
 fn top_down_labels(app: &App<'_>) -> Vec<String> {
     app.top_down
@@ -148,12 +157,7 @@ fn focus_merge_drop_and_undo() {
     a.update(Action::Undo);
     typed(&mut a, "run");
     a.update(Action::Merge);
-    let names: Vec<&str> = a
-        .functions
-        .functions
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let names = function_names(&a);
     assert!(!names.contains(&"run"), "{names:?}");
     assert_eq!(a.tree().total(), 100.0);
 }
@@ -579,24 +583,14 @@ fn a_range_selected_on_the_timeline_filters_every_view() {
         "{:?}",
         a.message
     );
-    let names: Vec<&str> = a
-        .functions
-        .functions
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let names = function_names(&a);
     assert!(
         names.contains(&"hash") && !names.contains(&"parse"),
         "{names:?}"
     );
     // u undoes it.
     a.update(Action::Undo);
-    let names: Vec<&str> = a
-        .functions
-        .functions
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let names = function_names(&a);
     assert!(names.contains(&"parse"), "{names:?}");
     // Profiles without sample times have no timeline view.
     let untimed = profile();
@@ -637,12 +631,7 @@ fn a_mouse_drag_on_the_timeline_selects_a_range() {
         "{:?}",
         a.message
     );
-    let names: Vec<&str> = a
-        .functions
-        .functions
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let names = function_names(&a);
     assert_eq!(names, ["hash", "main"]);
     // A press off the chart (the phases below it) does nothing.
     a.update(Action::Click {
