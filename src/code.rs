@@ -133,6 +133,25 @@ pub fn rust_src_remap(sysroot: &Path, commit: &str) -> Option<String> {
         .then(|| format!("/rustc/{commit}={}", src.display()))
 }
 
+/// Where crates built in a container were read from: the registry of the official Rust
+/// images' `CARGO_HOME` (`/usr/local/cargo`) and of builds with `CARGO_HOME=/cargo`.
+const CONTAINER_REGISTRIES: &[&str] = &["/usr/local/cargo/registry/src", "/cargo/registry/src"];
+
+/// `OLD=NEW` remaps that find crates' sources recorded in a container's cargo registry in
+/// the local one, `cargo_home/registry/src` (the same `index.crates.io-…/crate-version/`
+/// folders below), when it exists and is not that registry itself.
+pub fn cargo_registry_remaps(cargo_home: &Path) -> Vec<String> {
+    let local = cargo_home.join("registry/src");
+    if !local.is_dir() {
+        return Vec::new();
+    }
+    CONTAINER_REGISTRIES
+        .iter()
+        .filter(|old| Path::new(old) != local)
+        .map(|old| format!("{old}={}", local.display()))
+        .collect()
+}
+
 /// The lines of source file `file` (see [`source_path`]), or where it was looked for.
 pub fn source_lines(file: &str, remaps: &[String]) -> Result<Vec<String>, PathBuf> {
     let path = source_path(file, remaps);
@@ -152,6 +171,24 @@ fn read_lines(path: &Path) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crates_built_in_a_container_are_found_in_the_local_registry() {
+        let home = tempfile::tempdir().unwrap();
+        assert!(cargo_registry_remaps(home.path()).is_empty(), "no registry");
+        let krate = home
+            .path()
+            .join("registry/src/index.crates.io-1949cf8c6b5b557f/memchr-2.7.4/src");
+        std::fs::create_dir_all(&krate).unwrap();
+        std::fs::write(krate.join("lib.rs"), "one\ntwo\n").unwrap();
+        let remaps = cargo_registry_remaps(home.path());
+        for recorded in [
+            "/usr/local/cargo/registry/src/index.crates.io-1949cf8c6b5b557f/memchr-2.7.4/src/lib.rs",
+            "/cargo/registry/src/index.crates.io-1949cf8c6b5b557f/memchr-2.7.4/src/lib.rs",
+        ] {
+            assert_eq!(source_lines(recorded, &remaps).unwrap()[1], "two", "{recorded}");
+        }
+    }
 
     #[test]
     fn std_sources_are_found_in_the_toolchains_rust_src() {

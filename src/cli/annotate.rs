@@ -14,10 +14,20 @@ const CONTEXT: u32 = 2;
 const HOTTEST: usize = 10;
 
 /// `remaps` (`--source-path OLD=NEW`), then the local toolchain's `rust-src` for the Rust
-/// standard library's sources when it is the toolchain of `/rustc/<commit>` paths.
-pub fn with_local_rust_src(remaps: &[String]) -> Vec<String> {
+/// standard library's sources when it is the toolchain of `/rustc/<commit>` paths, then the
+/// local cargo registry for crates built in a container. `rust_std`: look for `rust-src` (it
+/// runs rustc twice).
+pub fn with_local_sources(remaps: &[String], rust_std: bool) -> Vec<String> {
     let mut all = remaps.to_vec();
-    all.extend(local_rust_src());
+    if rust_std {
+        all.extend(local_rust_src());
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    if let Some(home) = cargo_home {
+        all.extend(code::cargo_registry_remaps(&home));
+    }
     all
 }
 
@@ -47,11 +57,8 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
     let a = annotate(&profile, kind, &args.function)?;
     let share = 100.0 * a.self_weight / profile.total_weight(kind).max(f64::MIN_POSITIVE);
     let mut out = output::open_output(None)?;
-    let remaps = if a.lines.iter().any(|l| l.file.starts_with("/rustc/")) {
-        with_local_rust_src(&args.source_paths)
-    } else {
-        args.source_paths.clone()
-    };
+    let rust_std = a.lines.iter().any(|l| l.file.starts_with("/rustc/"));
+    let remaps = with_local_sources(&args.source_paths, rust_std);
     // Without the program file (or addresses) the lines are shown, with a note why the
     // instructions are not: a missing file is never a failed command.
     let mut note = None;

@@ -538,7 +538,8 @@ pub struct AnnotateArgs {
     pub asm: bool,
     /// Where to find sources recorded under another path: `OLD=NEW` replaces the start of a
     /// recorded path (repeatable). The Rust standard library's (`/rustc/<commit>/...`) are
-    /// found in the local toolchain's rust-src when it is that commit.
+    /// found in the local toolchain's rust-src when it is that commit, and crates built in a
+    /// container (`/usr/local/cargo/registry/src/...`) in the local cargo registry.
     #[arg(long = "source-path", value_name = "OLD=NEW")]
     pub source_paths: Vec<String>,
     /// Output format.

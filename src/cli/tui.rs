@@ -25,7 +25,7 @@ pub fn run(input: &InputArgs, source_paths: &[String]) -> anyhow::Result<()> {
     options.aggregate_samples = !super::small_enough_for_times(input);
     let files = ProgramFiles {
         symbol_paths: input.source.symbol_paths.clone(),
-        source_paths: super::annotate::with_local_rust_src(source_paths),
+        source_paths: super::annotate::with_local_sources(source_paths, true),
     };
     let mut carried = profview::tui::Carried::default();
     let mut outcome = Ok(());
