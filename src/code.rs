@@ -22,7 +22,7 @@ pub enum CodeError {
         function: String,
     },
     /// The program file is not where it was recorded nor under a symbol path.
-    #[error("{path}: not found (pass --symbol-path DIR with the program)")]
+    #[error("{path}: not found")]
     BinaryNotFound {
         /// The path the profile recorded.
         path: String,

@@ -72,7 +72,7 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
                 out.flush()?;
                 return Ok(());
             }
-            Err(e) => note = Some(format!("instructions not shown: {e}")),
+            Err(e) => note = Some(format!("instructions not shown: {}", code_problem(&e))),
         }
     }
     match args.format {
@@ -89,6 +89,17 @@ pub fn run(args: &AnnotateArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Why there are no instructions, with what to pass when the program file is elsewhere (the
+/// library says what is missing; the CLI knows its flags).
+pub fn code_problem(e: &code::CodeError) -> String {
+    match e {
+        code::CodeError::BinaryNotFound { .. } => {
+            format!("{e} (pass --symbol-path DIR with the program)")
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// The annotation's fields (lines and all), with the instructions.

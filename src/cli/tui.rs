@@ -159,6 +159,6 @@ impl CodeSource for ProgramFiles {
     ) -> Result<Vec<InstructionWeight>, String> {
         code::instructions(profile, annotation, &self.symbol_paths)
             .map(|i| i.instructions)
-            .map_err(|e| e.to_string())
+            .map_err(|e| super::annotate::code_problem(&e))
     }
 }
