@@ -7,11 +7,13 @@
 
 #![warn(missing_docs)]
 
+mod hex;
 mod locate;
 mod mapped;
 mod vdso;
 
-pub use locate::{hex, ModuleFiles, Rejected, SymbolPaths};
+pub use hex::hex;
+pub use locate::{ModuleFiles, Rejected, SymbolPaths};
 pub use mapped::map_file;
 
 /// True for an ELF segment with `PF_X` (code).

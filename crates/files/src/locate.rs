@@ -1,6 +1,7 @@
 //! Finding the files behind a recorded module: the binary and its debug info, by build-id
 //! first, then by the recorded path, then by `.gnu_debuglink`.
 
+use crate::hex::hex;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -55,11 +56,6 @@ impl ModuleFiles {
     pub fn symbol_file(&self) -> Option<&Path> {
         self.debug.as_deref().or(self.binary.as_deref())
     }
-}
-
-/// Lower-case hex of a build-id.
-pub fn hex(build_id: &[u8]) -> String {
-    build_id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl SymbolPaths {

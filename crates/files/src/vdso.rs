@@ -15,7 +15,7 @@ pub fn running_vdso_copy() -> Option<PathBuf> {
         let image = read_running_vdso()?;
         let file = object::read::File::parse(&image[..]).ok()?;
         let id = object::Object::build_id(&file).ok().flatten()?;
-        let path = std::env::temp_dir().join(format!("profview-vdso-{}", crate::locate::hex(id)));
+        let path = std::env::temp_dir().join(format!("profview-vdso-{}", crate::hex::hex(id)));
         if !path.is_file() {
             // Written aside and renamed, so a concurrent profview never maps half a file.
             let partial = path.with_extension(format!("{}.partial", std::process::id()));

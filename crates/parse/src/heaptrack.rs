@@ -470,7 +470,7 @@ impl<'n> Reader<'n> {
         address: usize,
     ) -> FrameId {
         // heaptrack before 1.6 leaves Rust names mangled.
-        let name = crate::demangled(name);
+        let name = crate::names::demangled(name);
         let name = self.profile.intern_string(&name);
         let function = self.profile.intern_function(Function { name, module });
         let file = file.map(|f| self.profile.intern_string(f));

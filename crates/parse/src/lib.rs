@@ -18,6 +18,7 @@ mod folded_write;
 pub mod heaptrack;
 mod input;
 pub mod massif;
+mod names;
 pub mod perf;
 pub mod pprof;
 mod progress;
@@ -233,15 +234,6 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
     let head = &bytes[..bytes.len().min(4096)];
     head.contains(&0)
         .then_some("binary data in no format profview reads")
-}
-
-/// A name as a person reads it: Rust and C++ symbols that a tool left mangled are demangled.
-pub(crate) fn demangled(name: &str) -> String {
-    if profview_demangle::looks_mangled(name) {
-        profview_demangle::demangle(name)
-    } else {
-        name.to_owned()
-    }
 }
 
 /// The perf.data magic, in the byte order of the machine that wrote it.

@@ -8,7 +8,7 @@ use profview_model::{
 };
 use serde_json::Value;
 
-use super::{bad, hex_bytes, Columns};
+use super::json::{bad, hex_bytes, Columns};
 use crate::ParseError;
 
 /// A library mapped at `start..end` (absolute addresses).

@@ -9,6 +9,7 @@
 //! names from a `.syms.json` sidecar written by `samply record --unstable-presymbolicate`.
 
 mod gecko;
+mod json;
 mod processed;
 mod sidecar;
 mod write;
@@ -17,6 +18,7 @@ use profview_model::Profile;
 use serde_json::Value;
 
 use crate::ParseError;
+use json::{bad, json_error};
 pub use sidecar::{find_sidecar, Sidecar};
 pub use write::{to_firefox, WRITTEN_VERSION};
 
@@ -52,59 +54,6 @@ pub fn parse_firefox(name: &str, bytes: &[u8]) -> Result<Profile, ParseError> {
         Some(_) => gecko::parse(name, &root),
         None => Err(bad(name, "`meta` has neither `preprocessedProfileVersion` nor `version`")),
     }
-}
-
-fn json_error(name: &str, e: &serde_json::Error) -> ParseError {
-    ParseError::Firefox {
-        name: name.to_owned(),
-        problem: format!(
-            "invalid JSON at line {} column {}: {e}",
-            e.line(),
-            e.column()
-        ),
-    }
-}
-
-fn bad(name: &str, problem: &str) -> ParseError {
-    ParseError::Firefox {
-        name: name.to_owned(),
-        problem: problem.to_owned(),
-    }
-}
-
-/// Helpers to read JSON columns without panicking: a missing or mistyped value is `None`.
-pub(crate) trait Columns {
-    fn column(&self, key: &str) -> &[Value];
-    fn index_at(&self, key: &str, i: usize) -> Option<usize>;
-}
-
-impl Columns for Value {
-    fn column(&self, key: &str) -> &[Value] {
-        self.get(key)
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
-    }
-
-    fn index_at(&self, key: &str, i: usize) -> Option<usize> {
-        let v = self.column(key).get(i)?.as_i64()?;
-        usize::try_from(v).ok()
-    }
-}
-
-/// Bytes as lower-case hex (a build-id as `codeId`).
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Hex build-id (`codeId`) to bytes.
-pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) || hex.is_empty() {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

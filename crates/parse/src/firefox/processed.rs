@@ -10,7 +10,7 @@ use profview_model::{
 };
 use serde_json::Value;
 
-use super::{bad, hex_bytes, Columns};
+use super::json::{bad, hex_bytes, Columns};
 use crate::ParseError;
 
 /// What every thread's tables need from the rest of the file.

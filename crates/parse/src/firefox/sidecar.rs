@@ -8,8 +8,9 @@ use profview_model::{Frame, FrameId, Function, Profile, ResolvedFrame};
 
 use serde_json::Value;
 
-use super::{bad, hex, Columns};
+use super::json::{bad, Columns};
 use crate::ParseError;
+use profview_files::hex;
 
 /// Function names by library and relative address.
 #[derive(Debug, Clone, Default)]
@@ -21,7 +22,8 @@ pub struct Sidecar {
 impl Sidecar {
     /// Parse a sidecar file's bytes.
     pub fn parse(name: &str, bytes: &[u8]) -> Result<Self, ParseError> {
-        let root: Value = serde_json::from_slice(bytes).map_err(|e| super::json_error(name, &e))?;
+        let root: Value =
+            serde_json::from_slice(bytes).map_err(|e| super::json::json_error(name, &e))?;
         let strings = root.column("string_table");
         let libs = root
             .get("data")

@@ -11,7 +11,7 @@ use profview_model::{
 };
 use serde_json::{json, Value};
 
-use super::hex;
+use profview_files::hex;
 
 /// The processed-format version written.
 pub const WRITTEN_VERSION: u64 = 55;

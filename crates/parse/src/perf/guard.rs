@@ -12,9 +12,9 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 
-use super::header::Endian;
-
-pub(super) const PERF_RECORD_AUXTRACE: u32 = 71;
+use super::endian::Endian;
+use super::header::Region;
+use super::records::{RecordHeader, PERF_RECORD_AUXTRACE};
 
 /// What the guard saw, shared with the code that reads the profile.
 #[derive(Debug, Default, Clone)]
@@ -26,16 +26,6 @@ pub(super) struct Seen {
 }
 
 pub(super) type Shared = Arc<Mutex<Seen>>;
-
-/// The records region of the input.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Region {
-    /// Where the first record starts.
-    pub start: u64,
-    /// Where the records end (the input's length for a pipe-mode stream).
-    pub end: u64,
-    pub big_endian: bool,
-}
 
 pub(super) struct RecordGuard<R> {
     inner: R,
@@ -80,14 +70,6 @@ impl<R> RecordGuard<R> {
         }
     }
 
-    fn u16_at(&self, at: usize) -> u64 {
-        u64::from(
-            self.endian()
-                .u16(&self.bytes, at)
-                .expect("inside the header"),
-        )
-    }
-
     /// Follow the records in `chunk`, the bytes from `self.pos` on. `Err`: refuse the read.
     fn observe(&mut self, chunk: &[u8]) -> Result<(), String> {
         let end = self.pos + chunk.len() as u64;
@@ -115,13 +97,12 @@ impl<R> RecordGuard<R> {
 
     /// The header (and AUXTRACE size) of the record at `record_at` is in: move to the next.
     fn record_complete(&mut self) -> Result<(), String> {
-        let size = self.u16_at(6);
-        if size < 8 {
+        let Some(header) = RecordHeader::read(&self.bytes, self.endian()) else {
             self.lost = true;
             return Ok(());
-        }
-        let auxtrace =
-            self.endian().u32(&self.bytes, 0) == Some(PERF_RECORD_AUXTRACE) && size >= 16;
+        };
+        let size = header.size as u64;
+        let auxtrace = header.record_type == PERF_RECORD_AUXTRACE && size >= 16;
         if auxtrace && self.wanted == 8 {
             self.wanted = 16; // the trace size comes first in the body
             return Ok(());

@@ -7,8 +7,9 @@
 //! count and size it will use is checked here first, against the file and against what the
 //! bytes behind it can hold; a failed check is a clear error instead.
 
-use super::guard::Region;
-use super::Source;
+use super::endian::Endian;
+use super::records::RecordHeader;
+use super::source::Source;
 
 /// perf.data file header layout (perf's `struct perf_file_header`).
 pub(super) const HEADER_SIZE: usize = 104;
@@ -36,47 +37,15 @@ const HEADER_SIMPLEPERF_META_INFO: u32 = 129;
 const PERF_RECORD_HEADER_ATTR: u32 = 64;
 const PERF_RECORD_HEADER_FEATURE: u32 = 80;
 
-/// The byte order of the machine that wrote the file.
-#[derive(Clone, Copy)]
-pub(super) struct Endian {
-    pub big: bool,
-}
-
-impl Endian {
-    fn of(magic: &[u8]) -> Option<Self> {
-        match magic {
-            b"PERFILE2" => Some(Self { big: false }),
-            b"2ELIFREP" => Some(Self { big: true }),
-            _ => None,
-        }
-    }
-
-    pub(super) fn u64(self, bytes: &[u8], at: usize) -> Option<u64> {
-        let b: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
-        Some(if self.big {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
-    }
-
-    pub(super) fn u32(self, bytes: &[u8], at: usize) -> Option<u32> {
-        let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    }
-
-    pub(super) fn u16(self, bytes: &[u8], at: usize) -> Option<u16> {
-        let b: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.big {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
-    }
+/// The records region of the input.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Region {
+    /// Where the first record starts.
+    pub start: u64,
+    /// Where the records end (the input's length for a pipe-mode stream).
+    pub end: u64,
+    /// The file was written big-endian.
+    pub big_endian: bool,
 }
 
 /// A section of the file: where it starts and how long it is.
@@ -315,11 +284,10 @@ pub(super) fn check_pipe(source: &impl Source) -> Result<Option<u64>, String> {
         if !source.read_at(at, &mut header) {
             return Ok((at < len).then_some(at));
         }
-        let kind = endian.u32(&header, 0).unwrap_or(0);
-        let size = u64::from(endian.u16(&header, 6).unwrap_or(0));
-        if size < 8 {
+        let Some(record) = RecordHeader::read(&header, endian) else {
             return Ok(None);
-        }
+        };
+        let (kind, size) = (record.record_type, record.size as u64);
         if at + size > len {
             return Ok(Some(at));
         }

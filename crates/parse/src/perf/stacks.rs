@@ -13,17 +13,8 @@ use linux_perf_data::linux_perf_event_reader::{CpuMode, SampleRecord};
 use profview_model::{Profile, StackId};
 use rustc_hash::FxHashMap;
 
+use super::sample::{RawFrame, MAX_CALLCHAIN};
 use super::state::Processes;
-use super::MAX_CALLCHAIN;
-
-/// One address of a sample's stack, before it is looked up in the process's mappings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RawFrame {
-    pub address: u64,
-    /// A return address (every frame but the sampled instruction pointer).
-    pub is_return: bool,
-    pub kernel: bool,
-}
 
 /// A sample's raw callchain as the block reader numbered it (see `blocks.rs`): the same number
 /// means the same process, CPU mode, IP and chain.

@@ -13,7 +13,7 @@ use profview_model::{
     UnresolvedFrame,
 };
 
-use super::stacks::RawFrame;
+use super::sample::RawFrame;
 use super::unwind::{ProcessUnwinder, UnwindEnd, Unwinding};
 
 /// One MMAP or MMAP2 record, as far as profview cares.

@@ -278,7 +278,7 @@ impl<'f> Reader<'f> {
                 self.damaged += 1;
                 continue;
             };
-            let name = crate::demangled(self.string(function.name));
+            let name = crate::names::demangled(self.string(function.name));
             let file = self.string(function.filename).to_owned();
             let name = self.profile.intern_string(&name);
             let function_id = self.profile.intern_function(Function { name, module });

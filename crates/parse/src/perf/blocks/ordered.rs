@@ -1,0 +1,236 @@
+//! The block reader's ordered pass, on one thread: blocks in file order, their records sorted
+//! by time like linux-perf-data sorts them (by timestamp and file offset, released at each
+//! FINISHED_ROUND), each handled by the profile builder; a sample's raw chain is found by its
+//! number in the file, so each distinct chain becomes a stack once.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+
+use linux_perf_data::linux_perf_event_reader::{RawData, RawEventRecord};
+use profview_model::Profile;
+use rustc_hash::FxHashMap;
+
+use super::super::builder::ProfileBuilder;
+use super::super::records::unparseable;
+use super::super::stacks::RawChain;
+use super::super::unwind::ProcessUnwinder;
+use super::walk::Unsuitable;
+use super::workers::{
+    time_of, BlockChains, Entry, Item, Layout, Parsed, Published, RecordRef, SortKey, Unwound,
+    UnwoundStack, HAS_CHAIN, HAS_IP, KERNEL,
+};
+
+/// The raw callchains of the file, numbered by their 128-bit hash (the same chain in two
+/// blocks gets one number), and the words of those the pending samples have: a block's chains
+/// are kept until no sample waiting in the sorter comes from it, so memory follows the blocks
+/// in flight, not the file's distinct chains.
+#[derive(Default)]
+struct ChainStore {
+    numbers: FxHashMap<u128, u32>,
+    /// Consecutive blocks from the oldest one a pending sample comes from.
+    blocks: VecDeque<(usize, BlockChains)>,
+}
+
+impl ChainStore {
+    /// Keep block `index`'s chains, numbering each for the file.
+    fn add_block(&mut self, index: usize, mut chains: BlockChains) {
+        let numbers = chains.hashes.iter().map(|&hash| {
+            let next = self.numbers.len() as u32;
+            *self.numbers.entry(hash).or_insert(next)
+        });
+        chains.numbers = numbers.collect();
+        self.blocks.push_back((index, chains));
+    }
+
+    /// The number in the file and the key words of chain `local` of block `block`.
+    fn chain(&self, block: u32, local: u32) -> (u32, &[u64]) {
+        let first = self.blocks.front().map_or(0, |(i, _)| *i);
+        let chains = &self.blocks[block as usize - first].1;
+        (chains.numbers[local as usize], chains.get(local))
+    }
+
+    /// Drop the chains of blocks before `oldest`.
+    fn release_before(&mut self, oldest: usize) {
+        while self.blocks.front().is_some_and(|(i, _)| *i < oldest) {
+            self.blocks.pop_front();
+        }
+    }
+}
+
+/// linux-perf-data's order: records sorted by key, released at each FINISHED_ROUND up to the
+/// largest key of the round before (perf promises round N+2 starts after round N ends).
+#[derive(Default)]
+struct RoundSorter<'a> {
+    incoming: Vec<(SortKey, Item<'a>)>,
+    prev_max: SortKey,
+    cur_max: SortKey,
+}
+
+impl<'a> RoundSorter<'a> {
+    fn insert(&mut self, key: SortKey, item: Item<'a>) {
+        self.cur_max = self.cur_max.max(key);
+        self.incoming.push((key, item));
+    }
+
+    /// The records this round releases, in order.
+    fn finish_round(&mut self) -> std::vec::Drain<'_, (SortKey, Item<'a>)> {
+        // A round is one run per CPU buffer, each in time order already: the stable sort finds
+        // the runs and merges them.
+        self.incoming.sort_by_key(|(key, ..)| *key);
+        let released = self
+            .incoming
+            .partition_point(|(key, ..)| *key <= self.prev_max);
+        self.prev_max = self.cur_max;
+        self.incoming.drain(..released)
+    }
+
+    /// The oldest block a waiting sample comes from.
+    fn oldest_block(&self) -> Option<usize> {
+        let blocks = self.incoming.iter().filter_map(|(_, item)| match item {
+            Item::Sample { block, .. } => Some(*block as usize),
+            _ => None,
+        });
+        blocks.min()
+    }
+
+    fn finish(&mut self) -> std::vec::Drain<'_, (SortKey, Item<'a>)> {
+        self.incoming.sort_by_key(|(key, ..)| *key);
+        self.incoming.drain(..)
+    }
+}
+
+/// The ordered pass: blocks in file order, records in time order, into the profile.
+pub(super) fn merge(
+    parsed: Receiver<Result<Parsed<'_>, Unsuitable>>,
+    builder: &mut ProfileBuilder,
+    profile: &mut Profile,
+    layout: &Layout,
+    published: &Published,
+) -> Result<(), Unsuitable> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0;
+    let mut chains = ChainStore::default();
+    let mut sorter = RoundSorter::default();
+    for p in parsed {
+        let p = p?;
+        waiting.insert(p.index, p);
+        while let Some(p) = waiting.remove(&next) {
+            next += 1;
+            chains.add_block(p.index, p.chains);
+            for entry in p.entries {
+                match entry {
+                    Entry::Item(key, item) => sorter.insert(key, item),
+                    Entry::FinishedRound => {
+                        for (key, item) in sorter.finish_round() {
+                            handle(
+                                item,
+                                time_of(key),
+                                builder,
+                                profile,
+                                (layout, &chains, published),
+                            )?;
+                        }
+                        chains.release_before(sorter.oldest_block().unwrap_or(p.index));
+                    }
+                }
+            }
+        }
+    }
+    if !waiting.is_empty() {
+        return Err(Unsuitable);
+    }
+    for (key, item) in sorter.finish() {
+        handle(
+            item,
+            time_of(key),
+            builder,
+            profile,
+            (layout, &chains, published),
+        )?;
+    }
+    Ok(())
+}
+
+fn handle(
+    item: Item<'_>,
+    time: Option<u64>,
+    builder: &mut ProfileBuilder,
+    profile: &mut Profile,
+    (layout, chains, published): (&Layout, &ChainStore, &Published),
+) -> Result<(), Unsuitable> {
+    match item {
+        Item::Sample {
+            attr,
+            pid,
+            tid,
+            block,
+            local,
+            weight,
+        } => {
+            let (chain, words) = chains.chain(block, local);
+            let head = words[0];
+            let raw = RawChain {
+                id: chain,
+                pid,
+                kernel: head & KERNEL != 0,
+                ip: (head & HAS_IP != 0).then_some(words[1]),
+                chain: (head & HAS_CHAIN != 0).then_some(&words[2..]),
+            };
+            builder.compact_sample(profile, attr as usize, tid, time, weight, raw);
+            Ok(())
+        }
+        Item::Record(record) => handle_record(&record, builder, profile, layout),
+        Item::Unwound(unwound) => {
+            let Unwound { record, pid, done } = *unwound;
+            let current = builder.processes.unwinder(profile, pid);
+            match (done, &current) {
+                (Some((used, stack)), Some(current)) if Arc::ptr_eq(&used, current) => {
+                    let UnwoundStack {
+                        tid,
+                        weight,
+                        frames,
+                        truncated,
+                    } = stack;
+                    let sample = (record.attr as usize, pid, tid, time, weight);
+                    builder.unwound_sample(profile, sample, &frames, truncated);
+                }
+                _ => handle_record(&record, builder, profile, layout)?,
+            }
+            // Let the workers unwind this process's next samples with its unwinder now.
+            if let Some(current) = current {
+                publish(published, pid, current);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn publish(published: &Published, pid: i32, unwinder: Arc<ProcessUnwinder>) {
+    let same = published
+        .read()
+        .is_ok_and(|p| p.get(&pid).is_some_and(|u| Arc::ptr_eq(u, &unwinder)));
+    if !same {
+        if let Ok(mut p) = published.write() {
+            p.insert(pid, unwinder);
+        }
+    }
+}
+
+fn handle_record(
+    record: &RecordRef<'_>,
+    builder: &mut ProfileBuilder,
+    profile: &mut Profile,
+    layout: &Layout,
+) -> Result<(), Unsuitable> {
+    let data = RawData::Single(&record.bytes[record.start as usize..record.end as usize]);
+    if unparseable(record.record_type, record.misc, data).is_some() {
+        return Err(Unsuitable);
+    }
+    let parse_info = layout.parse_info(record.attr as usize);
+    let parsed = RawEventRecord::new(record.record_type, record.misc, data, parse_info)
+        .parse()
+        .map_err(|_| Unsuitable)?;
+    builder.handle(profile, record.attr as usize, parsed);
+    Ok(())
+}
