@@ -231,7 +231,7 @@ pub(super) type Published = RwLock<FxHashMap<i32, Arc<ProcessUnwinder>>>;
 /// linux-perf-data's `None`), then its byte offset in the file.
 pub(super) type SortKey = (u64, u64);
 
-fn sort_key(time: Option<u64>, offset: u64) -> SortKey {
+pub(super) fn sort_key(time: Option<u64>, offset: u64) -> SortKey {
     (time.map_or(0, |t| t.saturating_add(1)), offset)
 }
 
@@ -465,6 +465,6 @@ fn unwind_sample(
 
 /// A 128-bit hash of a chain's key words: chains are told apart by it, and two distinct chains
 /// meeting on one value is out of reach (a file has millions of chains, the space 2^128).
-fn hash128(words: &[u64]) -> u128 {
+pub(super) fn hash128(words: &[u64]) -> u128 {
     words.iter().fold(0, |h, &w| mix128(h, w))
 }
