@@ -56,7 +56,7 @@ pub enum Error {
     #[error(transparent)]
     Parse(#[from] profview_parse::ParseError),
     /// A single profile was wanted but the input holds two.
-    #[error("{name}: this is a differential folded file (`stack BEFORE AFTER` per line, as inferno-diff-folded writes); it holds two profiles, so pass --side before or --side after to read one of them")]
+    #[error("{name}: this is a differential folded file (`stack BEFORE AFTER` per line, as inferno-diff-folded writes); it holds two profiles: read one side of it (before or after)")]
     Differential {
         /// The input's name.
         name: String,

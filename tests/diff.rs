@@ -281,7 +281,10 @@ fn absolute_mode_keeps_unchanged_functions_level() {
         ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot compare absolute weights"));
+        .stderr(
+            predicate::str::contains("cannot compare absolute weights")
+                .and(predicate::str::contains("(drop --absolute)")),
+        );
 }
 
 #[test]

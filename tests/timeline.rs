@@ -78,10 +78,15 @@ fn the_two_phases_of_a_run_are_found_at_their_times() {
         summary.starts_with("the run has 2 phases: 0.00-"),
         "{summary}"
     );
-    assert!(finding["advice"][0]
-        .as_str()
-        .unwrap()
-        .contains("--time 0.000.."));
+    // The JSON says which range; the text words it as the flag that shows it.
+    assert_eq!(finding["hint"]["supply"], "time_range", "{finding}");
+    assert_eq!(finding["hint"]["start_s"], 0.0, "{finding}");
+    let end = finding["hint"]["end_s"].as_f64().unwrap();
+    let text = stdout_of(&["analyze", &data]);
+    assert!(
+        text.contains(&format!("`--time 0.000..{end:.3}`")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::args::{AnalyzeArgs, OutputFormat};
 use super::view::checked_view;
-use super::{load, output};
+use super::{hints, load, output};
 
 /// Run `profview analyze`.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
@@ -129,8 +129,12 @@ pub fn write_finding(out: &mut dyn Write, number: usize, f: &Finding) -> std::io
         writeln!(out, "   {:>7.2}%  {}", e.share * 100.0, e.what)?;
     }
     writeln!(out, "   advice:")?;
-    for a in &f.advice {
+    for (i, a) in f.advice.iter().enumerate() {
         writeln!(out, "     - {a}")?;
+        // The hint is how to follow the first advice.
+        if let (0, Some(hint)) = (i, &f.hint) {
+            writeln!(out, "       ({})", hints::hint_text(hint))?;
+        }
     }
     writeln!(out)
 }
@@ -142,7 +146,7 @@ pub fn write_diagnostics(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> std
     }
     writeln!(out, "Diagnostics:")?;
     for d in diagnostics {
-        writeln!(out, "  - {}", d.message)?;
+        writeln!(out, "  - {}", hints::with_hint(&d.message, d.hint.as_ref()))?;
     }
     Ok(())
 }

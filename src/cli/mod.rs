@@ -6,6 +6,7 @@ pub mod args;
 mod collapse;
 mod diff;
 mod flamegraph;
+mod hints;
 mod output;
 mod progress;
 mod record;
@@ -214,7 +215,7 @@ fn checked(
         output::warn_later(format!(
             "profview: warning: {}: {} ({} occurrence{})",
             path.display(),
-            w.message,
+            hints::with_hint(&w.message, w.hint.as_ref()),
             w.count,
             if w.count == 1 { "" } else { "s" }
         ));
@@ -259,6 +260,9 @@ fn one_line(err: &anyhow::Error) -> String {
             text.push_str(": ");
             text.push_str(&cause);
         }
+    }
+    if let Some(hint) = hints::error_hint(err) {
+        text.push_str(&format!(" ({hint})"));
     }
     text.replace('\n', " ")
 }

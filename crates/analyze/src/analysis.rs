@@ -160,6 +160,7 @@ fn add_blocked_lock_time(
             .find(|r| r.category == Category::Lock)
             .map_or(&[][..], |r| r.advice);
         findings.push(Finding {
+            hint: None,
             kind: FindingKind::LockContention,
             score: share.min(1.0),
             summary: format!(

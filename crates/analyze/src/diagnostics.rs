@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use profview_model::{Frame, FrameKind, ModuleId, Profile, WeightKindId};
+use profview_model::{Frame, FrameKind, Hint, ModuleId, Profile, WeightKindId};
 use serde::Serialize;
 
 use crate::breakdown::Breakdown;
@@ -51,6 +51,9 @@ pub struct Diagnostic {
     pub share: Option<f64>,
     /// What is wrong and what to do, in one line.
     pub message: String,
+    /// What the user can supply to fix it (a front end words it: the CLI names its flag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Hint>,
 }
 
 /// All diagnostics for weight kind `kind`.
@@ -85,6 +88,7 @@ fn few_samples(samples: u64) -> Option<Diagnostic> {
     // worst (p = 0.5).
     let points = 100.0 / (samples as f64).sqrt();
     Some(Diagnostic {
+        hint: None,
         kind: DiagnosticKind::FewSamples,
         share: None,
         message: format!(
@@ -100,6 +104,7 @@ fn lost_samples(profile: &Profile, samples: u64) -> Option<Diagnostic> {
     }
     let share = lost as f64 / (lost + samples) as f64;
     Some(Diagnostic {
+        hint: None,
         kind: DiagnosticKind::LostSamples,
         share: Some(share),
         message: format!(
@@ -116,6 +121,7 @@ fn truncated_stacks(profile: &Profile) -> Option<Diagnostic> {
     }
     let share = truncated as f64 / unwound as f64;
     (share >= TRUNCATED_MIN_SHARE).then(|| Diagnostic {
+        hint: None,
         kind: DiagnosticKind::TruncatedStacks,
         share: Some(share),
         message: format!(
@@ -171,6 +177,7 @@ fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> 
     let recorded = profile.meta.stacks_recorded;
     if recorded == Some(false) || (recorded.is_none() && deepest <= 1) {
         return Some(Diagnostic {
+            hint: None,
             kind: DiagnosticKind::NoCallGraph,
             share: Some(1.0),
             message: "no call graph: every stack is a single frame, so there are no callers or total times; record with --call-graph fp (or dwarf, for code without frame pointers)".to_owned(),
@@ -189,6 +196,7 @@ fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> 
         n => format!(" and {n} more"),
     };
     Some(Diagnostic {
+        hint: None,
         kind: DiagnosticKind::MissingFramePointers,
         share: Some(share),
         message: format!(
@@ -232,14 +240,14 @@ fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
         .into_iter()
         .map(|(m, w)| {
             let share = w / total;
-            let message = match m {
-                Some(m) => format!(
-                    "{:.0}% of samples have frames in {} that could not be named: {}",
+            let advice = m.map(|m| symbol_advice(profile, m));
+            let message = match (m, &advice) {
+                (Some(m), Some((advice, _))) => format!(
+                    "{:.0}% of samples have frames in {} that could not be named: {advice}",
                     share * 100.0,
                     profile.module_name(m),
-                    symbol_advice(profile, m)
                 ),
-                None => format!(
+                _ => format!(
                     "{:.0}% of samples have frames outside any known mapping (JIT code, or a damaged stack)",
                     share * 100.0
                 ),
@@ -248,6 +256,7 @@ fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
                 kind: DiagnosticKind::MissingSymbols,
                 share: Some(share),
                 message,
+                hint: advice.map(|(_, hint)| hint),
             }
         })
         .collect();
@@ -256,20 +265,22 @@ fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
             kind: DiagnosticKind::UnresolvedKernel,
             share: Some(kernel / total),
             message: format!(
-                "{:.0}% of samples have kernel frames without names: pass --kallsyms with a copy of /proc/kallsyms from the recording machine (read as root, kernel.kptr_restrict=0)",
+                "{:.0}% of samples have kernel frames without names: the kernel's symbol table of the recording machine is needed",
                 kernel / total * 100.0
             ),
+            hint: Some(Hint::Kallsyms),
         });
     }
     out
 }
 
-/// What to do so that module `m`'s code gets names.
-pub(crate) fn symbol_advice(profile: &Profile, m: ModuleId) -> String {
+/// What to do so that module `m`'s code gets names, and what the user can supply for it.
+pub(crate) fn symbol_advice(profile: &Profile, m: ModuleId) -> (String, Hint) {
     let name = profile.module_name(m);
     let path = profile.string(profile.module(m).path);
     if name == "[vdso]" {
-        return "the recording's vDSO image was not found: perf record keeps it in ~/.debug/[vdso]/BUILDID/vdso on the recording machine; pass that ~/.debug as --symbol-path".to_owned();
+        let advice = "the recording's vDSO image was not found: perf record keeps it in ~/.debug/[vdso]/BUILDID/vdso on the recording machine";
+        return (advice.to_owned(), Hint::BuildIdCache);
     }
     let package = if name.starts_with("libc.so") || name.starts_with("ld-linux") {
         "libc6-dbg".to_owned()
@@ -279,9 +290,13 @@ pub(crate) fn symbol_advice(profile: &Profile, m: ModuleId) -> String {
         format!("the -dbgsym package of the one that ships it: `dpkg -S {path}` names it")
     } else {
         // Not from a package: the user's own build, stripped.
-        return "build it without stripping (keep the symbol table; -g adds source lines), or pass --symbol-path DIR with the unstripped binary".to_owned();
+        let advice = "build it without stripping (keep the symbol table; -g adds source lines), or supply the unstripped binary";
+        return (advice.to_owned(), Hint::Binary);
     };
-    format!("install its debug symbols ({package}), or pass --symbol-path DIR with the unstripped binary it was built as")
+    (
+        format!("install its debug symbols ({package}), or supply the unstripped binary it was built as"),
+        Hint::Binary,
+    )
 }
 
 fn idle(breakdown: &Breakdown) -> Option<Diagnostic> {
@@ -291,6 +306,7 @@ fn idle(breakdown: &Breakdown) -> Option<Diagnostic> {
     }
     let share = breakdown.idle / all;
     (share >= IDLE_MIN_SHARE).then(|| Diagnostic {
+        hint: None,
         kind: DiagnosticKind::MostlyIdle,
         share: Some(share),
         message: format!(

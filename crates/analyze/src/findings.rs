@@ -3,6 +3,7 @@
 //! docs/findings.md). Where the time goes is `breakdown`'s job, the rules are in `rules`,
 //! and `analysis` puts them together.
 
+use profview_model::Hint;
 use serde::Serialize;
 
 /// Fewer samples than this give no findings: a share of 1/30 is already 3 points.
@@ -133,4 +134,8 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     /// What to try.
     pub advice: Vec<String>,
+    /// What the user can supply or do to follow the advice (a front end words it: the CLI
+    /// names its flag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Hint>,
 }

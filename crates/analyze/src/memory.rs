@@ -137,6 +137,7 @@ fn leak(leaked: Option<Sites>, peak: Option<&Sites>) -> Option<Finding> {
     }
     let (top, top_weight) = leaked.top()?;
     Some(Finding {
+        hint: None,
         kind: FindingKind::MemoryLeak,
         score: (total / peak_total).min(1.0),
         summary: format!(
@@ -183,6 +184,7 @@ fn allocation_rate(profile: &Profile, allocations: Option<&Sites>) -> Option<Fin
     let (top, top_count) = allocations.top()?;
     let per_second = rate.map_or(String::new(), |r| format!(", {} per second", thousands(r)));
     Some(Finding {
+        hint: None,
         kind: FindingKind::ExcessiveAllocation,
         // Ten times the threshold rate (or count) is as strong as it gets.
         score: (rate.map_or(count / EXCESSIVE_MIN_COUNT, |r| r / EXCESSIVE_MIN_RATE) / 10.0)
@@ -212,6 +214,7 @@ fn temporary_churn(temporary: Option<Sites>, allocations: Option<Sites>) -> Opti
     }
     let (top, top_weight) = temporary.top()?;
     Some(Finding {
+        hint: None,
         kind: FindingKind::TemporaryAllocations,
         score: (count / all).min(1.0),
         summary: format!(
@@ -285,6 +288,7 @@ fn growth(profile: &Profile, peak_sites: Option<&Sites>) -> Option<Finding> {
         ),
     };
     Some(Finding {
+        hint: None,
         kind: FindingKind::MemoryGrowth,
         score: 1.0,
         summary: format!(
@@ -361,6 +365,7 @@ fn peak_holder(peak: &Sites) -> Option<Finding> {
         return None;
     }
     Some(Finding {
+        hint: None,
         kind: FindingKind::PeakDominated,
         score: share.min(1.0),
         summary: format!(

@@ -104,6 +104,7 @@ impl Context<'_> {
                 .to_owned(),
         );
         Some(Finding {
+            hint: None,
             kind: FindingKind::SingleHotspot,
             score: s1.min(1.0),
             summary: format!(
@@ -135,7 +136,9 @@ impl Context<'_> {
         evidence: Vec<Evidence>,
     ) -> Finding {
         let module_name = self.profile.module_name(module);
+        let (advice, hint) = crate::diagnostics::symbol_advice(self.profile, module);
         Finding {
+            hint: Some(hint),
             kind: FindingKind::SingleHotspot,
             score: s1.min(1.0),
             summary: format!(
@@ -146,10 +149,7 @@ impl Context<'_> {
             functions: vec![first],
             evidence,
             advice: vec![
-                format!(
-                    "To see which of its functions: {}.",
-                    crate::diagnostics::symbol_advice(self.profile, module)
-                ),
+                format!("To see which of its functions: {advice}."),
                 "If it is a library you did not write, the lever is how it is called: how often, on how much data, with which settings.".to_owned(),
             ],
         }
@@ -221,6 +221,7 @@ impl Context<'_> {
             String::new()
         };
         Some(Finding {
+            hint: None,
             kind: FindingKind::SharedInlinedHelper,
             score: share.min(1.0),
             summary: format!(
@@ -326,6 +327,7 @@ impl Context<'_> {
                 .to_owned(),
         );
         Some(Finding {
+            hint: None,
             kind: FindingKind::DistributedCost,
             score: (user * (1.0 - s1)).clamp(0.0, 1.0),
             summary: format!(
@@ -388,6 +390,7 @@ impl Context<'_> {
             });
         }
         Some(Finding {
+            hint: None,
             kind: rule.kind,
             score: share.min(1.0),
             summary,
@@ -431,6 +434,7 @@ impl Context<'_> {
             return None;
         }
         Some(Finding {
+            hint: None,
             kind: FindingKind::SmallTaskOverhead,
             score: share.min(1.0),
             summary: format!(

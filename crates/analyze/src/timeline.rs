@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use profview_model::{Profile, StringId, ThreadId, WeightKindId, WeightUnit};
+use profview_model::{Hint, Profile, StringId, ThreadId, WeightKindId, WeightUnit};
 use serde::Serialize;
 
 use crate::findings::{Evidence, Finding, FindingKind};
@@ -217,7 +217,7 @@ impl Timeline {
         let first = &self.phases[0];
         let (start, end) = (first.start_s, first.end_s);
         let mut advice = vec![format!(
-            "Look at one phase at a time: `--time {start:.3}..{end:.3}` (seconds from the first sample) on report, analyze or tree gives the first; in the browser, drag across the Timeline view (7) or press f at both ends."
+            "Look at one phase at a time, starting with the first: {start:.3}-{end:.3} s from the first sample."
         )];
         if shares[0] < 0.34 {
             advice.push(format!(
@@ -226,6 +226,10 @@ impl Timeline {
             ));
         }
         Some(Finding {
+            hint: Some(Hint::TimeRange {
+                start_s: start,
+                end_s: end,
+            }),
             kind: FindingKind::Phases,
             // Informative, not a cost: as strong as the run is evenly split, never first over
             // a finding about where the time goes unless the phases are the story.
@@ -490,7 +494,11 @@ mod tests {
             f.summary
         );
         assert!((f.evidence[0].share - 0.2).abs() < 0.01, "{:?}", f.evidence);
-        assert!(f.advice[0].contains("--time 0.000..0.39"), "{:?}", f.advice);
+        assert!(
+            matches!(f.hint, Some(Hint::TimeRange { start_s, end_s }) if start_s == 0.0 && (end_s - 0.39).abs() < 0.01),
+            "{:?}",
+            f.hint
+        );
         assert!(f.advice[1].contains("start-up"), "{:?}", f.advice);
     }
 

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod frame;
+mod hint;
 mod ids;
 mod intern;
 mod merge;
@@ -23,6 +24,7 @@ mod strings;
 mod units;
 
 pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, UnresolvedFrame};
+pub use hint::Hint;
 pub use ids::{
     FrameId, FunctionId, ModuleId, ProcessId, StackId, StringId, ThreadId, WeightKindId,
 };

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::hint::Hint;
+
 /// The file format a profile was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -77,6 +79,9 @@ pub struct Warning {
     pub count: u64,
     /// The first occurrence, with its location (`line 17: ...`).
     pub message: String,
+    /// What the user can supply to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Hint>,
 }
 
 /// Warnings grouped by kind, so a file with a million bad lines gives one line of output.
@@ -94,6 +99,18 @@ impl Warnings {
 
     /// Count `count` occurrences of `kind` at once.
     pub fn add_many(&mut self, kind: WarningKind, count: u64, message: impl FnOnce() -> String) {
+        self.add_hinted(kind, count, None, message);
+    }
+
+    /// [`Self::add_many`], with what the user can supply to fix it (kept with the first
+    /// message).
+    pub fn add_hinted(
+        &mut self,
+        kind: WarningKind,
+        count: u64,
+        hint: Option<Hint>,
+        message: impl FnOnce() -> String,
+    ) {
         if let Some(w) = self.items.iter_mut().find(|w| w.kind == kind) {
             w.count += count;
         } else {
@@ -101,6 +118,7 @@ impl Warnings {
                 kind,
                 count,
                 message: message(),
+                hint,
             });
         }
     }

@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use profview_model::{
-    CodeAddress, Frame, FrameId, FrameKind, Function, ModuleId, Profile, ResolvedFrame, WarningKind,
+    CodeAddress, Frame, FrameId, FrameKind, Function, Hint, ModuleId, Profile, ResolvedFrame,
+    WarningKind,
 };
 use rayon::prelude::*;
 
@@ -206,12 +207,18 @@ fn report_module(
             .problem
             .clone()
             .unwrap_or_else(|| "no symbol covers them".to_owned());
-        profile.meta.warnings.add_many(WarningKind::UnresolvedFrames, unresolved, || {
-            if name == "[vdso]" {
-                // The kernel's image: no package has it, perf's build-id cache does.
-                format!("{name}: addresses could not be symbolized: the recording's vDSO image was not found (perf record keeps it in ~/.debug/[vdso]/BUILDID/vdso; pass that ~/.debug as --symbol-path)")
+        // The vDSO is the kernel's image: no package has it, perf's build-id cache does.
+        let vdso = name == "[vdso]";
+        let hint = Some(if vdso {
+            Hint::BuildIdCache
+        } else {
+            Hint::Binary
+        });
+        profile.meta.warnings.add_hinted(WarningKind::UnresolvedFrames, unresolved, hint, || {
+            if vdso {
+                format!("{name}: addresses could not be symbolized: the recording's vDSO image was not found (perf record keeps it in ~/.debug/[vdso]/BUILDID/vdso)")
             } else {
-                format!("{name}: addresses could not be symbolized ({why}); install the module's debug package or pass --symbol-path DIR with the binary")
+                format!("{name}: addresses could not be symbolized ({why}); install the module's debug package, or supply the binary")
             }
         });
     }
@@ -245,9 +252,12 @@ fn apply_kernel(
         }
     }
     if unresolved > 0 {
-        profile.meta.warnings.add_many(WarningKind::UnresolvedFrames, unresolved, || {
-            "kernel addresses could not be symbolized; pass --kallsyms FILE with a copy of /proc/kallsyms from the recording machine (same boot)".to_owned()
-        });
+        profile.meta.warnings.add_hinted(
+            WarningKind::UnresolvedFrames,
+            unresolved,
+            Some(Hint::Kallsyms),
+            || "kernel addresses could not be symbolized: the kernel's symbol table of the recording machine is needed".to_owned(),
+        );
     }
 }
 

@@ -54,8 +54,8 @@ pub enum DiffError {
         /// The event compared.
         event: String,
     },
-    /// `--absolute` on weights of different units.
-    #[error("cannot compare absolute weights: {before} counts {before_unit}, {after} counts {after_unit}; compare shares instead (without --absolute)")]
+    /// Absolute weights asked for, of different units.
+    #[error("cannot compare absolute weights: {before} counts {before_unit}, {after} counts {after_unit}; compare shares instead")]
     UnitsDiffer {
         /// The before profile's name.
         before: String,
