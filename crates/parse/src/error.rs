@@ -106,12 +106,13 @@ pub enum ParseError {
         first_problem: String,
     },
     /// A perf.data file whose header or attributes cannot be read.
-    #[error("{name}: not a readable perf.data file: {problem}")]
+    #[error("{name}: not a readable perf.data file: {source}")]
     PerfData {
         /// The input's name.
         name: String,
         /// What failed, and where.
-        problem: String,
+        #[source]
+        source: PerfDataError,
     },
     /// A Firefox Profiler JSON file that cannot be read: malformed JSON (with line and
     /// column), a format version this build does not know, or a missing table.
@@ -130,4 +131,129 @@ pub enum ParseError {
         /// What the input looked like.
         format: &'static str,
     },
+}
+
+/// Why a perf.data file cannot be read, and where in it (byte offsets from the start of the
+/// file).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PerfDataError {
+    /// The input does not start with perf.data's magic.
+    #[error("not a perf.data file")]
+    NotPerfData,
+    /// The file ends before its header does.
+    #[error("the {len}-byte file is shorter than a perf.data header")]
+    ShortHeader {
+        /// The file's length.
+        len: u64,
+    },
+    /// The header's attribute size (at byte 16) is no `perf_event_attr`'s.
+    #[error("the header's attribute size ({size} bytes) is not that of a perf_event_attr")]
+    AttributeSize {
+        /// The size it claims.
+        size: u64,
+    },
+    /// A section the header points to is not inside the file.
+    #[error(
+        "the {section} section ({size} bytes at byte {offset}) lies outside the {len}-byte file"
+    )]
+    SectionOutside {
+        /// Which section (`attribute`, `data`, `event type`).
+        section: &'static str,
+        /// Where it claims to start.
+        offset: u64,
+        /// Its claimed size.
+        size: u64,
+        /// The file's length.
+        len: u64,
+    },
+    /// An event's list of ids is not inside the file.
+    #[error("the event ids of event {event} (entry at byte {at}) lie outside the {len}-byte file")]
+    EventIdsOutside {
+        /// The event's index.
+        event: u64,
+        /// Where its entry is.
+        at: u64,
+        /// The file's length.
+        len: u64,
+    },
+    /// An entry of the feature section table is not inside the file.
+    #[error("feature section {index} (table at byte {at}) lies outside the {len}-byte file")]
+    FeatureOutside {
+        /// The feature's place in the table.
+        index: usize,
+        /// Where its table entry is.
+        at: u64,
+        /// The file's length.
+        len: u64,
+    },
+    /// A feature section's contents are damaged.
+    #[error("feature section {index} at byte {at}: {problem}")]
+    Feature {
+        /// The feature's place in the table.
+        index: usize,
+        /// Where the section starts.
+        at: u64,
+        /// What is wrong inside.
+        problem: FeatureProblem,
+    },
+    /// A pipe-mode feature record's contents are damaged.
+    #[error("the feature record at byte {at}: {problem}")]
+    FeatureRecord {
+        /// Where the record starts.
+        at: u64,
+        /// What is wrong inside.
+        problem: FeatureProblem,
+    },
+    /// An AUXTRACE record claims more trace data than the input has left.
+    #[error("the AUXTRACE record at byte {at} claims {claimed} bytes of trace data; {room} bytes remain")]
+    AuxtraceBeyondEnd {
+        /// Where the record starts.
+        at: u64,
+        /// The trace size it claims.
+        claimed: u64,
+        /// What the input has after the record.
+        room: u64,
+    },
+    /// linux-perf-data could not read the header.
+    #[error("cannot read the header: {0}")]
+    Reader(#[from] linux_perf_data::Error),
+    /// [`crate::perf::PerfReader::Blocks`] was asked for a file only the general reader takes.
+    #[error("the block reader does not take this file (it is read by the general reader)")]
+    NotForBlockReader,
+}
+
+/// What is wrong inside a feature section (counts linux-perf-data would allocate by).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeatureProblem {
+    /// The section is too short to hold its count (`what`: `string`, `event`, `attribute size`).
+    #[error("no {what} count")]
+    NoCount {
+        /// What would be counted.
+        what: &'static str,
+    },
+    /// The event descriptions' attribute size is no `perf_event_attr`'s.
+    #[error(
+        "the event descriptions' attribute size ({size} bytes) is not that of a perf_event_attr"
+    )]
+    AttributeSize {
+        /// The size it claims.
+        size: u64,
+    },
+    /// The section claims more items than it holds.
+    #[error("{list}: {count} {items} claimed, number {index} is cut short")]
+    CutShort {
+        /// The list (`command line`, `event descriptions`).
+        list: &'static str,
+        /// How many it claims.
+        count: u32,
+        /// What it lists (`strings`, `events`).
+        items: &'static str,
+        /// The first one that is not whole (0-based).
+        index: u32,
+    },
+    /// The section could not be read from the input.
+    #[error("cannot be read")]
+    Unreadable,
 }

@@ -27,7 +27,7 @@ use std::path::Path;
 
 use profview_model::Profile;
 
-pub use error::ParseError;
+pub use error::{FeatureProblem, ParseError, PerfDataError};
 pub use folded::FoldedProfiles;
 pub use folded_write::{folded_lines, format_weight, write_folded};
 pub use input::{gunzip_if_needed, is_compressed, is_gzip, is_zstd, read_input, STDIN_NAME};

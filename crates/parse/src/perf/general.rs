@@ -110,7 +110,7 @@ pub(super) fn read_records<R: Read + Send>(
                     .refused
                     .take()
                 {
-                    e = why;
+                    e = why.to_string();
                 }
                 profile.meta.warnings.add(WarningKind::Truncated, || {
                     format!("stopped reading after record {index}: {e}; the records before it are analyzed")

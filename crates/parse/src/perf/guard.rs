@@ -15,14 +15,15 @@ use std::sync::{Arc, Mutex};
 use super::endian::Endian;
 use super::header::Region;
 use super::records::{RecordHeader, PERF_RECORD_AUXTRACE};
+use crate::error::PerfDataError;
 
 /// What the guard saw, shared with the code that reads the profile.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(super) struct Seen {
     /// The input ended inside the record that starts at this byte.
     pub cut: Option<u64>,
     /// Why a read was failed on purpose.
-    pub refused: Option<String>,
+    pub refused: Option<PerfDataError>,
 }
 
 pub(super) type Shared = Arc<Mutex<Seen>>;
@@ -71,7 +72,7 @@ impl<R> RecordGuard<R> {
     }
 
     /// Follow the records in `chunk`, the bytes from `self.pos` on. `Err`: refuse the read.
-    fn observe(&mut self, chunk: &[u8]) -> Result<(), String> {
+    fn observe(&mut self, chunk: &[u8]) -> Result<(), PerfDataError> {
         let end = self.pos + chunk.len() as u64;
         loop {
             let next = self.record_at + self.filled as u64;
@@ -96,7 +97,7 @@ impl<R> RecordGuard<R> {
     }
 
     /// The header (and AUXTRACE size) of the record at `record_at` is in: move to the next.
-    fn record_complete(&mut self) -> Result<(), String> {
+    fn record_complete(&mut self) -> Result<(), PerfDataError> {
         let Some(header) = RecordHeader::read(&self.bytes, self.endian()) else {
             self.lost = true;
             return Ok(());
@@ -112,10 +113,11 @@ impl<R> RecordGuard<R> {
             let trace = self.endian().u64(&self.bytes, 8).expect("collected");
             let room = self.region.end.saturating_sub(next);
             if trace > room {
-                return Err(format!(
-                    "the AUXTRACE record at byte {} claims {trace} bytes of trace data; {room} bytes remain",
-                    self.record_at
-                ));
+                return Err(PerfDataError::AuxtraceBeyondEnd {
+                    at: self.record_at,
+                    claimed: trace,
+                    room,
+                });
             }
             next += trace;
         }
@@ -150,8 +152,10 @@ impl<R: Read> Read for RecordGuard<R> {
         }
         if let Err(why) = self.observe(&buf[..n]) {
             self.lost = true;
-            self.seen.lock().unwrap_or_else(|e| e.into_inner()).refused = Some(why.clone());
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why));
+            // linux-perf-data gets an io::Error; the reason is kept typed for the profile.
+            let error = std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string());
+            self.seen.lock().unwrap_or_else(|e| e.into_inner()).refused = Some(why);
+            return Err(error);
         }
         self.pos += n as u64;
         Ok(n)
@@ -193,7 +197,7 @@ mod tests {
                 Err(_) => break true,
             }
         };
-        let seen = seen.lock().unwrap().clone();
+        let seen = std::mem::take(&mut *seen.lock().unwrap());
         (seen, refused)
     }
 
@@ -231,6 +235,9 @@ mod tests {
         hostile[16 + 8..16 + 16].copy_from_slice(&u64::MAX.to_le_bytes());
         let (seen, refused) = guard(&hostile);
         assert!(refused);
-        assert!(seen.refused.unwrap().contains("AUXTRACE record at byte 16"));
+        assert!(matches!(
+            seen.refused,
+            Some(PerfDataError::AuxtraceBeyondEnd { at: 16, .. })
+        ));
     }
 }

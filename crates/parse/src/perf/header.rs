@@ -10,6 +10,7 @@
 use super::endian::Endian;
 use super::records::RecordHeader;
 use super::source::Source;
+use crate::error::{FeatureProblem, PerfDataError};
 
 /// perf.data file header layout (perf's `struct perf_file_header`).
 pub(super) const HEADER_SIZE: usize = 104;
@@ -72,7 +73,7 @@ impl Section {
 
 /// Check a file-mode header, its sections and the feature sections linux-perf-data parses.
 /// A file too short for the header passes: the reader reports that itself.
-pub(super) fn check_file(source: &impl Source) -> Result<(), String> {
+pub(super) fn check_file(source: &impl Source) -> Result<(), PerfDataError> {
     let len = source.len();
     let mut header = [0u8; HEADER_SIZE];
     if !source.read_at(0, &mut header) {
@@ -85,9 +86,7 @@ pub(super) fn check_file(source: &impl Source) -> Result<(), String> {
     let section = |at| Section::at(endian, &header, at).expect("inside the header");
     let attr_size = word(ATTR_SIZE_AT);
     if !(ATTR_SIZE_MIN..=ATTR_SIZE_MAX).contains(&attr_size) {
-        return Err(format!(
-            "the header's attribute size ({attr_size} bytes) is not that of a perf_event_attr"
-        ));
+        return Err(PerfDataError::AttributeSize { size: attr_size });
     }
     let named = [
         ("attribute", ATTRS_SECTION_AT),
@@ -97,10 +96,12 @@ pub(super) fn check_file(source: &impl Source) -> Result<(), String> {
     for (name, at) in named {
         let s = section(at);
         if !s.fits_in(len) {
-            return Err(format!(
-                "the {name} section ({} bytes at byte {}) lies outside the {len}-byte file",
-                s.size, s.offset
-            ));
+            return Err(PerfDataError::SectionOutside {
+                section: name,
+                offset: s.offset,
+                size: s.size,
+                len,
+            });
         }
     }
     check_id_sections(
@@ -125,17 +126,20 @@ pub(super) fn check_file(source: &impl Source) -> Result<(), String> {
             .flatten()
             .filter(|s| s.fits_in(len));
         let Some(s) = s else {
-            return Err(format!(
-                "feature section {i} (table at byte {at}) lies outside the {len}-byte file"
-            ));
+            return Err(PerfDataError::FeatureOutside { index: i, at, len });
         };
         if matches!(feature, HEADER_CMDLINE | HEADER_EVENT_DESC) {
             let mut contents = vec![0u8; s.size as usize];
-            if !source.read_at(s.offset, &mut contents) {
-                return Err(format!("feature section {i} cannot be read"));
-            }
-            check_feature(endian, feature, &contents)
-                .map_err(|why| format!("feature section {i} at byte {}: {why}", s.offset))?;
+            let checked = if source.read_at(s.offset, &mut contents) {
+                check_feature(endian, feature, &contents)
+            } else {
+                Err(FeatureProblem::Unreadable)
+            };
+            checked.map_err(|problem| PerfDataError::Feature {
+                index: i,
+                at: s.offset,
+                problem,
+            })?;
         }
     }
     Ok(())
@@ -143,11 +147,11 @@ pub(super) fn check_file(source: &impl Source) -> Result<(), String> {
 
 /// Where the records are: a file's data section (as much of it as the file holds), or
 /// everything after a pipe-mode stream's header.
-pub(super) fn records_region(source: &impl Source) -> Result<Region, String> {
+pub(super) fn records_region(source: &impl Source) -> Result<Region, PerfDataError> {
     let len = source.len();
     let mut header = [0u8; HEADER_SIZE];
     let short = !source.read_at(0, &mut header);
-    let endian = Endian::of(&header[..8]).ok_or("not a perf.data file")?;
+    let endian = Endian::of(&header[..8]).ok_or(PerfDataError::NotPerfData)?;
     let pipe = endian.u64(&header, 8) == Some(PIPE_HEADER_SIZE);
     if pipe {
         return Ok(Region {
@@ -157,9 +161,7 @@ pub(super) fn records_region(source: &impl Source) -> Result<Region, String> {
         });
     }
     if short {
-        return Err(format!(
-            "the {len}-byte file is shorter than a perf.data header"
-        ));
+        return Err(PerfDataError::ShortHeader { len });
     }
     let data = Section::at(endian, &header, DATA_SECTION_AT).expect("inside the header");
     Ok(Region {
@@ -191,7 +193,7 @@ fn check_id_sections(
     endian: Endian,
     section: Section,
     entry_size: u64,
-) -> Result<(), String> {
+) -> Result<(), PerfDataError> {
     let len = source.len();
     let entries = section.size / entry_size;
     for i in 0..entries {
@@ -202,16 +204,14 @@ fn check_id_sections(
             .then(|| Section::at(endian, &entry, 0))
             .flatten();
         if !ids.is_some_and(|s| s.fits_in(len)) {
-            return Err(format!(
-                "the event ids of event {i} (entry at byte {at}) lie outside the {len}-byte file"
-            ));
+            return Err(PerfDataError::EventIdsOutside { event: i, at, len });
         }
     }
     Ok(())
 }
 
 /// Check the counts inside a feature section that linux-perf-data allocates by.
-fn check_feature(endian: Endian, feature: u32, data: &[u8]) -> Result<(), String> {
+fn check_feature(endian: Endian, feature: u32, data: &[u8]) -> Result<(), FeatureProblem> {
     match feature {
         HEADER_CMDLINE => check_string_list(endian, data),
         HEADER_EVENT_DESC => check_event_desc(endian, data),
@@ -220,12 +220,17 @@ fn check_feature(endian: Endian, feature: u32, data: &[u8]) -> Result<(), String
 }
 
 /// A `u32` count, then that many `perf_header_string`s.
-fn check_string_list(endian: Endian, data: &[u8]) -> Result<(), String> {
-    let count = endian.u32(data, 0).ok_or("no string count")?;
+fn check_string_list(endian: Endian, data: &[u8]) -> Result<(), FeatureProblem> {
+    let count = endian
+        .u32(data, 0)
+        .ok_or(FeatureProblem::NoCount { what: "string" })?;
     let mut at = 4usize;
     for i in 0..count {
-        at = skip_string(endian, data, at).ok_or_else(|| {
-            format!("the command line claims {count} strings; string {i} is cut short")
+        at = skip_string(endian, data, at).ok_or(FeatureProblem::CutShort {
+            list: "the command line",
+            count,
+            items: "strings",
+            index: i,
         })?;
     }
     Ok(())
@@ -240,15 +245,24 @@ fn skip_string(endian: Endian, data: &[u8], at: usize) -> Option<usize> {
 
 /// `HEADER_EVENT_DESC`: a count and an attribute size, then per event the attribute, a count of
 /// ids, the event's name and the ids.
-fn check_event_desc(endian: Endian, data: &[u8]) -> Result<(), String> {
-    let count = endian.u32(data, 0).ok_or("no event count")?;
-    let attr_size = endian.u32(data, 4).ok_or("no attribute size")? as usize;
+fn check_event_desc(endian: Endian, data: &[u8]) -> Result<(), FeatureProblem> {
+    let count = endian
+        .u32(data, 0)
+        .ok_or(FeatureProblem::NoCount { what: "event" })?;
+    let attr_size = endian.u32(data, 4).ok_or(FeatureProblem::NoCount {
+        what: "attribute size",
+    })? as usize;
     if !(ATTR_SIZE_MIN..=ATTR_SIZE_MAX).contains(&(attr_size as u64)) {
-        return Err(format!(
-            "the event descriptions' attribute size ({attr_size} bytes) is not that of a perf_event_attr"
-        ));
+        return Err(FeatureProblem::AttributeSize {
+            size: attr_size as u64,
+        });
     }
-    let cut = |i| format!("the event descriptions claim {count} events; event {i} is cut short");
+    let cut = |index| FeatureProblem::CutShort {
+        list: "the event descriptions",
+        count,
+        items: "events",
+        index,
+    };
     let mut at = 8usize;
     for i in 0..count {
         at = at
@@ -269,7 +283,7 @@ fn check_event_desc(endian: Endian, data: &[u8]) -> Result<(), String> {
 /// Check the metadata records at the start of a pipe-mode stream (attributes and feature
 /// sections, read before the first event). `Ok(Some(at))`: the stream ends inside the metadata
 /// record, or the first event record, that starts at byte `at`.
-pub(super) fn check_pipe(source: &impl Source) -> Result<Option<u64>, String> {
+pub(super) fn check_pipe(source: &impl Source) -> Result<Option<u64>, PerfDataError> {
     let mut magic = [0u8; 8];
     if !source.read_at(0, &mut magic) {
         return Ok(None);
@@ -301,7 +315,7 @@ pub(super) fn check_pipe(source: &impl Source) -> Result<Option<u64>, String> {
             }
             let feature = endian.u64(&body, 0).unwrap_or(0) as u32;
             check_feature(endian, feature, body.get(8..).unwrap_or_default())
-                .map_err(|why| format!("the feature record at byte {at}: {why}"))?;
+                .map_err(|problem| PerfDataError::FeatureRecord { at, problem })?;
         }
         at += size;
     }
@@ -327,7 +341,16 @@ mod tests {
         assert!(check_string_list(LE, &list).is_ok());
         list[..4].copy_from_slice(&u32::MAX.to_le_bytes());
         let err = check_string_list(LE, &list).unwrap_err();
-        assert!(err.contains("4294967295 strings"), "{err}");
+        assert_eq!(
+            err,
+            FeatureProblem::CutShort {
+                list: "the command line",
+                count: u32::MAX,
+                items: "strings",
+                index: 2
+            }
+        );
+        assert!(err.to_string().contains("4294967295 strings"), "{err}");
     }
 
     #[test]
@@ -344,7 +367,10 @@ mod tests {
         assert!(check_event_desc(LE, &many_ids).is_err());
         let mut tiny_attr = desc.clone();
         tiny_attr[4..8].copy_from_slice(&0u32.to_le_bytes());
-        assert!(check_event_desc(LE, &tiny_attr).is_err());
+        assert_eq!(
+            check_event_desc(LE, &tiny_attr),
+            Err(FeatureProblem::AttributeSize { size: 0 })
+        );
         desc[..4].copy_from_slice(&1000u32.to_le_bytes());
         assert!(check_event_desc(LE, &desc).is_err());
     }

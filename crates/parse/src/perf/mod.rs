@@ -45,7 +45,7 @@ use linux_perf_data::PerfFileReader;
 use profview_model::{Profile, WarningKind};
 
 use crate::progress::Tracked;
-use crate::ParseError;
+use crate::{ParseError, PerfDataError};
 use builder::start_profile;
 use general::read_records;
 use guard::RecordGuard;
@@ -89,14 +89,15 @@ fn read_perf<S: Source + Sync, R: Read + Seek + Send>(
     let pipe_mode = source.read_at(8, &mut size_field) && size_field == 16u64.to_le_bytes();
     if pipe_mode {
         if options.reader == PerfReader::Blocks {
-            return Err(refused(name));
+            return Err(perf_error(name, PerfDataError::NotForBlockReader));
         }
         return read_pipe(name, source, open, options);
     }
-    let parsed = header::check_file(source).map_err(invalid).and_then(|()| {
-        let region = header::records_region(source).map_err(invalid)?;
+    let parsed = header::check_file(source).and_then(|()| {
+        let region = header::records_region(source)?;
         let (guarded, seen) = RecordGuard::new(open(), region, 0);
-        PerfFileReader::parse_file(guarded).map(|reader| (reader, seen, region))
+        let reader = PerfFileReader::parse_file(guarded)?;
+        Ok((reader, seen, region))
     });
     match parsed {
         Ok((reader, seen, region)) => {
@@ -106,39 +107,26 @@ fn read_perf<S: Source + Sync, R: Read + Seek + Send>(
             };
             match (fast, options.reader) {
                 (Some(profile), _) => Ok(profile),
-                (None, PerfReader::Blocks) => Err(refused(name)),
+                (None, PerfReader::Blocks) => {
+                    Err(perf_error(name, PerfDataError::NotForBlockReader))
+                }
                 (None, _) => Ok(read_records(name, reader, None, &seen, options)),
             }
         }
         Err(e) => {
             let profile = read_repaired(name, source, e, options)?;
             match options.reader {
-                PerfReader::Blocks => Err(refused(name)),
+                PerfReader::Blocks => Err(perf_error(name, PerfDataError::NotForBlockReader)),
                 _ => Ok(profile),
             }
         }
     }
 }
 
-fn header_error(name: &str, e: linux_perf_data::Error) -> ParseError {
+fn perf_error(name: &str, source: impl Into<PerfDataError>) -> ParseError {
     ParseError::PerfData {
         name: name.to_owned(),
-        problem: format!("cannot read the header: {e}"),
-    }
-}
-
-fn invalid(problem: String) -> linux_perf_data::Error {
-    linux_perf_data::Error::IoError(std::io::Error::new(
-        std::io::ErrorKind::InvalidData,
-        problem,
-    ))
-}
-
-fn refused(name: &str) -> ParseError {
-    ParseError::PerfData {
-        name: name.to_owned(),
-        problem: "the block reader does not take this file (it is read by the general reader)"
-            .to_owned(),
+        source: source.into(),
     }
 }
 
@@ -149,13 +137,13 @@ fn read_pipe<S: Source, R: Read + Seek + Send>(
     open: impl Fn() -> R,
     options: &PerfOptions,
 ) -> Result<Profile, ParseError> {
-    let cut = header::check_pipe(source).map_err(|p| header_error(name, invalid(p)))?;
+    let cut = header::check_pipe(source).map_err(|e| perf_error(name, e))?;
     if let Some(at) = cut {
         return read_cut_pipe(name, source, at, options);
     }
-    let region = header::records_region(source).map_err(|p| header_error(name, invalid(p)))?;
+    let region = header::records_region(source).map_err(|e| perf_error(name, e))?;
     let (guarded, seen) = RecordGuard::new(open(), region, 0);
-    let reader = PerfFileReader::parse_pipe(guarded).map_err(|e| header_error(name, e))?;
+    let reader = PerfFileReader::parse_pipe(guarded).map_err(|e| perf_error(name, e))?;
     let mut profile = read_records(name, reader, None, &seen, options);
     let cut = seen.lock().unwrap_or_else(|e| e.into_inner()).cut;
     if let Some(at) = cut {
@@ -179,10 +167,9 @@ fn read_cut_pipe<S: Source>(
 ) -> Result<Profile, ParseError> {
     let mut metadata = vec![0u8; usize::try_from(at).unwrap_or(0)];
     source.read_at(0, &mut metadata);
-    let region =
-        header::records_region(&metadata.as_slice()).map_err(|p| header_error(name, invalid(p)))?;
+    let region = header::records_region(&metadata.as_slice()).map_err(|e| perf_error(name, e))?;
     let (guarded, seen) = RecordGuard::new(Cursor::new(metadata.as_slice()), region, 0);
-    let reader = PerfFileReader::parse_pipe(guarded).map_err(|e| header_error(name, e))?;
+    let reader = PerfFileReader::parse_pipe(guarded).map_err(|e| perf_error(name, e))?;
     let mut profile = read_records(name, reader, None, &seen, options);
     profile.meta.warnings.add(WarningKind::Truncated, || {
         format!(
@@ -198,7 +185,7 @@ fn read_cut_pipe<S: Source>(
 fn read_repaired<S: Source>(
     name: &str,
     source: &S,
-    e: linux_perf_data::Error,
+    e: PerfDataError,
     options: &PerfOptions,
 ) -> Result<Profile, ParseError> {
     let Some(repaired) = source
@@ -206,7 +193,7 @@ fn read_repaired<S: Source>(
         .as_deref()
         .and_then(without_feature_sections)
     else {
-        return Err(header_error(name, e));
+        return Err(perf_error(name, e));
     };
     let why = format!(
         "{e}; its complete records end at byte {} of {}",
@@ -216,12 +203,12 @@ fn read_repaired<S: Source>(
     let fixed = repaired.data.as_slice();
     let Ok(region) = header::check_file(&fixed).and_then(|()| header::records_region(&fixed))
     else {
-        return Err(header_error(name, e));
+        return Err(perf_error(name, e));
     };
     let (guarded, seen) = RecordGuard::new(Cursor::new(fixed), region, 0);
     match PerfFileReader::parse_file(guarded) {
         Ok(reader) => Ok(read_records(name, reader, Some(why), &seen, options)),
-        Err(_) => Err(header_error(name, e)),
+        Err(_) => Err(perf_error(name, e)),
     }
 }
 
@@ -247,4 +234,53 @@ fn read_fast<S: Source + Sync>(
     .ok()?;
     builder.finish(&mut profile);
     Some(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(file: &mut [u8], at: usize, value: u64) {
+        file[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    }
+
+    #[test]
+    fn a_damaged_header_is_a_typed_error_that_says_where() {
+        let mut file = vec![0u8; header::HEADER_SIZE];
+        file[..8].copy_from_slice(b"PERFILE2");
+        word(&mut file, 8, header::HEADER_SIZE as u64);
+        word(&mut file, 16, 136); // the attribute size
+        word(&mut file, 24, header::HEADER_SIZE as u64); // no attributes
+        word(&mut file, 40, 1000); // the data section, past the end
+        word(&mut file, 48, 50);
+        let err = read_perf_data("x.data", &file, &PerfOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ParseError::PerfData {
+                    source: PerfDataError::SectionOutside {
+                        section: "data",
+                        offset: 1000,
+                        size: 50,
+                        len: 104
+                    },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "x.data: not a readable perf.data file: the data section (50 bytes at byte 1000) lies outside the 104-byte file"
+        );
+        word(&mut file, 16, 8);
+        let err = read_perf_data("x.data", &file, &PerfOptions::default()).unwrap_err();
+        assert!(matches!(
+            err,
+            ParseError::PerfData {
+                source: PerfDataError::AttributeSize { size: 8 },
+                ..
+            }
+        ));
+    }
 }
