@@ -62,9 +62,9 @@ impl Breakdown {
             // Self time belongs to the function that holds the instruction, inlined code
             // included (perf report's Symbol column).
             let holder = groups.of(profile.stack(groups.self_stack(profile, stack)).frame);
-            b.self_weight[holder as usize] += w;
+            b.self_weight[holder.index()] += w;
             if walk.category == Category::User {
-                b.own_weight[holder as usize] += w;
+                b.own_weight[holder.index()] += w;
             }
             if walk.category == Category::Idle {
                 b.idle += w;
@@ -119,7 +119,7 @@ impl Breakdown {
             } else {
                 classes.as_user[f]
             };
-            self.class[groups.of(frame) as usize] = Some(class);
+            self.class[groups.of(frame).index()] = Some(class);
             walk.spawn |= !in_kernel && classes.spawn[f];
             match class {
                 FrameClass::In(c) => outermost = Some((c, frame)),

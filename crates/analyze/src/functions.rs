@@ -8,7 +8,33 @@ use serde::Serialize;
 use crate::StackWeights;
 
 /// Index of a function group in a [`FunctionGroups`].
-pub type GroupIndex = u32;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct GroupIndex(u32);
+
+impl GroupIndex {
+    /// No group: a sentinel where an index is expected.
+    pub(crate) const NONE: Self = Self(u32::MAX);
+
+    /// The group's place in the tables of its [`FunctionGroups`].
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The group at `index` (a table holds fewer than 2^32 groups: one per frame at most,
+    /// and frame ids are 32-bit).
+    #[inline]
+    pub(crate) fn new(index: usize) -> Self {
+        Self(u32::try_from(index).expect("fewer than 2^32 function groups"))
+    }
+
+    /// The number, as a key of the per-path sums (`crate::paths`).
+    #[inline]
+    pub(crate) fn key(self) -> u32 {
+        self.0
+    }
+}
 
 /// How frames are grouped into rows and tree nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -109,7 +135,7 @@ impl FunctionGroups {
                         format!("{}:{line}", file.rsplit('/').next().unwrap_or(file))
                     });
                     let g = groups.push(name.clone(), *module, location, *inlined);
-                    groups.unnamed[g as usize] =
+                    groups.unnamed[g.index()] =
                         matches!(profile.frame(frame), Frame::Unresolved(_));
                     g
                 });
@@ -132,19 +158,19 @@ impl FunctionGroups {
         self.locations.push(location);
         self.inlined.push(inlined);
         self.unnamed.push(false);
-        (self.names.len() - 1) as GroupIndex
+        GroupIndex::new(self.names.len() - 1)
     }
 
     /// True when group `g` is code that could not be named: the addresses of a module
     /// without symbols (`[liblzma.so.5]`), or outside every module (`[unknown]`).
     pub fn is_unnamed(&self, g: GroupIndex) -> bool {
-        self.unnamed[g as usize]
+        self.unnamed[g.index()]
     }
 
     /// True when group `g` is inlined code whose time belongs to the function it was inlined
     /// into (never with [`InlinedCode::OwnRows`]).
     pub fn is_inlined(&self, g: GroupIndex) -> bool {
-        self.inlined[g as usize]
+        self.inlined[g.index()]
     }
 
     /// True when some group is inlined code counted in its caller.
@@ -168,7 +194,7 @@ impl FunctionGroups {
     pub fn synthetic(&mut self, name: &str) -> GroupIndex {
         let first = self.first_synthetic;
         match self.names[first..].iter().position(|n| n == name) {
-            Some(i) => (first + i) as GroupIndex,
+            Some(i) => GroupIndex::new(first + i),
             None => self.push(name.to_owned(), None, None, false),
         }
     }
@@ -190,12 +216,12 @@ impl FunctionGroups {
 
     /// Function name of group `g` (or `module+0xaddr`), without the line.
     pub fn name(&self, g: GroupIndex) -> &str {
-        &self.names[g as usize]
+        &self.names[g.index()]
     }
 
     /// `file:line` of group `g`, when grouping by line and the frames had one.
     pub fn location(&self, g: GroupIndex) -> Option<&str> {
-        self.locations[g as usize].as_deref()
+        self.locations[g.index()].as_deref()
     }
 
     /// What to show for group `g`: the name, and the line when there is one
@@ -211,7 +237,7 @@ impl FunctionGroups {
 
     /// Module of group `g`, when known.
     pub fn module(&self, g: GroupIndex) -> Option<ModuleId> {
-        self.modules[g as usize]
+        self.modules[g.index()]
     }
 
     /// Every group whose function name is `name`.
@@ -220,7 +246,7 @@ impl FunctionGroups {
             .iter()
             .enumerate()
             .filter(move |(_, n)| *n == name)
-            .map(|(g, _)| g as GroupIndex)
+            .map(|(g, _)| GroupIndex::new(g))
     }
 
     /// Up to `n` distinct function names close to `wanted`, best first: names that contain
@@ -336,18 +362,18 @@ impl TopFunctions {
         let mut self_w = vec![0.0; groups.len()];
         for (stack, w) in weights.nonzero() {
             let holder = groups.of(profile.stack(groups.self_stack(profile, stack)).frame);
-            self_w[holder as usize] += w;
+            self_w[holder.index()] += w;
         }
         // A function's total counts each stack through it once, recursion or not.
         let mut total_w =
             crate::paths::PathSums::new(profile, weights).once_per_stack(groups.len(), |f| {
                 let g = groups.of(f);
-                (!groups.is_inlined(g)).then_some(g as usize)
+                (!groups.is_inlined(g)).then_some(g.index())
             });
         // Inlined code has no row: its time is its caller's, unless nothing holds it; then it
         // holds the instruction, and its total is that self time.
         for g in 0..groups.len() {
-            if groups.is_inlined(g as GroupIndex) {
+            if groups.is_inlined(GroupIndex::new(g)) {
                 total_w[g] += self_w[g];
             }
         }
@@ -366,9 +392,9 @@ impl TopFunctions {
         let functions: Vec<FunctionStats> = (0..groups.len())
             .filter(|&g| total_w[g] != 0.0)
             .map(|g| FunctionStats {
-                name: groups.label(g as GroupIndex),
+                name: groups.label(GroupIndex::new(g)),
                 module: groups
-                    .module(g as GroupIndex)
+                    .module(GroupIndex::new(g))
                     .map(|m| profile.module_name(m).to_owned()),
                 self_weight: self_w[g],
                 total_weight: total_w[g],

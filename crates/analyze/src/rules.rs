@@ -33,7 +33,7 @@ impl Context<'_> {
             .filter(|&g| b.self_weight[g] > 0.0)
             .map(|g| {
                 let class = b.class[g].unwrap_or(FrameClass::User);
-                (g as GroupIndex, class, b.fraction(b.self_weight[g]))
+                (GroupIndex::new(g), class, b.fraction(b.self_weight[g]))
             })
             .filter(|(_, class, _)| *class != FrameClass::In(Category::Idle))
             .collect();
@@ -58,7 +58,7 @@ impl Context<'_> {
             .into_iter()
             .filter(|(_, class, _)| !matches!(class, FrameClass::In(_)))
             .filter(|(g, _, _)| {
-                let g = *g as usize;
+                let g = g.index();
                 b.own_weight[g] >= HOTSPOT_MIN_OWN_SHARE * b.self_weight[g]
             })
             .collect();
@@ -181,7 +181,7 @@ impl Context<'_> {
             .map(|(helper, per_holder)| {
                 let mut holders: Vec<(GroupIndex, f64)> = per_holder
                     .into_iter()
-                    .filter(|&(h, w)| w >= SHARED_HELPER_MIN_PART * b.self_weight[h as usize])
+                    .filter(|&(h, w)| w >= SHARED_HELPER_MIN_PART * b.self_weight[h.index()])
                     .collect();
                 holders.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 let share = b.fraction(holders.iter().map(|(_, w)| w).sum());
@@ -257,7 +257,7 @@ impl Context<'_> {
             let node = self.profile.stack(at);
             let g = self.groups.of(node.frame);
             if self.groups.is_inlined(g)
-                && self.breakdown.class[g as usize] == Some(FrameClass::User)
+                && self.breakdown.class[g.index()] == Some(FrameClass::User)
                 && self.is_program_source(node.frame)
             {
                 found = Some(node.frame);

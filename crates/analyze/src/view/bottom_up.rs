@@ -50,7 +50,7 @@ impl BottomUp {
         let groups = (0..tree.len() as NodeId)
             .filter_map(|n| tree.group(n))
             .max()
-            .map_or(0, |g| g as usize + 1);
+            .map_or(0, |g| g.index() + 1);
         let root = UpNode {
             parent: CallTree::ROOT,
             group: None,
@@ -125,7 +125,7 @@ impl BottomUp {
             let Some(next) = self.step(self.occurrences[i].0, is_root) else {
                 continue;
             };
-            let g = self.tree.group(next).expect("not the root") as usize;
+            let g = self.tree.group(next).expect("not the root").index();
             if self.slot[g] == NO_SLOT {
                 self.slot[g] = children.len() as u32;
                 children.push(self.nodes.len() as NodeId + children.len() as NodeId);
@@ -163,7 +163,7 @@ impl BottomUp {
                 continue;
             };
             let g = self.tree.group(next).expect("not the root");
-            let child = self.slot[g as usize] as usize;
+            let child = self.slot[g.index()] as usize;
             let n = &mut new_nodes[child];
             n.group = Some(g);
             n.total += weight;
@@ -174,7 +174,7 @@ impl BottomUp {
             fill[child] += 1;
         }
         for n in &new_nodes {
-            self.slot[n.group.expect("set above") as usize] = NO_SLOT;
+            self.slot[n.group.expect("set above").index()] = NO_SLOT;
         }
         self.nodes.extend(new_nodes);
         let nodes = &self.nodes;

@@ -157,8 +157,7 @@ impl CallTree {
     /// Visit every node with a non-zero total, parents before children, each time with the
     /// number of times its group already appears above it.
     fn walk(&self, mut visit: impl FnMut(NodeId, u32)) {
-        let mut on_path =
-            vec![0u32; self.group.iter().copied().max().map_or(0, |g| g as usize) + 1];
+        let mut on_path = vec![0u32; self.group.iter().copied().max().map_or(0, |g| g.index()) + 1];
         // (node, entering): a node is pushed again to leave it after its children.
         let mut todo: Vec<(NodeId, bool)> = self
             .children(ROOT)
@@ -167,7 +166,7 @@ impl CallTree {
             .map(|&n| (n, true))
             .collect();
         while let Some((node, entering)) = todo.pop() {
-            let g = self.group[node as usize] as usize;
+            let g = self.group[node as usize].index();
             if entering {
                 visit(node, on_path[g]);
                 on_path[g] += 1;
@@ -191,7 +190,7 @@ impl CallTree {
         let mut total_w = vec![0.0; groups.len()];
         // The group that gets each node's self time: inlined code's goes to the function it
         // was inlined into, the nearest caller node that is not inlined (parents come first).
-        let mut holder: Vec<GroupIndex> = vec![0; self.len()];
+        let mut holder: Vec<GroupIndex> = vec![GroupIndex::new(0); self.len()];
         self.walk(|node, above| {
             let n = node as usize;
             let g = self.group[n];
@@ -201,10 +200,10 @@ impl CallTree {
             } else {
                 g
             };
-            self_w[holder[n] as usize] += self.self_weight(node);
+            self_w[holder[n].index()] += self.self_weight(node);
             // Inlined code has no row of its own, unless nothing holds it (a focused root).
             if above == 0 && holder[n] == g {
-                total_w[g as usize] += self.total_weight(node);
+                total_w[g.index()] += self.total_weight(node);
             }
         });
         TopFunctions::from_sums(profile, groups, &self_w, &total_w, self.total(), sort)
@@ -215,7 +214,7 @@ impl CallTree {
     pub fn caller_callee(&self, groups: &FunctionGroups, targets: &[GroupIndex]) -> CallerCallee {
         let mut is_target = vec![false; groups.len()];
         for &g in targets {
-            is_target[g as usize] = true;
+            is_target[g.index()] = true;
         }
         let mut callers = vec![0.0; groups.len()];
         let mut callees = vec![0.0; groups.len()];
@@ -226,10 +225,9 @@ impl CallTree {
         self.walk(|node, _| {
             let n = node as usize;
             let parent = self.parent[n];
-            let parent_is_target =
-                parent != ROOT && is_target[self.group[parent as usize] as usize];
+            let parent_is_target = parent != ROOT && is_target[self.group[parent as usize].index()];
             targets_above[n] = targets_above[parent as usize] + u32::from(parent_is_target);
-            if !is_target[self.group[n] as usize] {
+            if !is_target[self.group[n].index()] {
                 return;
             }
             self_weight += self.self_weight[n];
@@ -239,11 +237,11 @@ impl CallTree {
             let total = self.total_weight[n];
             total_weight += total;
             match self.group(parent) {
-                Some(caller) => callers[caller as usize] += total,
+                Some(caller) => callers[caller.index()] += total,
                 None => from_root += total,
             }
             for &child in self.children(node) {
-                callees[self.group[child as usize] as usize] += self.total_weight(child);
+                callees[self.group[child as usize].index()] += self.total_weight(child);
             }
         });
         CallerCallee {
@@ -295,8 +293,8 @@ fn related(groups: &FunctionGroups, weights: &[f64]) -> Vec<Related> {
         .enumerate()
         .filter(|(_, w)| **w != 0.0)
         .map(|(g, w)| Related {
-            group: g as GroupIndex,
-            name: groups.label(g as GroupIndex),
+            group: GroupIndex::new(g),
+            name: groups.label(GroupIndex::new(g)),
             weight: *w,
         })
         .collect();

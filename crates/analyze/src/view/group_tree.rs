@@ -13,7 +13,7 @@ pub(crate) const ROOT: Node = 0;
 pub(crate) const EXCLUDED: Node = u32::MAX;
 /// A path that has not reached the focused function yet (dropped if it never does).
 pub(crate) const PENDING: Node = u32::MAX - 1;
-const NO_GROUP: GroupIndex = GroupIndex::MAX;
+const NO_GROUP: GroupIndex = GroupIndex::NONE;
 
 /// Whether `node` is a node of the tree rather than a marker.
 pub(crate) fn is_node(node: Node) -> bool {
@@ -52,7 +52,7 @@ impl GroupTree {
 
     /// The node for `group` called from `parent`.
     pub(crate) fn intern(&mut self, parent: Node, group: GroupIndex) -> Node {
-        let key = (u64::from(parent) << 32) | u64::from(group);
+        let key = (u64::from(parent) << 32) | u64::from(group.key());
         let next = self.parent.len() as Node;
         let node = *self.index.entry(key).or_insert(next);
         if node == next {
@@ -114,7 +114,7 @@ impl Step {
     }
 
     fn map_node(&self, out: &mut GroupTree, parent: Node, group: GroupIndex) -> Node {
-        let g = group as usize;
+        let g = group.index();
         match self {
             Step::Focus(mask) if parent == PENDING => {
                 if mask[g] {
@@ -145,19 +145,22 @@ mod tests {
     use super::*;
 
     /// A tree of the given paths; returns it and the node of each path's end.
-    fn tree(paths: &[&[GroupIndex]]) -> (GroupTree, Vec<Node>) {
+    fn tree(paths: &[&[usize]]) -> (GroupTree, Vec<Node>) {
         let mut t = GroupTree::new();
         let ends = paths
             .iter()
-            .map(|p| p.iter().fold(ROOT, |parent, g| t.intern(parent, *g)))
+            .map(|p| {
+                p.iter()
+                    .fold(ROOT, |parent, &g| t.intern(parent, GroupIndex::new(g)))
+            })
             .collect();
         (t, ends)
     }
 
-    fn path(t: &GroupTree, mut node: Node) -> Vec<GroupIndex> {
+    fn path(t: &GroupTree, mut node: Node) -> Vec<usize> {
         let mut out = Vec::new();
         while is_node(node) && node != ROOT {
-            out.push(t.group[node as usize]);
+            out.push(t.group[node as usize].index());
             node = t.parent[node as usize];
         }
         out.reverse();
@@ -168,7 +171,7 @@ mod tests {
         (0..10).map(|g| groups.contains(&g)).collect()
     }
 
-    fn run(step: Step, p: &[GroupIndex]) -> Option<Vec<GroupIndex>> {
+    fn run(step: Step, p: &[usize]) -> Option<Vec<usize>> {
         let (t, ends) = tree(&[p]);
         let (out, map) = step.apply(&t);
         let end = map[ends[0] as usize];
@@ -210,7 +213,7 @@ mod tests {
 
     #[test]
     fn collapse_turns_runs_into_one_frame() {
-        let step = || Step::Collapse(mask(&[1, 2]), 9);
+        let step = || Step::Collapse(mask(&[1, 2]), GroupIndex::new(9));
         assert_eq!(run(step(), &[0, 1, 2, 3, 2, 4]), Some(vec![0, 9, 3, 9, 4]));
     }
 }

@@ -255,7 +255,7 @@ impl<'p> Explorer<'p> {
         let by_name = |groups: &FunctionGroups, name: &str| {
             let mut mask = vec![false; groups.len()];
             for g in groups.named(name) {
-                mask[g as usize] = true;
+                mask[g.index()] = true;
             }
             mask
         };
@@ -265,7 +265,8 @@ impl<'p> Explorer<'p> {
             Transform::DropFunction(n) => Step::Drop(by_name(groups, n)),
             Transform::CollapseRecursion(n) => Step::CollapseRecursion(by_name(groups, n)),
             Transform::CollapseModule(module) => {
-                let mask = (0..groups.len() as GroupIndex)
+                let mask = (0..groups.len())
+                    .map(GroupIndex::new)
                     .map(|g| {
                         groups
                             .module(g)
@@ -287,15 +288,19 @@ impl<'p> Explorer<'p> {
     /// Which groups belong to crate `krate`: by the path in the name, or for a bare inlined
     /// name, by where its source file is (cargo registry or the Rust library).
     fn crate_mask(&self, groups: &FunctionGroups, krate: &str) -> Vec<bool> {
-        let mut mask: Vec<bool> = (0..groups.len() as GroupIndex)
+        let mut mask: Vec<bool> = (0..groups.len())
+            .map(GroupIndex::new)
             .map(|g| crate_of_name(groups.name(g)).is_some_and(|c| crate_matches(c, krate)))
             .collect();
         for (i, frame) in self.profile.frames().iter().enumerate() {
-            let g = self.groups.of(profview_model::FrameId::from_index(i)) as usize;
+            let g = self
+                .groups
+                .of(profview_model::FrameId::from_index(i))
+                .index();
             let profview_model::Frame::Resolved(f) = frame else {
                 continue;
             };
-            if mask[g] || crate_of_name(groups.name(g as GroupIndex)).is_some() {
+            if mask[g] || crate_of_name(groups.name(GroupIndex::new(g))).is_some() {
                 continue;
             }
             let from_source = f
