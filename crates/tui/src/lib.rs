@@ -14,6 +14,7 @@ mod app;
 mod code;
 mod flame;
 mod rows;
+mod tabs;
 mod text;
 mod ui;
 
@@ -27,11 +28,12 @@ use ratatui::crossterm::execute;
 use ratatui::Frame;
 
 pub use action::{action_for_key, Action, HELP};
-pub use app::{App, CallersRow, Carried, FunctionSort, Input, Tab};
+pub use app::{App, Carried, FunctionSort, Input};
 pub use code::{AsmRow, CodeCache, CodeSource};
 pub use flame::{layout as flame_layout, FlameCell, FlameState};
 pub use ratatui::DefaultTerminal;
 pub use rows::{Row, TreeRows};
+pub use tabs::{CallersRow, Tab};
 pub use text::shorten;
 pub use ui::Theme;
 
