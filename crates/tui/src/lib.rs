@@ -4,8 +4,10 @@
 //!
 //! It depends only on `profview-model` and `profview-analyze`: it never sees raw bytes,
 //! parsers or debug info. State and its changes live in [`App`] (keys become [`Action`]s, see
-//! [`action_for_key`]; no I/O), drawing in the `ui` modules (one per panel); [`run`] ties them
-//! to the terminal and restores it on quit, on error and on panic.
+//! [`action_for_key`]; no I/O): the shared state in `App`, each tab's own in a struct of the
+//! `tabs` modules (one file per tab, behind the `TabView` trait; adding a tab is one file and
+//! one entry in the list in `tabs/mod.rs`). Drawing is in the `ui` modules (one per panel);
+//! [`run`] ties them to the terminal and restores it on quit, on error and on panic.
 
 #![warn(missing_docs)]
 
@@ -14,6 +16,7 @@ mod app;
 mod code;
 mod flame;
 mod rows;
+mod tabs;
 mod text;
 mod ui;
 
@@ -27,11 +30,12 @@ use ratatui::crossterm::execute;
 use ratatui::Frame;
 
 pub use action::{action_for_key, Action, HELP};
-pub use app::{App, CallersRow, Carried, FunctionSort, Input, Tab};
+pub use app::{App, Carried, FunctionSort, Input};
 pub use code::{AsmRow, CodeCache, CodeSource};
 pub use flame::{layout as flame_layout, FlameCell, FlameState};
 pub use ratatui::DefaultTerminal;
 pub use rows::{Row, TreeRows};
+pub use tabs::{CallersRow, Tab};
 pub use text::shorten;
 pub use ui::Theme;
 

@@ -62,7 +62,9 @@ fn function_names<'a>(app: &'a App<'_>) -> Vec<&'a str> {
 
 /// The labels of the visible top-down rows.
 fn top_down_labels(app: &App<'_>) -> Vec<String> {
-    app.top_down
+    app.panes
+        .top_down
+        .rows
         .rows()
         .iter()
         .map(|r| app.node_label(r.node))
@@ -170,14 +172,14 @@ fn callers_of_the_selected_function() {
     typed(&mut a, "hot");
     a.update(Action::ShowCallers);
     assert_eq!(a.tab, Tab::Callers);
-    let c = a.callers.as_ref().unwrap();
+    let c = a.panes.callers.butterfly.as_ref().unwrap();
     assert_eq!(c.function, "hot");
     assert_eq!(c.callers[0].name, "run");
     // The function itself is selected; Up selects its caller, Enter shows the caller's.
     assert_eq!(a.selected_function().as_deref(), Some("hot"));
     a.update(Action::Up);
     a.update(Action::Expand);
-    assert_eq!(a.callers.as_ref().unwrap().function, "run");
+    assert_eq!(a.panes.callers.butterfly.as_ref().unwrap().function, "run");
 }
 
 #[test]
@@ -230,7 +232,7 @@ fn flame_graph_navigation_and_zoom() {
     assert_eq!(a.selected_function().as_deref(), Some("warm"));
     a.update(Action::Up);
     a.update(Action::Expand);
-    assert_eq!(a.node_label(a.flame.zoom), "run");
+    assert_eq!(a.node_label(a.panes.flame.state.zoom), "run");
     // Esc zooms out before it quits.
     a.update(Action::Back);
     a.update(Action::Back);
@@ -403,12 +405,12 @@ fn flame_graph_search_goes_to_the_widest_match_first() {
     let mut a = app(&p);
     a.update(Action::GoTab(6));
     typed(&mut a, "leaf");
-    let first = a.flame.selected;
+    let first = a.panes.flame.state.selected;
     assert_eq!(a.tree().total_weight(first), 50.0);
     a.update(Action::NextMatch);
-    assert_eq!(a.tree().total_weight(a.flame.selected), 10.0);
+    assert_eq!(a.tree().total_weight(a.panes.flame.state.selected), 10.0);
     a.update(Action::NextMatch);
-    assert_eq!(a.flame.selected, first, "wraps around");
+    assert_eq!(a.panes.flame.state.selected, first, "wraps around");
 }
 
 #[test]
@@ -570,7 +572,9 @@ fn a_range_selected_on_the_timeline_filters_every_view() {
     assert_eq!(a.tab, Tab::Timeline);
     assert_eq!(a.selected_function().as_deref(), Some("parse"));
     // From the middle of the run to its end: only `hash`.
-    let buckets = a.timeline.as_ref().unwrap().threads[0].buckets.len();
+    let buckets = a.panes.timeline.timeline.as_ref().unwrap().threads[0]
+        .buckets
+        .len();
     for _ in 0..buckets / 2 + 2 {
         a.update(Action::Expand);
     }
@@ -603,7 +607,7 @@ fn a_mouse_drag_on_the_timeline_selects_a_range() {
     let mut a = app(&p);
     // Drawn once, so that the browser knows where the chart is.
     screen(&mut a, &[Action::GoTab(7)], 90, 12);
-    let g = a.timeline_geometry;
+    let g = a.panes.timeline.geometry;
     assert!(g.columns > 10 && g.rows == 1, "{g:?}");
     let (middle, y) = (g.left + g.columns / 2 + 1, g.top);
     // A click only moves the cursor.
@@ -624,7 +628,10 @@ fn a_mouse_drag_on_the_timeline_selects_a_range() {
             Action::Drag { x: middle + 3, y },
         ],
     );
-    assert!(a.timeline_mark.is_some(), "the range shows while dragging");
+    assert!(
+        a.panes.timeline.mark.is_some(),
+        "the range shows while dragging"
+    );
     a.update(Action::Release { x: 500, y: 0 });
     assert!(
         a.message.as_deref().unwrap().starts_with("only 1.0"),
@@ -702,14 +709,14 @@ fn a_opens_the_selected_functions_lines() {
     assert_eq!(a.selected_function().as_deref(), Some("work"));
     a.update(Action::ShowLines);
     assert_eq!(a.tab, Tab::Lines);
-    let lines = a.lines.as_ref().unwrap();
+    let lines = a.panes.lines.annotation.as_ref().unwrap();
     assert_eq!(
         (lines.lines[0].line, lines.lines[0].self_percent),
         (10, 70.0)
     );
     a.update(Action::Expand);
     assert_eq!(
-        a.lines_list.selected, 1,
+        a.panes.lines.list.selected, 1,
         "Enter goes to the next hottest line"
     );
     let shown = format!("{:?}", screen(&mut a, &[], 100, 8));
@@ -771,18 +778,18 @@ fn the_lines_view_shows_the_source_and_a_switches_to_the_instructions() {
     apply(&mut a, &[Action::GoTab(2), Action::ShowLines]);
     insta::assert_snapshot!("lines_source", screen(&mut a, &[], 80, 16));
     a.update(Action::ShowLines);
-    assert!(a.code.assembly);
+    assert!(a.panes.lines.code.assembly);
     // Rows: work.c:10, two instructions, work.c:11, two instructions; the hottest (50%)
     // selected first, Enter goes to the next hottest (30%), then 20%, then round again.
-    assert_eq!(a.asm_list.selected, 2);
+    assert_eq!(a.panes.lines.asm_list.selected, 2);
     insta::assert_snapshot!("lines_assembly", screen(&mut a, &[], 80, 12));
     let mut visited = Vec::new();
     for _ in 0..3 {
         a.update(Action::Expand);
-        visited.push(a.asm_list.selected);
+        visited.push(a.panes.lines.asm_list.selected);
     }
     assert_eq!(visited, [4, 1, 2]);
     a.update(Action::ShowLines);
-    assert!(!a.code.assembly, "a again: back to the lines");
+    assert!(!a.panes.lines.code.assembly, "a again: back to the lines");
     assert_eq!(a.tab, Tab::Lines);
 }

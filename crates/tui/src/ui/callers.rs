@@ -5,11 +5,19 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{percent, window, Theme};
-use crate::app::{App, CallersRow};
+use crate::app::ListGeometry;
+use crate::tabs::{CallersRow, CallersTab, Context};
 use crate::text::shorten;
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let Some(c) = &app.callers else {
+pub(crate) fn render(
+    tab: &mut CallersTab,
+    ctx: &Context<'_>,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let Some(c) = &tab.butterfly else {
         let text = Paragraph::new(
             "Select a function in any view and press c to see who calls it and what it calls.",
         )
@@ -17,7 +25,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         frame.render_widget(text, area);
         return;
     };
-    let total = app.tree().total();
+    let total = ctx.tree().total();
     let title = format!(
         " {}: total {:.2}%, self {:.2}% (Enter: this function's callers) ",
         c.function,
@@ -26,10 +34,10 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
     );
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
-    let rows = app.callers_rows();
-    let selected = app.callers_list.selected;
+    let rows = tab.rows();
+    let selected = tab.list.selected;
     let range = window(
-        &mut app.geometry,
+        geometry,
         inner.y + 1,
         inner.height.saturating_sub(1),
         selected,
@@ -48,7 +56,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         } else {
             Default::default()
         };
-        let style = theme.row(base, i == selected, app.search.matches(name));
+        let style = theme.row(base, i == selected, ctx.search.matches(name));
         Row::new([
             format!("{:>7.2}%", percent(*weight, total)),
             role.to_owned(),

@@ -8,15 +8,23 @@ use ratatui::Frame;
 use profview_analyze::diff::{Change, Presence};
 
 use super::{window, Theme};
-use crate::app::App;
+use crate::app::ListGeometry;
+use crate::tabs::{Context, DiffTab};
 use crate::text::shorten;
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    if app.diff_as_tree {
-        render_tree(app, theme, frame, area);
+pub(crate) fn render(
+    tab: &mut DiffTab,
+    ctx: &Context<'_>,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    if tab.as_tree {
+        render_tree(tab, ctx, geometry, theme, frame, area);
         return;
     }
-    let Some(d) = &app.diff else {
+    let Some(d) = &tab.diff else {
         let text = Paragraph::new("Open two profiles with `profview diff --tui BEFORE AFTER`.")
             .block(Block::bordered().title(" Diff "));
         frame.render_widget(text, area);
@@ -36,9 +44,9 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
     );
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
-    let selected = app.diff_list.selected;
+    let selected = tab.list.selected;
     let range = window(
-        &mut app.geometry,
+        geometry,
         inner.y + 1,
         inner.height.saturating_sub(1),
         selected,
@@ -55,7 +63,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         let style = theme.row(
             change_style(theme, f.change),
             i == selected,
-            app.search.matches(&f.name),
+            ctx.search.matches(&f.name),
         );
         Row::new([
             format!("{:>7.2}%", f.before_percent),
@@ -112,18 +120,25 @@ fn change_style(theme: Theme, change: Change) -> Style {
 }
 
 /// The call paths of both profiles as a tree, each node's total share judged.
-fn render_tree(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let Some(tree) = &app.diff_tree else {
+fn render_tree(
+    tab: &DiffTab,
+    ctx: &Context<'_>,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let Some(tree) = &tab.tree else {
         return;
     };
     let block = Block::bordered().title(
         " Diff by call path: total shares before and after (v: table, → expand, e hottest) ",
     );
     let inner = block.inner(area);
-    let rows = app.diff_rows.rows().to_vec();
-    let selected = app.diff_rows.selected();
+    let rows = tab.rows.rows().to_vec();
+    let selected = tab.rows.selected();
     let range = window(
-        &mut app.geometry,
+        geometry,
         inner.y + 1,
         inner.height.saturating_sub(1),
         selected,
@@ -147,7 +162,7 @@ fn render_tree(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rec
         let style = theme.row(
             change_style(theme, judged.change),
             i == selected,
-            app.search.matches(name),
+            ctx.search.matches(name),
         );
         Row::new([
             format!("{:>7.2}%", judged.before_percent),

@@ -8,43 +8,47 @@ use ratatui::widgets::{Block, Widget};
 use ratatui::Frame;
 
 use super::{percent, Theme};
-use crate::app::App;
 use crate::flame::layout;
 use crate::rows::ROOT;
+use crate::tabs::{Context, FlameTab};
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let tree = app.tree();
-    let selected = app.flame.selected;
+pub(crate) fn render(
+    tab: &FlameTab,
+    ctx: &Context<'_>,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let tree = ctx.tree();
+    let flame = &tab.state;
+    let selected = flame.selected;
     let info = if selected == ROOT {
         "↓ select a frame, Enter zoom, Backspace zoom out, [ ] neighbours, e hottest".to_owned()
     } else {
         format!(
             "{}: total {:.2}%, self {:.2}%",
-            app.node_label(selected),
+            ctx.node_label(selected),
             percent(tree.total_weight(selected), tree.total()),
             percent(tree.self_weight(selected), tree.total())
         )
     };
-    let zoom = if app.flame.zoom == ROOT {
+    let zoom = if flame.zoom == ROOT {
         " Flame graph (icicle: callers above callees) ".to_owned()
     } else {
-        format!(
-            " Flame graph, zoomed into {} ",
-            app.node_label(app.flame.zoom)
-        )
+        format!(" Flame graph, zoomed into {} ", ctx.node_label(flame.zoom))
     };
     let block = Block::bordered()
         .title(zoom)
         .title_bottom(Line::raw(format!(" {info} ")));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let cells = layout(tree, app.flame.zoom, inner.width, usize::from(inner.height));
+    let cells = layout(tree, flame.zoom, inner.width, usize::from(inner.height));
     let buf = frame.buffer_mut();
     for cell in cells {
-        let label = app.node_label(cell.node);
+        let label = ctx.node_label(cell.node);
         let style = if cell.node == selected {
             theme.selected().add_modifier(Modifier::BOLD)
-        } else if app.search.matches(&label) {
+        } else if ctx.search.matches(&label) {
             theme.matched().add_modifier(Modifier::REVERSED)
         } else {
             frame_style(theme, &label)

@@ -5,43 +5,51 @@ use ratatui::widgets::{Block, Row, Table};
 use ratatui::Frame;
 
 use super::{percent, window, Theme};
-use crate::app::{App, FunctionSort};
+use crate::app::{FunctionSort, ListGeometry};
+use crate::tabs::{Context, FunctionsTab};
 use crate::text::shorten;
 use profview_model::WeightUnit;
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let sort = match app.function_sort {
+pub(crate) fn render(
+    tab: &mut FunctionsTab,
+    ctx: &Context<'_>,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let sort = match ctx.function_sort {
         FunctionSort::SelfWeight => "self",
         FunctionSort::Total => "total",
         FunctionSort::Name => "name",
     };
     let title = format!(
         " Functions ({}), sorted by {sort} (s) ",
-        app.functions.functions.len()
+        ctx.functions.functions.len()
     );
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     let rows = inner.height.saturating_sub(1);
-    let total = app.functions.total_weight;
-    let selected = app.function_list.selected;
+    let total = ctx.functions.total_weight;
+    let selected = tab.list.selected;
     let range = window(
-        &mut app.geometry,
+        geometry,
         inner.y + 1,
         rows,
         selected,
-        app.functions.functions.len(),
+        ctx.functions.functions.len(),
     );
     // A heap profile's weights are exact bytes or counts: the self weight is shown as well.
-    let unit = app.profile.weight_kind(app.kind).unit;
+    let unit = ctx.profile.weight_kind(ctx.kind).unit;
     let amounts = unit.is_memory();
     let amount_width: u16 = if amounts { 12 } else { 0 };
     let name_width = usize::from(inner.width.saturating_sub(20 + amount_width));
     let lines = range.map(|i| {
-        let f = &app.functions.functions[i];
+        let f = &ctx.functions.functions[i];
         let style = theme.row(
             Default::default(),
             i == selected,
-            app.search.matches(&f.name),
+            ctx.search.matches(&f.name),
         );
         let mut cells = vec![
             format!("{:>7.2}%", percent(f.self_weight, total)),

@@ -12,20 +12,27 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{window, Theme};
-use crate::app::App;
+use crate::app::ListGeometry;
 use crate::code::{AsmRow, CodeCache};
+use crate::tabs::LinesTab;
 use crate::text::shorten;
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    if app.lines.is_none() {
+pub(crate) fn render(
+    tab: &mut LinesTab,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    if tab.annotation.is_none() {
         return;
     }
-    if app.code.assembly {
-        render_assembly(app, theme, frame, area);
+    if tab.code.assembly {
+        render_assembly(tab, geometry, theme, frame, area);
         return;
     }
     // The lines table takes what it needs up to half the height; the source the rest.
-    let wanted = app.lines.as_ref().map_or(0, |a| a.lines.len()) as u16 + 3;
+    let wanted = tab.annotation.as_ref().map_or(0, |a| a.lines.len()) as u16 + 3;
     let [table, source] =
         Layout::vertical([Constraint::Max(wanted.max(5)), Constraint::Min(0)]).areas(area);
     let source = if source.height < 5 {
@@ -37,14 +44,20 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         Some(_) => table,
         None => area,
     };
-    render_table(app, theme, frame, table);
+    render_table(tab, geometry, theme, frame, table);
     if let Some(area) = source {
-        render_source(app, theme, frame, area);
+        render_source(tab, theme, frame, area);
     }
 }
 
-fn render_table(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let Some(a) = &app.lines else {
+fn render_table(
+    tab: &LinesTab,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let Some(a) = &tab.annotation else {
         return;
     };
     let title = format!(
@@ -53,9 +66,9 @@ fn render_table(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Re
     );
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
-    let selected = app.lines_list.selected;
+    let selected = tab.list.selected;
     let range = window(
-        &mut app.geometry,
+        geometry,
         inner.y + 1,
         inner.height.saturating_sub(1),
         selected,
@@ -91,16 +104,16 @@ fn render_table(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Re
 }
 
 /// The file of the selected line around it, each line with its self and total share.
-fn render_source(app: &App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let Some(a) = &app.lines else {
+fn render_source(tab: &LinesTab, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let Some(a) = &tab.annotation else {
         return;
     };
-    let Some(row) = a.lines.get(app.lines_list.selected) else {
+    let Some(row) = a.lines.get(tab.list.selected) else {
         return;
     };
     let block = Block::bordered().title(format!(" {} ", shorten(&row.file, 60)));
     let inner = block.inner(area);
-    let text = match app.code.sources.get(&row.file) {
+    let text = match tab.code.sources.get(&row.file) {
         Some(Ok(text)) => text,
         Some(Err(why)) => {
             let note = format!("source not shown: {why}");
@@ -172,8 +185,14 @@ fn line_shares(a: &Annotation, file: &str) -> HashMap<u32, (f64, f64)> {
     heat
 }
 
-fn render_assembly(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let Some(a) = &app.lines else {
+fn render_assembly(
+    tab: &LinesTab,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let Some(a) = &tab.annotation else {
         return;
     };
     let title = format!(
@@ -181,7 +200,7 @@ fn render_assembly(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area:
         a.function
     );
     let block = Block::bordered().title(title);
-    let instructions = match &app.code.instructions {
+    let instructions = match &tab.code.instructions {
         Some(Ok(i)) => i,
         Some(Err(why)) => {
             let note = format!("instructions not shown: {why}");
@@ -191,10 +210,10 @@ fn render_assembly(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area:
         None => return,
     };
     let inner = block.inner(area);
-    let selected = app.asm_list.selected;
-    let code = &app.code;
+    let selected = tab.asm_list.selected;
+    let code = &tab.code;
     let range = window(
-        &mut app.geometry,
+        geometry,
         inner.y + 1,
         inner.height.saturating_sub(1),
         selected,

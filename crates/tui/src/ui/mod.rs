@@ -1,14 +1,14 @@
 //! Drawing: one module per panel; this one lays out the tabs, the panel and the status bar,
 //! and draws the help overlay over them.
 
-mod callers;
-mod diff;
-mod flame;
-mod functions;
-mod lines;
-mod summary;
-mod timeline;
-mod tree;
+pub(crate) mod callers;
+pub(crate) mod diff;
+pub(crate) mod flame;
+pub(crate) mod functions;
+pub(crate) mod lines;
+pub(crate) mod summary;
+pub(crate) mod timeline;
+pub(crate) mod tree;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -19,7 +19,7 @@ use ratatui::Frame;
 use crate::action::HELP;
 use profview_analyze::Transform;
 
-use crate::app::{App, ListGeometry, Tab};
+use crate::app::{App, ListGeometry};
 use crate::text::shorten;
 
 /// Colours, or none with `NO_COLOR` (<https://no-color.org>).
@@ -88,16 +88,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {
     ])
     .areas(frame.area());
     frame.render_widget(tab_line(app, theme, tabs.width), tabs);
-    match app.tab {
-        Tab::Summary => summary::render(app, theme, frame, body),
-        Tab::Functions => functions::render(app, theme, frame, body),
-        Tab::TopDown | Tab::BottomUp => tree::render(app, theme, frame, body),
-        Tab::Callers => callers::render(app, theme, frame, body),
-        Tab::Flame => flame::render(app, theme, frame, body),
-        Tab::Timeline => timeline::render(app, theme, frame, body),
-        Tab::Lines => lines::render(app, theme, frame, body),
-        Tab::Diff => diff::render(app, theme, frame, body),
-    }
+    app.draw_tab(theme, frame, body);
     frame.render_widget(status_line(app, theme, status.width), status);
     if app.help {
         render_help(app, theme, frame);
@@ -163,7 +154,7 @@ fn status_line(app: &App<'_>, theme: Theme, width: u16) -> Line<'static> {
         .applied()
         .iter()
         .filter(|t| !matches!(t, Transform::Threads(_) | Transform::Processes(_)))
-        .map(|t| match (t, &app.timeline) {
+        .map(|t| match (t, &app.panes.timeline.timeline) {
             // In seconds of the run, as the timeline shows them, not the recording's clock.
             (Transform::TimeRange { start, end }, Some(line)) => {
                 let s = |ns: u64| ns.saturating_sub(line.start_ns) as f64 / 1e9;
@@ -265,7 +256,7 @@ fn keep_end(text: &str, width: usize) -> String {
 fn help_rows(app: &App<'_>) -> Vec<(String, &'static str)> {
     let views = app.tabs().len();
     HELP.iter()
-        .filter(|(keys, _)| app.diff.is_some() || *keys != "v")
+        .filter(|(keys, _)| app.is_diff() || *keys != "v")
         .map(|(keys, what)| (keys.replace("1-7", &format!("1-{views}")), *what))
         .collect()
 }

@@ -13,22 +13,29 @@ use profview_analyze::view::time_bounds;
 use profview_model::{format_bytes, format_count};
 
 use super::{percent, Theme};
-use crate::app::App;
+use crate::app::weight_kinds;
+use crate::tabs::{Context, SummaryTab};
 use crate::text::wrap_words;
 
 /// Width of the metadata field names.
 const FIELD: usize = 10;
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+pub(crate) fn render(
+    tab: &SummaryTab,
+    ctx: &Context<'_>,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
     let width = usize::from(area.width.saturating_sub(2)).max(20);
-    let mut lines = metadata(app, theme, width);
-    lines.extend(heap_chart(app, theme, width));
+    let mut lines = metadata(ctx, theme, width);
+    lines.extend(heap_chart(ctx, theme, width));
     lines.push(Line::raw(""));
-    lines.extend(findings(app, theme, width));
+    lines.extend(findings(ctx, theme, width));
     lines.push(Line::raw(""));
     lines.push(Line::styled("Top functions (self)", theme.header()));
-    let total = app.functions.total_weight;
-    for (name, weight) in &app.top_self {
+    let total = ctx.functions.total_weight;
+    for (name, weight) in &tab.top_self {
         let head = format!("  {:>6.2}%  ", percent(*weight, total));
         lines.extend(wrapped(
             vec![Span::raw(head)],
@@ -72,16 +79,16 @@ fn wrapped(
     lines
 }
 
-fn metadata(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
-    let p = app.profile;
-    let kind = p.weight_kind(app.kind);
+fn metadata(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
+    let p = ctx.profile;
+    let kind = p.weight_kind(ctx.kind);
     let field = |name: &str, value: &str| {
         let head = vec![Span::styled(format!("{name:<FIELD$}"), theme.header())];
         wrapped(head, value, Style::new(), width, FIELD)
     };
     let mut lines = field(
         "File",
-        &format!("{} ({})", app.title, p.meta.source_format.describe()),
+        &format!("{} ({})", ctx.title, p.meta.source_format.describe()),
     );
     if kind.unit.is_memory() {
         lines.extend(field(
@@ -90,17 +97,17 @@ fn metadata(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
                 "{} ({}): {} allocation sites (w: the next weight)",
                 p.string(kind.name),
                 kind.unit.name(),
-                p.sample_count(app.kind),
+                p.sample_count(ctx.kind),
             ),
         ));
-        lines.extend(field("Totals", &memory_totals(app)));
+        lines.extend(field("Totals", &memory_totals(ctx)));
     } else {
         lines.extend(field(
             "Event",
             &format!(
                 "{}: {} samples, {} threads",
                 p.string(kind.name),
-                p.sample_count(app.kind),
+                p.sample_count(ctx.kind),
                 p.threads().len()
             ),
         ));
@@ -131,9 +138,9 @@ fn metadata(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
 }
 
 /// Every memory weight's total, as heaptrack_print sums them up: `peak 4.1 MiB · leaked …`.
-fn memory_totals(app: &App<'_>) -> String {
-    let p = app.profile;
-    app.weight_kinds()
+fn memory_totals(ctx: &Context<'_>) -> String {
+    let p = ctx.profile;
+    weight_kinds(ctx.profile)
         .into_iter()
         .map(|k| {
             let kind = p.weight_kind(k);
@@ -150,9 +157,9 @@ const CHART_ROWS: usize = 4;
 /// The heap over the run, for profiles that record it: a title with the peak, a chart
 /// [`CHART_ROWS`] high whose columns are the largest heap in their stretch of the run (the
 /// peak's column marked), and the times at its two ends.
-fn heap_chart(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
+fn heap_chart(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
     const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let Some(timeline) = &app.profile.meta.heap_timeline else {
+    let Some(timeline) = &ctx.profile.meta.heap_timeline else {
         return Vec::new();
     };
     let Some((peak_time, peak)) = timeline.peak().filter(|p| p.1 > 0.0) else {
@@ -230,12 +237,12 @@ fn heap_chart(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-fn findings(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
+fn findings(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled("Findings", theme.header())];
-    if app.analysis.findings.is_empty() {
+    if ctx.analysis.findings.is_empty() {
         lines.push(Line::raw("  nothing stands out"));
     }
-    for f in &app.analysis.findings {
+    for f in &ctx.analysis.findings {
         let head = vec![Span::styled(
             format!("  {} ", f.kind.name()),
             theme.header(),
@@ -264,7 +271,7 @@ fn findings(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
         }
         lines
     };
-    let warnings = app
+    let warnings = ctx
         .profile
         .meta
         .warnings
@@ -272,7 +279,7 @@ fn findings(app: &App<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
         .map(|w| format!("{} ({}x)", w.message, w.count))
         .collect();
     lines.extend(list("Warnings", warnings));
-    let diagnostics = app
+    let diagnostics = ctx
         .analysis
         .diagnostics
         .iter()

@@ -8,19 +8,19 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::Theme;
-use crate::app::App;
+use crate::tabs::{TimelineGeometry, TimelineTab};
 use crate::text::shorten;
 
 const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// Width of the thread names.
 const NAME: usize = 22;
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+pub(crate) fn render(tab: &mut TimelineTab, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let block = Block::bordered().title(
         " Timeline: ←/→ move, f at both ends (or a mouse drag) selects a time range, u undoes ",
     );
     let inner = block.inner(area);
-    let Some(t) = &app.timeline else {
+    let Some(t) = &tab.timeline else {
         frame.render_widget(Paragraph::new("no sample times").block(block), area);
         return;
     };
@@ -31,15 +31,15 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         .clamp(1, buckets.max(1));
     // Bucket b is drawn in column b * columns / buckets.
     let column_of = |b: usize| b * columns / buckets.max(1);
-    app.timeline_geometry = crate::app::TimelineGeometry {
+    tab.geometry = TimelineGeometry {
         left: inner.x + NAME as u16 + 1,
         columns: columns as u16,
         top: inner.y,
         rows: t.threads.len() as u16,
         buckets,
     };
-    let cursor = column_of(app.timeline_cursor);
-    let mark = app.timeline_mark.map(column_of);
+    let cursor = column_of(tab.cursor);
+    let mark = tab.mark.map(column_of);
     let mut lines = Vec::new();
     let sums: Vec<Vec<f64>> = t
         .threads
@@ -86,13 +86,13 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         }
         lines.push(Line::from(spans));
     }
-    let at = app.timeline_cursor as f64 * t.bucket_s;
+    let at = tab.cursor as f64 * t.bucket_s;
     lines.push(Line::styled(
         format!(
             "{:NAME$} 0 s … {:.3} s   cursor {at:.3} s{}",
             "",
             t.duration_s,
-            app.timeline_mark.map_or(String::new(), |m| format!(
+            tab.mark.map_or(String::new(), |m| format!(
                 ", range from {:.3} s",
                 m as f64 * t.bucket_s
             ))

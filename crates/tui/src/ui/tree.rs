@@ -6,14 +6,27 @@ use ratatui::widgets::{Block, Row, Table};
 use ratatui::Frame;
 
 use super::{bar, percent, window, Theme};
-use crate::app::{App, Tab};
+use profview_analyze::BottomUp;
+
+use crate::app::ListGeometry;
+use crate::rows::TreeRows;
+use crate::tabs::Context;
 use crate::text::shorten;
 
 /// Width of the share bar.
 const BAR: usize = 10;
 
-pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let top_down = app.tab == Tab::TopDown;
+/// The top-down tree's `rows`, or with `bottom_up` that tree's.
+pub(crate) fn render(
+    rows: &TreeRows,
+    bottom_up: Option<&BottomUp>,
+    ctx: &Context<'_>,
+    geometry: &mut ListGeometry,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let top_down = bottom_up.is_none();
     let title = if top_down {
         " Top-down: callers above callees (→ expand, e hottest path, c callers, f/m/d focus/merge/drop) "
     } else {
@@ -22,44 +35,30 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     let rows_high = inner.height.saturating_sub(1);
-    let (rows, selected) = if top_down {
-        (app.top_down.rows().to_vec(), app.top_down.selected())
-    } else {
-        (
-            app.bottom_up_rows.rows().to_vec(),
-            app.bottom_up_rows.selected(),
-        )
-    };
-    let range = window(
-        &mut app.geometry,
-        inner.y + 1,
-        rows_high,
-        selected,
-        rows.len(),
-    );
-    let total = app.tree().total();
+    let (rows, selected) = (rows.rows().to_vec(), rows.selected());
+    let range = window(geometry, inner.y + 1, rows_high, selected, rows.len());
+    let total = ctx.tree().total();
     let name_width = usize::from(inner.width.saturating_sub(30 + BAR as u16));
     let mut lines = Vec::new();
     for i in range {
         let row = rows[i];
-        let (label, node_total, node_self, parent_total) = if top_down {
-            let tree = app.tree();
+        let (label, node_total, node_self, parent_total) = if let Some(up) = bottom_up {
+            let parent = up.parent(row.node).map_or(total, |p| up.total_weight(p));
+            (
+                ctx.view.label(up, row.node),
+                up.total_weight(row.node),
+                up.self_weight(row.node),
+                parent,
+            )
+        } else {
+            let tree = ctx.tree();
             let parent = tree
                 .parent(row.node)
                 .map_or(total, |p| tree.total_weight(p));
             (
-                app.node_label(row.node),
+                ctx.node_label(row.node),
                 tree.total_weight(row.node),
                 tree.self_weight(row.node),
-                parent,
-            )
-        } else {
-            let up = &app.bottom_up;
-            let parent = up.parent(row.node).map_or(total, |p| up.total_weight(p));
-            (
-                app.up_label(row.node),
-                up.total_weight(row.node),
-                up.self_weight(row.node),
                 parent,
             )
         };
@@ -76,7 +75,7 @@ pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>, area: Rect
         let style = theme.row(
             Default::default(),
             i == selected,
-            app.search.matches(&label),
+            ctx.search.matches(&label),
         );
         // Bottom-up, a top row's Total is the function's own time; Self is not shown, as a
         // node's "self" there (stacks that start at it) says nothing a reader looks for.
