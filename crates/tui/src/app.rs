@@ -17,8 +17,9 @@ use ratatui::Frame;
 
 use crate::action::Action;
 use crate::code::CodeSource;
+pub use crate::shared::{weight_kinds, FunctionSort, ListGeometry, Search};
 use crate::tabs::{Context, Found, ListState, Opening, Panes, Reply, Tab, TabView};
-use crate::ui::Theme;
+use crate::theme::Theme;
 
 /// What the browser opens.
 #[derive(Debug)]
@@ -34,55 +35,6 @@ pub struct Input<'p> {
     /// Where the Lines view gets source text and instructions (none: it shows the numbers
     /// only).
     pub code: Option<&'p dyn CodeSource>,
-}
-
-/// How the functions table is sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FunctionSort {
-    /// By self weight, heaviest first.
-    SelfWeight,
-    /// By total weight, heaviest first.
-    Total,
-    /// By name.
-    Name,
-}
-
-/// The search prompt and the highlighted text.
-#[derive(Debug, Clone, Default)]
-pub struct Search {
-    /// The text searched for.
-    pub query: String,
-    /// The prompt takes the typing.
-    pub typing: bool,
-}
-
-impl Search {
-    /// Whether `name` matches the query (case-insensitive); never with an empty query.
-    pub fn matches(&self, name: &str) -> bool {
-        !self.query.is_empty() && name.to_lowercase().contains(&self.query.to_lowercase())
-    }
-}
-
-/// Where the list or tree of the current view was drawn, for mouse clicks: the screen row of
-/// its first line and the index of the item shown there.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ListGeometry {
-    /// The screen row of the first item drawn.
-    pub top: u16,
-    /// The index of the first item drawn.
-    pub first_index: usize,
-    /// How many rows the list has on screen.
-    pub rows: u16,
-}
-
-impl ListGeometry {
-    /// The index of the item drawn on screen row `y`, when `y` is in the list.
-    pub fn index_at(&self, y: u16) -> Option<usize> {
-        if y < self.top || y >= self.top + self.rows {
-            return None;
-        }
-        Some(self.first_index + usize::from(y - self.top))
-    }
 }
 
 /// Everything the browser shows and remembers.
@@ -762,14 +714,6 @@ fn thread_weights(profile: &Profile, kind: WeightKindId) -> Vec<f64> {
         weight[s.thread.index()] += s.weight;
     }
     weight
-}
-
-/// The weight kinds of `profile` with any weight, in its order.
-pub fn weight_kinds(profile: &Profile) -> Vec<WeightKindId> {
-    (0..profile.weight_kinds().len())
-        .map(WeightKindId::from_index)
-        .filter(|&k| profile.total_weight(k) > 0.0)
-        .collect()
 }
 
 /// The indices with a weight, heaviest first, as ids.

@@ -16,8 +16,10 @@ mod app;
 mod code;
 mod flame;
 mod rows;
+mod shared;
 mod tabs;
 mod text;
+mod theme;
 mod ui;
 
 use std::io;
@@ -37,7 +39,7 @@ pub use ratatui::DefaultTerminal;
 pub use rows::{Row, TreeRows};
 pub use tabs::{CallersRow, Tab};
 pub use text::shorten;
-pub use ui::Theme;
+pub use theme::Theme;
 
 /// Draw `app` into `frame` (what [`run`] does on every event; tests call it on a
 /// `TestBackend`).

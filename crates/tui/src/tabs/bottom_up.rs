@@ -6,8 +6,8 @@ use ratatui::Frame;
 
 use super::{find_row, navigate_tree, Context, Found, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
 use crate::rows::TreeRows;
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// The bottom-up tree and its visible rows.

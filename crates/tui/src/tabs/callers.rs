@@ -6,7 +6,7 @@ use ratatui::Frame;
 
 use super::{Context, ListState, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// Which part of the Callers view a row is.

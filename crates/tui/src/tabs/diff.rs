@@ -7,8 +7,8 @@ use ratatui::Frame;
 
 use super::{find_row, navigate_tree, Context, Found, ListState, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
 use crate::rows::TreeRows;
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// The comparison, its table's selection and its tree's rows.

@@ -6,9 +6,9 @@ use ratatui::Frame;
 
 use super::{Context, Found, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
 use crate::flame::FlameState;
 use crate::rows::ROOT;
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// The flame graph's zoom and selection.

@@ -5,7 +5,7 @@ use ratatui::Frame;
 
 use super::{Context, Found, ListState, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// The functions table's selection (the table itself is the app's: the summary and the

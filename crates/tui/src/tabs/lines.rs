@@ -7,8 +7,8 @@ use ratatui::Frame;
 
 use super::{Context, ListState, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
 use crate::code::{CodeCache, CodeSource};
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// The function annotated, its source text and instructions, and the selections.

@@ -31,10 +31,10 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use crate::action::Action;
-use crate::app::{FunctionSort, ListGeometry, Search};
 use crate::code::CodeSource;
 use crate::rows::TreeRows;
-use crate::ui::Theme;
+use crate::shared::{FunctionSort, ListGeometry, Search};
+use crate::theme::Theme;
 
 pub use bottom_up::BottomUpTab;
 pub use callers::{CallersRow, CallersTab};

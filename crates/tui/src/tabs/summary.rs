@@ -5,7 +5,7 @@ use ratatui::Frame;
 
 use super::{Context, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// How many functions the summary lists.

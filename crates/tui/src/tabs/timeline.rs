@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::{Context, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// Buckets of the browser's timeline (drawn in as many columns as fit).

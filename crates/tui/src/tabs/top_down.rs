@@ -7,8 +7,8 @@ use ratatui::Frame;
 
 use super::{navigate_tree, Context, Found, Opening, Reply, TabView};
 use crate::action::Action;
-use crate::app::ListGeometry;
 use crate::rows::{TreeRows, ROOT};
+use crate::shared::ListGeometry;
 use crate::ui::{self, Theme};
 
 /// The top-down tree's visible rows and selection.

@@ -5,7 +5,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{percent, window, Theme};
-use crate::app::ListGeometry;
+use crate::shared::ListGeometry;
 use crate::tabs::{CallersRow, CallersTab, Context};
 use crate::text::shorten;
 

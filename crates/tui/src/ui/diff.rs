@@ -8,7 +8,7 @@ use ratatui::Frame;
 use profview_analyze::diff::{Change, Presence};
 
 use super::{window, Theme};
-use crate::app::ListGeometry;
+use crate::shared::ListGeometry;
 use crate::tabs::{Context, DiffTab};
 use crate::text::shorten;
 

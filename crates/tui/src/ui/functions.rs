@@ -5,7 +5,7 @@ use ratatui::widgets::{Block, Row, Table};
 use ratatui::Frame;
 
 use super::{percent, window, Theme};
-use crate::app::{FunctionSort, ListGeometry};
+use crate::shared::{FunctionSort, ListGeometry};
 use crate::tabs::{Context, FunctionsTab};
 use crate::text::shorten;
 use profview_model::WeightUnit;

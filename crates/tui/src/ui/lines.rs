@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{window, Theme};
-use crate::app::ListGeometry;
 use crate::code::{AsmRow, CodeCache};
+use crate::shared::ListGeometry;
 use crate::tabs::LinesTab;
 use crate::text::shorten;
 

@@ -11,7 +11,7 @@ pub(crate) mod timeline;
 pub(crate) mod tree;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
 use ratatui::Frame;
@@ -19,65 +19,10 @@ use ratatui::Frame;
 use crate::action::HELP;
 use profview_analyze::Transform;
 
-use crate::app::{App, ListGeometry};
+use crate::app::App;
+use crate::shared::ListGeometry;
 use crate::text::shorten;
-
-/// Colours, or none with `NO_COLOR` (<https://no-color.org>).
-#[derive(Debug, Clone, Copy)]
-pub struct Theme {
-    /// Colours are used (not with `NO_COLOR`).
-    pub color: bool,
-}
-
-impl Theme {
-    /// From the environment.
-    pub fn from_env() -> Self {
-        Self {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
-    }
-
-    /// `fg` when colours are on.
-    pub fn fg(self, fg: Color) -> Style {
-        if self.color {
-            Style::new().fg(fg)
-        } else {
-            Style::new()
-        }
-    }
-
-    /// The selected row: reversed, which works on every terminal.
-    pub fn selected(self) -> Style {
-        Style::new().add_modifier(Modifier::REVERSED)
-    }
-
-    /// A search match: bold and underlined, and yellow with colours.
-    pub fn matched(self) -> Style {
-        self.fg(Color::Yellow)
-            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
-    }
-
-    /// A row's style: selected, else a search match, else `base`.
-    pub fn row(self, base: Style, selected: bool, matched: bool) -> Style {
-        if selected {
-            self.selected()
-        } else if matched {
-            self.matched()
-        } else {
-            base
-        }
-    }
-
-    /// Table headers and titles: bold.
-    pub fn header(self) -> Style {
-        Style::new().add_modifier(Modifier::BOLD)
-    }
-
-    /// Secondary text: dim.
-    pub fn dim(self) -> Style {
-        Style::new().add_modifier(Modifier::DIM)
-    }
-}
+pub use crate::theme::Theme;
 
 /// Draw the whole screen.
 pub fn render(app: &mut App<'_>, theme: Theme, frame: &mut Frame<'_>) {

@@ -13,7 +13,7 @@ use profview_analyze::view::time_bounds;
 use profview_model::{format_bytes, format_count};
 
 use super::{percent, Theme};
-use crate::app::weight_kinds;
+use crate::shared::weight_kinds;
 use crate::tabs::{Context, SummaryTab};
 use crate::text::wrap_words;
 

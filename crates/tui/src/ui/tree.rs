@@ -8,8 +8,8 @@ use ratatui::Frame;
 use super::{bar, percent, window, Theme};
 use profview_analyze::BottomUp;
 
-use crate::app::ListGeometry;
 use crate::rows::TreeRows;
+use crate::shared::ListGeometry;
 use crate::tabs::Context;
 use crate::text::shorten;
 
