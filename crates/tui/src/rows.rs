@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use profview_analyze::{NodeId, WeightedTree};
 
 /// The root of every tree.
-pub const ROOT: NodeId = 0;
+pub const ROOT: NodeId = profview_analyze::CallTree::ROOT;
 
 /// One visible row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -42,6 +42,8 @@ pub use normalize::{frame_key, normalize_name};
 use noise::{estimate_shift, Comparison, Judged, SideScale};
 use sums::{PathNode, PathTrie, Sums, ROOT};
 
+use crate::NodeId;
+
 /// Why two profiles cannot be compared as asked.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -583,9 +585,9 @@ impl ProfileDiff {
         let totals = [trie.totals(0), trie.totals(1)];
         let mut children = vec![Vec::new(); trie.len()];
         for node in 1..trie.len() as PathNode {
-            children[trie.parent(node) as usize].push(node);
+            children[trie.parent(node) as usize].push(NodeId::of_node(node));
         }
-        let size = |n: &PathNode| totals[0][*n as usize].max(totals[1][*n as usize]);
+        let size = |n: &NodeId| totals[0][n.index()].max(totals[1][n.index()]);
         for list in &mut children {
             list.sort_by(|a, b| size(b).total_cmp(&size(a)));
         }
@@ -630,7 +632,7 @@ impl ProfileDiff {
 pub struct DiffTree {
     names: Vec<String>,
     parents: Vec<PathNode>,
-    children: Vec<Vec<PathNode>>,
+    children: Vec<Vec<NodeId>>,
     totals: [Vec<f64>; 2],
     comparison: Comparison,
     direct: Comparison,
@@ -674,30 +676,30 @@ impl NodeDiff {
 
 impl DiffTree {
     /// The root node.
-    pub const ROOT: u32 = ROOT;
+    pub const ROOT: NodeId = NodeId::ROOT;
 
     /// The function of `node` (empty for the root).
-    pub fn name(&self, node: u32) -> &str {
-        &self.names[node as usize]
+    pub fn name(&self, node: NodeId) -> &str {
+        &self.names[node.index()]
     }
 
     /// The parent of `node`; `None` for the root.
-    pub fn parent(&self, node: u32) -> Option<u32> {
-        (node != ROOT).then(|| self.parents[node as usize])
+    pub fn parent(&self, node: NodeId) -> Option<NodeId> {
+        (node != Self::ROOT).then(|| NodeId::of_node(self.parents[node.index()]))
     }
 
     /// The calls from `node`, larger first.
-    pub fn children(&self, node: u32) -> &[u32] {
-        &self.children[node as usize]
+    pub fn children(&self, node: NodeId) -> &[NodeId] {
+        &self.children[node.index()]
     }
 
     /// Total weight of `node` in the before (`0`) or after (`1`) profile.
-    pub fn total_weight(&self, side: usize, node: u32) -> f64 {
-        self.totals[side][node as usize]
+    pub fn total_weight(&self, side: usize, node: NodeId) -> f64 {
+        self.totals[side][node.index()]
     }
 
     /// `node` judged against the shift and the noise.
-    pub fn judge(&self, node: u32) -> NodeDiff {
+    pub fn judge(&self, node: NodeId) -> NodeDiff {
         let (b, a) = (self.total_weight(0, node), self.total_weight(1, node));
         NodeDiff::new(
             &self.comparison.judge(b, a, self.z),
@@ -709,15 +711,15 @@ impl DiffTree {
 /// The diff tree weighs nodes by the after profile (for the browser's tree rows).
 impl crate::WeightedTree for DiffTree {
     fn total(&self) -> f64 {
-        self.total_weight(1, ROOT)
+        self.total_weight(1, Self::ROOT)
     }
-    fn child_nodes(&mut self, node: u32) -> Vec<u32> {
+    fn child_nodes(&mut self, node: NodeId) -> Vec<NodeId> {
         self.children(node).to_vec()
     }
-    fn group(&self, _node: u32) -> Option<crate::GroupIndex> {
+    fn group(&self, _node: NodeId) -> Option<crate::GroupIndex> {
         None
     }
-    fn self_weight(&self, node: u32) -> f64 {
+    fn self_weight(&self, node: NodeId) -> f64 {
         let children: f64 = self
             .children(node)
             .iter()
@@ -725,8 +727,9 @@ impl crate::WeightedTree for DiffTree {
             .sum();
         self.total_weight(1, node) - children
     }
-    fn total_weight(&self, node: u32) -> f64 {
-        self.totals[1][node as usize].max(self.totals[0][node as usize])
+    fn total_weight(&self, node: NodeId) -> f64 {
+        let n = node.index();
+        self.totals[1][n].max(self.totals[0][n])
     }
 }
 

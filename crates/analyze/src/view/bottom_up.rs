@@ -43,11 +43,13 @@ impl BottomUp {
     pub fn new(tree: Arc<CallTree>) -> Self {
         // The root stands for every top-down node with samples of its own, seen from "below
         // the leaf": its children are grouped by the function of those nodes themselves.
-        let occurrences: Vec<(NodeId, f64)> = (1..tree.len() as NodeId)
+        let occurrences: Vec<(NodeId, f64)> = (1..tree.len())
+            .map(NodeId::from_index)
             .filter(|&n| tree.self_weight(n) != 0.0)
             .map(|n| (n, tree.self_weight(n)))
             .collect();
-        let groups = (0..tree.len() as NodeId)
+        let groups = (0..tree.len())
+            .map(NodeId::from_index)
             .filter_map(|n| tree.group(n))
             .max()
             .map_or(0, |g| g.index() + 1);
@@ -77,38 +79,38 @@ impl BottomUp {
 
     /// The callers of `node` (for the root: the sampled functions), heaviest first.
     pub fn children(&mut self, node: NodeId) -> &[NodeId] {
-        if self.nodes[node as usize].children.is_none() {
+        if self.nodes[node.index()].children.is_none() {
             self.expand(node);
         }
-        self.nodes[node as usize].children.as_deref().unwrap_or(&[])
+        self.nodes[node.index()].children.as_deref().unwrap_or(&[])
     }
 
     /// The parent of `node` (the function it called), `None` for the root.
     pub fn parent(&self, node: NodeId) -> Option<NodeId> {
-        (node != Self::ROOT).then(|| self.nodes[node as usize].parent)
+        (node != Self::ROOT).then(|| self.nodes[node.index()].parent)
     }
 
     /// The function group of `node`, `None` for the root.
     pub fn group(&self, node: NodeId) -> Option<GroupIndex> {
-        self.nodes[node as usize].group
+        self.nodes[node.index()].group
     }
 
     /// Weight of the samples whose stack ends (from the leaf up) with this node's path.
     pub fn total_weight(&self, node: NodeId) -> f64 {
-        self.nodes[node as usize].total
+        self.nodes[node.index()].total
     }
 
     /// Weight of the samples whose whole stack is this node's path (the outermost caller is
     /// this node's function).
     pub fn self_weight(&self, node: NodeId) -> f64 {
-        self.nodes[node as usize].self_weight
+        self.nodes[node.index()].self_weight
     }
 
     /// Number of calls between the root and `node`.
     pub fn depth(&self, mut node: NodeId) -> usize {
         let mut depth = 0;
         while node != Self::ROOT {
-            node = self.nodes[node as usize].parent;
+            node = self.nodes[node.index()].parent;
             depth += 1;
         }
         depth
@@ -116,7 +118,7 @@ impl BottomUp {
 
     /// Compute the children of `node`: its top-down nodes' callers, grouped by function.
     fn expand(&mut self, node: NodeId) {
-        let range = self.nodes[node as usize].occurrences.clone();
+        let range = self.nodes[node.index()].occurrences.clone();
         let is_root = node == Self::ROOT;
         // Pass 1: which child each occurrence goes to, and the children's sizes.
         let mut children: Vec<NodeId> = Vec::new();
@@ -128,7 +130,7 @@ impl BottomUp {
             let g = self.tree.group(next).expect("not the root").index();
             if self.slot[g] == NO_SLOT {
                 self.slot[g] = children.len() as u32;
-                children.push(self.nodes.len() as NodeId + children.len() as NodeId);
+                children.push(NodeId::from_index(self.nodes.len() + children.len()));
                 sizes.push(0);
             }
             sizes[self.slot[g] as usize] += 1;
@@ -156,7 +158,7 @@ impl BottomUp {
             })
             .collect();
         self.occurrences
-            .resize(base + sizes.iter().sum::<usize>(), (0, 0.0));
+            .resize(base + sizes.iter().sum::<usize>(), (NodeId::default(), 0.0));
         for i in range {
             let (at, weight) = self.occurrences[i];
             let Some(next) = self.step(at, is_root) else {
@@ -179,10 +181,10 @@ impl BottomUp {
         self.nodes.extend(new_nodes);
         let nodes = &self.nodes;
         children.sort_by(|a, b| {
-            let (a, b) = (&nodes[*a as usize], &nodes[*b as usize]);
+            let (a, b) = (&nodes[(*a).index()], &nodes[(*b).index()]);
             b.total.total_cmp(&a.total).then(a.group.cmp(&b.group))
         });
-        self.nodes[node as usize].children = Some(children);
+        self.nodes[node.index()].children = Some(children);
     }
 
     /// The top-down node one step up from occurrence `at`: the node itself below the root

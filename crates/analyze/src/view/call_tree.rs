@@ -8,7 +8,31 @@ use super::WeightedTree;
 use crate::{FunctionGroups, GroupIndex, SortBy, TopFunctions};
 
 /// Index of a node in a [`CallTree`]; [`CallTree::ROOT`] is the root, which has no function.
-pub type NodeId = u32;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(transparent)]
+pub struct NodeId(Node);
+
+impl NodeId {
+    /// The root of a tree.
+    pub(crate) const ROOT: Self = Self(ROOT);
+
+    /// The node's place in its tree's tables (`0..tree.len()`).
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The node at `index` (`0..tree.len()`).
+    #[inline]
+    pub fn from_index(index: usize) -> Self {
+        Self(Node::try_from(index).expect("fewer than 2^32 tree nodes"))
+    }
+
+    #[inline]
+    pub(crate) fn of_node(node: Node) -> Self {
+        Self(node)
+    }
+}
 
 /// Call paths with the weight of the samples at each (self) and below it (total).
 ///
@@ -26,7 +50,7 @@ pub struct CallTree {
 
 impl CallTree {
     /// The root node: no function, its total is the weight of the whole view.
-    pub const ROOT: NodeId = ROOT;
+    pub const ROOT: NodeId = NodeId::ROOT;
 
     pub(crate) fn build(parent: Vec<Node>, group: Vec<GroupIndex>, self_weight: Vec<f64>) -> Self {
         let mut total_weight = self_weight.clone();
@@ -43,11 +67,11 @@ impl CallTree {
             count[n] += count[n - 1];
         }
         let child_start = count.clone();
-        let mut children = vec![0; *count.last().unwrap_or(&0) as usize];
+        let mut children = vec![NodeId::default(); *count.last().unwrap_or(&0) as usize];
         for n in 1..parent.len() {
             if total_weight[n] != 0.0 {
                 let slot = &mut count[parent[n] as usize];
-                children[*slot as usize] = n as NodeId;
+                children[*slot as usize] = NodeId::from_index(n);
                 *slot += 1;
             }
         }
@@ -69,9 +93,9 @@ impl CallTree {
             let total = &self.total_weight;
             let group = &self.group;
             self.children[range].sort_by(|a, b| {
-                total[*b as usize]
-                    .total_cmp(&total[*a as usize])
-                    .then(group[*a as usize].cmp(&group[*b as usize]))
+                total[(*b).index()]
+                    .total_cmp(&total[(*a).index()])
+                    .then(group[(*a).index()].cmp(&group[(*b).index()]))
             });
         }
     }
@@ -93,35 +117,35 @@ impl CallTree {
 
     /// The children of `node` with a non-zero total, heaviest first.
     pub fn children(&self, node: NodeId) -> &[NodeId] {
-        let n = node as usize;
+        let n = node.index();
         &self.children[self.child_start[n] as usize..self.child_start[n + 1] as usize]
     }
 
     /// The parent of `node`, `None` for the root.
     pub fn parent(&self, node: NodeId) -> Option<NodeId> {
-        (node != ROOT).then(|| self.parent[node as usize])
+        (node != Self::ROOT).then(|| NodeId::of_node(self.parent[node.index()]))
     }
 
     /// The function group of `node`, `None` for the root.
     pub fn group(&self, node: NodeId) -> Option<GroupIndex> {
-        (node != ROOT).then(|| self.group[node as usize])
+        (node != Self::ROOT).then(|| self.group[node.index()])
     }
 
     /// Weight of the samples whose path ends exactly at `node`.
     pub fn self_weight(&self, node: NodeId) -> f64 {
-        self.self_weight[node as usize]
+        self.self_weight[node.index()]
     }
 
     /// Weight of the samples whose path passes through `node`.
     pub fn total_weight(&self, node: NodeId) -> f64 {
-        self.total_weight[node as usize]
+        self.total_weight[node.index()]
     }
 
     /// Number of calls between the root and `node` (1 for a child of the root).
     pub fn depth(&self, mut node: NodeId) -> usize {
         let mut depth = 0;
-        while node != ROOT {
-            node = self.parent[node as usize];
+        while node != Self::ROOT {
+            node = NodeId::of_node(self.parent[node.index()]);
             depth += 1;
         }
         depth
@@ -131,9 +155,9 @@ impl CallTree {
     pub fn path(&self, node: NodeId) -> Vec<NodeId> {
         let mut path = Vec::new();
         let mut n = node;
-        while n != ROOT {
+        while n != Self::ROOT {
             path.push(n);
-            n = self.parent[n as usize];
+            n = NodeId::of_node(self.parent[n.index()]);
         }
         path.reverse();
         path
@@ -160,13 +184,13 @@ impl CallTree {
         let mut on_path = vec![0u32; self.group.iter().copied().max().map_or(0, |g| g.index()) + 1];
         // (node, entering): a node is pushed again to leave it after its children.
         let mut todo: Vec<(NodeId, bool)> = self
-            .children(ROOT)
+            .children(Self::ROOT)
             .iter()
             .rev()
             .map(|&n| (n, true))
             .collect();
         while let Some((node, entering)) = todo.pop() {
-            let g = self.group[node as usize].index();
+            let g = self.group[node.index()].index();
             if entering {
                 visit(node, on_path[g]);
                 on_path[g] += 1;
@@ -192,7 +216,7 @@ impl CallTree {
         // was inlined into, the nearest caller node that is not inlined (parents come first).
         let mut holder: Vec<GroupIndex> = vec![GroupIndex::new(0); self.len()];
         self.walk(|node, above| {
-            let n = node as usize;
+            let n = node.index();
             let g = self.group[n];
             let parent = self.parent[n];
             holder[n] = if groups.is_inlined(g) && parent != ROOT {
@@ -223,7 +247,7 @@ impl CallTree {
         // Parents come before children in the walk: a node's count is its parent's plus one
         // if the parent is a target.
         self.walk(|node, _| {
-            let n = node as usize;
+            let n = node.index();
             let parent = self.parent[n];
             let parent_is_target = parent != ROOT && is_target[self.group[parent as usize].index()];
             targets_above[n] = targets_above[parent as usize] + u32::from(parent_is_target);
@@ -236,12 +260,12 @@ impl CallTree {
             }
             let total = self.total_weight[n];
             total_weight += total;
-            match self.group(parent) {
+            match self.group(NodeId::of_node(parent)) {
                 Some(caller) => callers[caller.index()] += total,
                 None => from_root += total,
             }
             for &child in self.children(node) {
-                callees[self.group[child as usize].index()] += self.total_weight(child);
+                callees[self.group[child.index()].index()] += self.total_weight(child);
             }
         });
         CallerCallee {

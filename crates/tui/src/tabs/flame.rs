@@ -49,7 +49,8 @@ impl TabView for FlameTab {
     fn find(&mut self, forward: bool, ctx: &Context<'_>) -> Found {
         let tree = ctx.tree();
         let current = self.state.selected;
-        let mut matches: Vec<NodeId> = (1..tree.len() as NodeId)
+        let mut matches: Vec<NodeId> = (1..tree.len())
+            .map(NodeId::from_index)
             .filter(|&n| ctx.search.matches(&ctx.node_label(n)))
             .collect();
         matches.sort_by(|&a, &b| {

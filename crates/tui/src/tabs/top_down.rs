@@ -42,13 +42,13 @@ impl TabView for TopDownTab {
     fn find(&mut self, forward: bool, ctx: &Context<'_>) -> Found {
         let tree = ctx.tree();
         let current = self.rows.selected_node().unwrap_or(ROOT);
-        let len = tree.len() as NodeId;
+        let (len, current) = (tree.len(), current.index());
         let order = (1..len).map(|i| {
-            if forward {
+            NodeId::from_index(if forward {
                 (current + i) % len
             } else {
                 (current + len - i) % len
-            }
+            })
         });
         let Some(hit) = order
             .filter(|&n| n != ROOT)
