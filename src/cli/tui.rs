@@ -45,6 +45,7 @@ pub fn run(input: &InputArgs, source_paths: &[String]) -> anyhow::Result<()> {
             title: title.clone(),
             diff: None,
             code: Some(&files),
+            hints: Some(super::hints::hint_text),
         };
         let (exit, last) = profview::tui::browse(terminal, browsed, carried.clone())?;
         match exit {
@@ -116,6 +117,7 @@ pub fn browse_diff(
         title: file_name(path),
         diff: Some(diff),
         code: None,
+        hints: Some(super::hints::hint_text),
     })?;
     Ok(())
 }

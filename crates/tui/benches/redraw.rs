@@ -28,6 +28,7 @@ fn main() {
         title: "synthetic".to_owned(),
         diff: None,
         code: None,
+        hints: None,
     });
     println!(
         "{:<40} {:>9.1} ms",

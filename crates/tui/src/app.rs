@@ -11,7 +11,7 @@ use profview_analyze::{
     Analysis, CallTree, Explorer, Grouping, NodeId, SortBy, StackWeights, TopFunctions, Transform,
     Transforms, View,
 };
-use profview_model::{ProcessId, Profile, ThreadId, WeightKindId};
+use profview_model::{Hint, ProcessId, Profile, ThreadId, WeightKindId};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -35,6 +35,9 @@ pub struct Input<'p> {
     /// Where the Lines view gets source text and instructions (none: it shows the numbers
     /// only).
     pub code: Option<&'p dyn CodeSource>,
+    /// How the front end says to supply what a warning, diagnostic or finding needs (the CLI
+    /// names its flags); none: the browser words only what it can do itself (time ranges).
+    pub hints: Option<fn(&Hint) -> String>,
 }
 
 /// Everything the browser shows and remembers.
@@ -61,6 +64,7 @@ pub struct App<'p> {
     /// Each tab's own state.
     pub(crate) panes: Panes,
     code_source: Option<&'p dyn CodeSource>,
+    hints: Option<fn(&Hint) -> String>,
     /// The view shown.
     pub tab: Tab,
     /// The search and its prompt.
@@ -97,6 +101,7 @@ macro_rules! context {
             search: &$app.search,
             geometry: $app.geometry,
             code: $app.code_source,
+            hints: $app.hints,
         }
     };
 }
@@ -131,6 +136,7 @@ impl<'p> App<'p> {
             panes,
             tab,
             code_source: input.code,
+            hints: input.hints,
             search: Search::default(),
             help: false,
             message: None,

@@ -27,14 +27,19 @@ fn profile() -> Profile {
     p
 }
 
-fn app(profile: &Profile) -> App<'_> {
-    App::new(Input {
+fn input(profile: &Profile) -> Input<'_> {
+    Input {
         profile,
         kind: WeightKindId::from_index(0),
         title: "test.folded".to_owned(),
         diff: None,
         code: None,
-    })
+        hints: None,
+    }
+}
+
+fn app(profile: &Profile) -> App<'_> {
+    App::new(input(profile))
 }
 
 fn apply(app: &mut App<'_>, actions: &[Action]) {
@@ -291,6 +296,30 @@ fn snapshot_summary() {
 }
 
 #[test]
+fn the_summary_says_how_to_supply_what_a_warning_needs() {
+    let mut p = profile();
+    p.meta.warnings.add_hinted(
+        profview_model::WarningKind::UnresolvedFrames,
+        3,
+        Some(profview_model::Hint::Binary),
+        || "libfoo.so: addresses could not be symbolized".to_owned(),
+    );
+    let wording = |h: &profview_model::Hint| format!("front end says {h:?}");
+    let mut with_words = App::new(Input {
+        hints: Some(wording),
+        ..input(&p)
+    });
+    let text = format!("{:?}", screen(&mut with_words, &[], 120, 40));
+    assert!(
+        text.contains("could not be symbolized; front end says Binary (3x)"),
+        "{text}"
+    );
+    // Without the front end's words, the message alone.
+    let text = format!("{:?}", screen(&mut app(&p), &[], 120, 40));
+    assert!(text.contains("could not be symbolized (3x)"), "{text}");
+}
+
+#[test]
 fn snapshot_top_down_hottest_path() {
     let p = profile();
     let actions = [Action::GoTab(3), Action::ExpandHottest];
@@ -347,6 +376,7 @@ fn snapshot_diff() {
         title: "after".to_owned(),
         diff: Some(d),
         code: None,
+        hints: None,
     });
     assert_eq!(a.tab, Tab::Diff);
     insta::assert_snapshot!(screen(&mut a, &[], 100, 10));
@@ -774,6 +804,7 @@ fn the_lines_view_shows_the_source_and_a_switches_to_the_instructions() {
         title: "test.data".to_owned(),
         diff: None,
         code: Some(&FakeCode),
+        hints: None,
     });
     apply(&mut a, &[Action::GoTab(2), Action::ShowLines]);
     insta::assert_snapshot!("lines_source", screen(&mut a, &[], 80, 16));

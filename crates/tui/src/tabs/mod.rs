@@ -26,7 +26,7 @@ mod top_down;
 
 use profview_analyze::diff::ProfileDiff;
 use profview_analyze::{Analysis, CallTree, NodeId, TopFunctions, Transform, View, WeightedTree};
-use profview_model::{Profile, WeightKindId};
+use profview_model::{Hint, Profile, WeightKindId};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -233,6 +233,8 @@ pub struct Context<'a> {
     pub geometry: ListGeometry,
     /// Where source text and instructions come from.
     pub code: Option<&'a dyn CodeSource>,
+    /// How the front end says to supply what a warning, diagnostic or finding needs.
+    pub hints: Option<fn(&Hint) -> String>,
 }
 
 impl<'a> Context<'a> {

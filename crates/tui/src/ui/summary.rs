@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use profview_analyze::view::time_bounds;
-use profview_model::{format_bytes, format_count};
+use profview_model::{format_bytes, format_count, Hint};
 
 use super::{percent, Theme};
 use crate::shared::weight_kinds;
@@ -250,8 +250,10 @@ fn findings(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>>
         let body = format!("(score {:.2}) {}", f.score, f.summary);
         lines.extend(wrapped(head, &body, Style::new(), width, 4));
         if let Some(advice) = f.advice.first() {
+            // The hint says how to follow the first advice.
+            let advice = with_hint(ctx, advice, f.hint.as_ref(), ", ");
             let head = vec![Span::styled("    → ".to_owned(), theme.dim())];
-            lines.extend(wrapped(head, advice, theme.dim(), width, 6));
+            lines.extend(wrapped(head, &advice, theme.dim(), width, 6));
         }
     }
     let list = |title: &str, items: Vec<String>| {
@@ -276,15 +278,34 @@ fn findings(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>>
         .meta
         .warnings
         .iter()
-        .map(|w| format!("{} ({}x)", w.message, w.count))
+        .map(|w| {
+            let message = with_hint(ctx, &w.message, w.hint.as_ref(), "; ");
+            format!("{message} ({}x)", w.count)
+        })
         .collect();
     lines.extend(list("Warnings", warnings));
     let diagnostics = ctx
         .analysis
         .diagnostics
         .iter()
-        .map(|d| d.message.clone())
+        .map(|d| with_hint(ctx, &d.message, d.hint.as_ref(), "; "))
         .collect();
     lines.extend(list("Diagnostics", diagnostics));
     lines
+}
+
+/// `message`, then how to supply `hint`: in the browser's own words for what it can do itself
+/// (a time range), else in the front end's (the CLI names its flags).
+fn with_hint(ctx: &Context<'_>, message: &str, hint: Option<&Hint>, join: &str) -> String {
+    let words = match hint {
+        Some(Hint::TimeRange { start_s, end_s }) => Some(format!(
+            "in the Timeline view (7), drag from {start_s:.2} s to {end_s:.2} s or press f at both ends"
+        )),
+        Some(other) => ctx.hints.map(|word| word(other)),
+        None => None,
+    };
+    match words.filter(|w| !w.is_empty()) {
+        Some(words) => format!("{message}{join}{words}"),
+        None => message.to_owned(),
+    }
 }
