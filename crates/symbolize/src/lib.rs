@@ -32,10 +32,10 @@ use rayon::prelude::*;
 pub use disasm::{disassemble, DisasmError, Disassembly, Instruction};
 pub use inspect::{inspect_binary, BinaryFacts, InspectError, FRAME_POINTER_MIN_SHARE};
 pub use kallsyms::{running_kernel_build_id, KernelSymbols};
-pub use profview_demangle::{demangle, looks_mangled};
-pub use profview_files::{hex, is_executable, map_file, ModuleFiles, Rejected, SymbolPaths};
+use profview_demangle::demangle;
+pub use profview_files::SymbolPaths;
+use profview_files::map_file;
 pub use resolve::{resolve_module, ModuleJob, ModuleOutcome, SymFrame};
-pub use symtab::{file_offset_to_svma, SymbolTable};
 
 /// A symbolization input that cannot be used at all.
 #[derive(Debug, thiserror::Error)]

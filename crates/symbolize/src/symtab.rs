@@ -49,11 +49,6 @@ impl SymbolTable {
         (svma < s.end).then_some(s.name.as_str())
     }
 
-    /// Number of symbols.
-    pub fn len(&self) -> usize {
-        self.symbols.len()
-    }
-
     /// True if the file had no function symbols.
     pub fn is_empty(&self) -> bool {
         self.symbols.is_empty()
