@@ -33,8 +33,8 @@ pub use disasm::{disassemble, DisasmError, Disassembly, Instruction};
 pub use inspect::{inspect_binary, BinaryFacts, InspectError, FRAME_POINTER_MIN_SHARE};
 pub use kallsyms::{running_kernel_build_id, KernelSymbols};
 use profview_demangle::demangle;
-pub use profview_files::SymbolPaths;
 use profview_files::map_file;
+pub use profview_files::SymbolPaths;
 pub use resolve::{resolve_module, ModuleJob, ModuleOutcome, SymFrame};
 
 /// A symbolization input that cannot be used at all.

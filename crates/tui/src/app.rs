@@ -496,7 +496,8 @@ impl<'p> App<'p> {
 
     fn cycle_weight(&mut self) {
         if self.is_diff() {
-            self.message = Some("a diff compares one weight: choose it with --event".to_owned());
+            self.message =
+                Some("a diff compares one weight: the one it was opened with".to_owned());
             return;
         }
         let kinds = self.weight_kinds();

@@ -25,7 +25,7 @@ pub(crate) fn render(
         return;
     }
     let Some(d) = &tab.diff else {
-        let text = Paragraph::new("Open two profiles with `profview diff --tui BEFORE AFTER`.")
+        let text = Paragraph::new("No comparison: the browser was opened on one profile.")
             .block(Block::bordered().title(" Diff "));
         frame.render_widget(text, area);
         return;
