@@ -16,7 +16,7 @@ pub struct PerfOptions {
     /// Which reader goes through the records.
     pub reader: PerfReader,
     /// Sum samples with the same thread, stack and event as they are read
-    /// ([`Profile::aggregate_samples`]).
+    /// ([`profview_model::Profile::aggregate_samples`]).
     pub aggregate_samples: bool,
     /// The block reader's block size in bytes: how much of the file each worker parses at a
     /// time (default and most 4 MiB, least 8 bytes). Smaller blocks keep less of the file in
