@@ -74,6 +74,16 @@ impl<'a> PathSums<'a> {
         keys: usize,
         key_of: impl Fn(FrameId) -> Option<usize>,
     ) -> Vec<f64> {
+        self.once_per_stack_at(keys, |_, frame| key_of(frame))
+    }
+
+    /// [`Self::once_per_stack`] with a key that may depend on the node too (a root node that
+    /// names the thread, not code, has none).
+    pub(crate) fn once_per_stack_at(
+        &self,
+        keys: usize,
+        key_of: impl Fn(StackId, FrameId) -> Option<usize>,
+    ) -> Vec<f64> {
         let nodes = self.profile.stacks();
         let mut totals = vec![0.0; keys];
         // How many nodes of each key are on the current path.
@@ -85,7 +95,7 @@ impl<'a> PathSums<'a> {
             .collect();
         while let Some((node, leaving)) = todo.pop() {
             let i = node as usize;
-            let key = key_of(nodes[i].frame);
+            let key = key_of(StackId::from_index(i), nodes[i].frame);
             if leaving {
                 if let Some(k) = key {
                     on_path[k] -= 1;

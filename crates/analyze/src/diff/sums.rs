@@ -1,10 +1,11 @@
 //! Both profiles summed over one set of comparable names: self and total weight per function,
 //! and self weight per call path (a prefix tree shared by both sides).
 
-use profview_model::{FrameId, Profile, StackNode, WeightKindId};
+use profview_model::{FrameId, Profile, WeightKindId};
 use rustc_hash::FxHashMap;
 
 use super::normalize::frame_key;
+use crate::paths::PathSums;
 use crate::StackWeights;
 
 /// Index of a comparable function name.
@@ -188,31 +189,33 @@ impl Sums {
         }
 
         let weights = StackWeights::new(profile, kind);
-        // `seen[key] == stamp` marks the key counted for the current stack (recursion once).
-        let mut seen = vec![usize::MAX; self.keys.len()];
-        for (stamp, (stack, w)) in weights.nonzero().enumerate() {
+        for (stack, w) in weights.nonzero() {
             self.paths.self_weight[side][stack_paths[stack.index()] as usize] += w;
             // Function rows give inlined code's time to the function that holds it (perf
             // report's Symbol column); call paths keep the inlined frames.
             let holder = profile.physical_stack(stack);
             let leaf = profile.stack(holder).frame;
-            self.functions.self_weight[side][frame_keys[leaf.index()] as usize] += w;
-            let mut node = Some(stack);
-            while let Some(at) = node {
-                let StackNode { parent, frame } = profile.stack(at);
-                node = parent;
-                if parent.is_none() && root_names_thread && at != stack {
-                    continue;
-                }
-                if at != holder && profile.frame(frame).is_inlined() {
-                    continue;
-                }
-                let key = frame_keys[frame.index()] as usize;
-                if seen[key] != stamp {
-                    seen[key] = stamp;
-                    self.functions.total_weight[side][key] += w;
-                }
+            let key = frame_keys[leaf.index()] as usize;
+            self.functions.self_weight[side][key] += w;
+            // A stack of inlined frames only is its own holder: its leaf counts.
+            if profile.frame(leaf).is_inlined() {
+                self.functions.total_weight[side][key] += w;
             }
+            // A root that names the thread counts only for its own samples.
+            if root_names_thread && holder == stack && profile.stack(stack).parent.is_none() {
+                self.functions.total_weight[side][key] += w;
+            }
+        }
+        // Totals: each stack once per function on it (recursion once), in one pass over the
+        // stack tree; inlined frames count in the function that holds them, not on their own.
+        let totals =
+            PathSums::new(profile, &weights).once_per_stack_at(self.keys.len(), |node, frame| {
+                let thread_root = root_names_thread && profile.stack(node).parent.is_none();
+                let skip = thread_root || profile.frame(frame).is_inlined();
+                (!skip).then(|| frame_keys[frame.index()] as usize)
+            });
+        for (total, sum) in self.functions.total_weight[side].iter_mut().zip(totals) {
+            *total += sum;
         }
     }
 }
