@@ -137,7 +137,7 @@ pub struct SampleTable {
     /// Samples summed into each row; empty unless aggregating.
     count: Vec<u32>,
     /// The row of each (thread, stack, kind); `Some` while aggregating.
-    rows: Option<FxHashMap<RowKey, u32>>,
+    rows: Option<RowIndex>,
     time_bounds: Option<(u64, u64)>,
 }
 
@@ -148,6 +148,20 @@ struct RowKey {
     stack: StackId,
     kind: WeightKindId,
 }
+
+/// Where each (thread, stack, kind) row of an aggregated table is. Most stacks have one row
+/// (one thread, one kind): a stack's first row is found by indexing with the stack's id, and
+/// only its other rows are hashed. A recording of many distinct stacks (deep recursion,
+/// thousands of processes) then adds most samples without a hash probe.
+#[derive(Debug, Clone, Default)]
+struct RowIndex {
+    /// Each stack's first row, by stack index; [`NO_ROW`] for none yet.
+    first: Vec<u32>,
+    /// The rows that are not their stack's first.
+    others: FxHashMap<RowKey, u32>,
+}
+
+const NO_ROW: u32 = u32::MAX;
 
 /// `time` column value for "no timestamp".
 const NO_TIME: u64 = u64::MAX;
@@ -169,13 +183,25 @@ impl SampleTable {
             self.push_row(s);
             return;
         };
-        let key = RowKey {
-            thread: s.thread,
-            stack: s.stack,
-            kind: s.kind,
-        };
         let next = u32::try_from(self.stack.len()).expect("more than u32::MAX sample rows");
-        let row = *rows.entry(key).or_insert(next);
+        let stack = s.stack.index();
+        if rows.first.len() <= stack {
+            rows.first.resize((stack + 1).max(rows.first.len() * 2), NO_ROW);
+        }
+        let first = rows.first[stack];
+        let row = if first == NO_ROW {
+            rows.first[stack] = next;
+            next
+        } else if self.thread[first as usize] == s.thread && self.kind[first as usize] == s.kind {
+            first
+        } else {
+            let key = RowKey {
+                thread: s.thread,
+                stack: s.stack,
+                kind: s.kind,
+            };
+            *rows.others.entry(key).or_insert(next)
+        };
         if row == next {
             self.push_row(Sample { time: None, ..s });
             self.count.push(count);
@@ -216,10 +242,7 @@ impl SampleTable {
         let old = std::mem::take(self);
         // At most as many rows as before: sized once instead of grown by rehashing.
         let rows = old.len();
-        self.rows = Some(FxHashMap::with_capacity_and_hasher(
-            rows,
-            Default::default(),
-        ));
+        self.rows = Some(RowIndex::default());
         self.thread.reserve(rows);
         self.stack.reserve(rows);
         self.kind.reserve(rows);
