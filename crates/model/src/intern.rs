@@ -23,12 +23,6 @@ impl<T> Default for Interner<T> {
 }
 
 impl<T: Hash + Eq + Clone> Interner<T> {
-    /// Room for `additional` more values without growing.
-    pub(crate) fn reserve(&mut self, additional: usize) {
-        self.values.reserve(additional);
-        self.index.reserve(additional);
-    }
-
     /// The index of `value`, adding it if it is new.
     pub(crate) fn intern(&mut self, value: T) -> usize {
         // One hash and one probe, found or not: stacks are interned millions of times.
@@ -42,10 +36,6 @@ impl<T: Hash + Eq + Clone> Interner<T> {
                 i
             }
         }
-    }
-
-    pub(crate) fn get(&self, value: &T) -> Option<usize> {
-        self.index.get(value).map(|&i| i as usize)
     }
 }
 

@@ -20,6 +20,7 @@ mod intern;
 mod merge;
 mod metadata;
 mod profile;
+mod stack_table;
 mod strings;
 mod units;
 
@@ -31,7 +32,8 @@ pub use ids::{
 pub use merge::MergeError;
 pub use metadata::{HeapTimeline, Metadata, SourceFormat, Warning, WarningKind, Warnings};
 pub use profile::{
-    Process, Profile, Sample, SampleTable, StackNode, Thread, WeightKind, WeightUnit, OFF_CPU_EVENT,
+    Process, Profile, Sample, SampleTable, Thread, WeightKind, WeightUnit, OFF_CPU_EVENT,
 };
+pub use stack_table::StackNode;
 pub use strings::StringTable;
 pub use units::{format_bytes, format_count};

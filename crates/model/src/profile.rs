@@ -4,30 +4,11 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::intern::Interner;
+use crate::stack_table::{StackNode, StackTable};
 use crate::{
     Frame, FrameId, FrameKind, Function, FunctionId, Metadata, Module, ModuleId, ProcessId,
     StackId, StringId, StringTable, ThreadId, WeightKindId,
 };
-
-/// A node of the stack prefix tree: `frame` called from `parent` (`None` at the root).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StackNode {
-    /// The caller's stack, `None` for a root frame.
-    pub parent: Option<StackId>,
-    /// The innermost frame of this stack.
-    pub frame: FrameId,
-}
-
-// Hashed as one word: the derived hash (a discriminant and two `u32`s) spreads the millions of
-// nodes of a large profile badly under Fx, and the stack interner's probes dominated reading.
-impl std::hash::Hash for StackNode {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let parent = self
-            .parent
-            .map_or(u64::from(u32::MAX), |p| p.index() as u64);
-        state.write_u64((parent << 32) | self.frame.index() as u64);
-    }
-}
 
 /// A process.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +167,8 @@ impl SampleTable {
         let next = u32::try_from(self.stack.len()).expect("more than u32::MAX sample rows");
         let stack = s.stack.index();
         if rows.first.len() <= stack {
-            rows.first.resize((stack + 1).max(rows.first.len() * 2), NO_ROW);
+            rows.first
+                .resize((stack + 1).max(rows.first.len() * 2), NO_ROW);
         }
         let first = rows.first[stack];
         let row = if first == NO_ROW {
@@ -339,7 +321,7 @@ pub struct Profile {
     modules: Interner<Module>,
     functions: Interner<Function>,
     frames: Interner<Frame>,
-    stacks: Interner<StackNode>,
+    stacks: StackTable,
     processes: Vec<Process>,
     threads: Vec<Thread>,
     weight_kinds: Vec<WeightKind>,

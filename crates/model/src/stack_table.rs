@@ -1,0 +1,139 @@
+//! The interned stack nodes of a profile.
+
+use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
+
+use crate::{FrameId, StackId};
+
+const NO_NODE: u32 = u32::MAX;
+
+/// A node of the stack prefix tree: `frame` called from `parent` (`None` at the root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StackNode {
+    /// The caller's stack, `None` for a root frame.
+    pub parent: Option<StackId>,
+    /// The innermost frame of this stack.
+    pub frame: FrameId,
+}
+
+// Hashed as one word: the derived hash (a discriminant and two `u32`s) spreads the millions of
+// nodes of a large profile badly under Fx, and the stack interner's probes dominated reading.
+impl std::hash::Hash for StackNode {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let parent = self
+            .parent
+            .map_or(u64::from(u32::MAX), |p| p.index() as u64);
+        state.write_u64((parent << 32) | self.frame.index() as u64);
+    }
+}
+
+/// Stack nodes, each stored once: `(parent, frame)` to its index.
+///
+/// A node is looked up from its parent, and most parents have one child or a few (a call path
+/// continues one way far more often than it forks): each node's first child is kept in an
+/// array by the node's index, and only roots and the other children are hashed. Reading a
+/// file of a million distinct stacks then finds or adds most nodes without a hash probe, and
+/// the hash table is smaller.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StackTable {
+    nodes: Vec<StackNode>,
+    /// Each node's first child, by the node's index; [`NO_NODE`] for none yet.
+    first_child: Vec<u32>,
+    /// Roots, and the children that are not their parent's first.
+    others: FxHashMap<StackNode, u32>,
+}
+
+impl StackTable {
+    /// Room for `additional` more nodes without growing.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.nodes.reserve(additional);
+        self.first_child.reserve(additional);
+    }
+
+    /// The index of `node`, adding it if it is new.
+    pub(crate) fn intern(&mut self, node: StackNode) -> usize {
+        if let Some(parent) = node.parent {
+            let first = self.first_child[parent.index()];
+            if first == NO_NODE {
+                let i = self.push(node);
+                self.first_child[parent.index()] = i as u32;
+                return i;
+            }
+            if self.nodes[first as usize].frame == node.frame {
+                return first as usize;
+            }
+        }
+        match self.others.entry(node) {
+            Entry::Occupied(e) => *e.get() as usize,
+            Entry::Vacant(e) => {
+                let i = self.nodes.len();
+                e.insert(u32::try_from(i).expect("more than u32::MAX stack nodes"));
+                self.push(node)
+            }
+        }
+    }
+
+    /// The index of `node`, if it is here.
+    pub(crate) fn get(&self, node: &StackNode) -> Option<usize> {
+        if let Some(parent) = node.parent {
+            let first = *self.first_child.get(parent.index())?;
+            if first == NO_NODE {
+                return None;
+            }
+            if self.nodes[first as usize].frame == node.frame {
+                return Some(first as usize);
+            }
+        }
+        self.others.get(node).map(|&i| i as usize)
+    }
+
+    /// Every node; a node's parent has a smaller index.
+    pub(crate) fn values(&self) -> &[StackNode] {
+        &self.nodes
+    }
+
+    fn push(&mut self, node: StackNode) -> usize {
+        let i = self.nodes.len();
+        assert!(i < NO_NODE as usize, "more than u32::MAX stack nodes");
+        self.nodes.push(node);
+        self.first_child.push(NO_NODE);
+        i
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(parent: Option<usize>, frame: usize) -> StackNode {
+        StackNode {
+            parent: parent.map(StackId::from_index),
+            frame: FrameId::from_index(frame),
+        }
+    }
+
+    #[test]
+    fn first_children_and_others_are_each_found_once() {
+        let mut t = StackTable::default();
+        let root = t.intern(node(None, 0));
+        let a = t.intern(node(Some(root), 1)); // the root's first child
+        let b = t.intern(node(Some(root), 2)); // another child: hashed
+        let c = t.intern(node(Some(a), 2)); // a's first child
+        let other_root = t.intern(node(None, 5));
+        assert_eq!([root, a, b, c, other_root], [0, 1, 2, 3, 4]);
+        for (n, i) in [
+            (node(None, 0), root),
+            (node(Some(root), 1), a),
+            (node(Some(root), 2), b),
+            (node(Some(a), 2), c),
+            (node(None, 5), other_root),
+        ] {
+            assert_eq!(t.intern(n), i, "{n:?}");
+            assert_eq!(t.get(&n), Some(i), "{n:?}");
+        }
+        assert_eq!(t.values().len(), 5);
+        assert_eq!(t.get(&node(Some(b), 1)), None);
+        assert_eq!(t.get(&node(Some(root), 3)), None);
+        assert_eq!(t.get(&node(None, 1)), None);
+    }
+}
