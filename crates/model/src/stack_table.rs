@@ -37,8 +37,9 @@ impl std::hash::Hash for StackNode {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StackTable {
     nodes: Vec<StackNode>,
-    /// Each node's first child, by the node's index; [`NO_NODE`] for none yet.
-    first_child: Vec<u32>,
+    /// Each node's first child and that child's frame, by the node's index (the frame kept
+    /// beside it so that a lookup reads one place, not two); [`NO_NODE`] for none yet.
+    first_child: Vec<(u32, FrameId)>,
     /// Roots, and the children that are not their parent's first.
     others: FxHashMap<StackNode, u32>,
 }
@@ -53,13 +54,13 @@ impl StackTable {
     /// The index of `node`, adding it if it is new.
     pub(crate) fn intern(&mut self, node: StackNode) -> usize {
         if let Some(parent) = node.parent {
-            let first = self.first_child[parent.index()];
+            let (first, frame) = self.first_child[parent.index()];
             if first == NO_NODE {
                 let i = self.push(node);
-                self.first_child[parent.index()] = i as u32;
+                self.first_child[parent.index()] = (i as u32, node.frame);
                 return i;
             }
-            if self.nodes[first as usize].frame == node.frame {
+            if frame == node.frame {
                 return first as usize;
             }
         }
@@ -76,11 +77,11 @@ impl StackTable {
     /// The index of `node`, if it is here.
     pub(crate) fn get(&self, node: &StackNode) -> Option<usize> {
         if let Some(parent) = node.parent {
-            let first = *self.first_child.get(parent.index())?;
+            let (first, frame) = *self.first_child.get(parent.index())?;
             if first == NO_NODE {
                 return None;
             }
-            if self.nodes[first as usize].frame == node.frame {
+            if frame == node.frame {
                 return Some(first as usize);
             }
         }
@@ -96,7 +97,7 @@ impl StackTable {
         let i = self.nodes.len();
         assert!(i < NO_NODE as usize, "more than u32::MAX stack nodes");
         self.nodes.push(node);
-        self.first_child.push(NO_NODE);
+        self.first_child.push((NO_NODE, node.frame));
         i
     }
 }
