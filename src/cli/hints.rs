@@ -7,10 +7,10 @@ use profview::model::Hint;
 pub fn hint_text(hint: &Hint) -> String {
     match hint {
         Hint::Binary => {
-            "pass --symbol-path DIR with the unstripped binary (or its debug file)".to_owned()
+            "pass --symbol-path DIR with the unstripped binary or its debug file".to_owned()
         }
         Hint::BuildIdCache => "pass the recording machine's ~/.debug as --symbol-path".to_owned(),
-        Hint::Kallsyms => "pass --kallsyms FILE with a copy of /proc/kallsyms from the recording machine (same boot; read as root, kernel.kptr_restrict=0)".to_owned(),
+        Hint::Kallsyms => "pass --kallsyms FILE with a copy of /proc/kallsyms from the recording machine, same boot, read as root with kernel.kptr_restrict=0".to_owned(),
         Hint::TimeRange { start_s, end_s } => format!(
             "`--time {start_s:.3}..{end_s:.3}` on report, analyze or tree shows it alone; in the browser, drag across the Timeline view (7) or press f at both ends"
         ),
@@ -18,10 +18,10 @@ pub fn hint_text(hint: &Hint) -> String {
     }
 }
 
-/// `message`, then how to supply `hint` if there is one.
+/// `message`, then how to supply `hint` if there is one, in parentheses.
 pub fn with_hint(message: &str, hint: Option<&Hint>) -> String {
     match hint.map(hint_text).filter(|h| !h.is_empty()) {
-        Some(h) => format!("{message}; {h}"),
+        Some(h) => format!("{message} ({h})"),
         None => message.to_owned(),
     }
 }
@@ -65,6 +65,6 @@ mod tests {
             assert!(hint_text(&hint).contains(flag), "{hint:?}");
         }
         assert_eq!(with_hint("m", None), "m");
-        assert!(with_hint("m", Some(&Hint::Kallsyms)).starts_with("m; pass --kallsyms"));
+        assert!(with_hint("m", Some(&Hint::Kallsyms)).starts_with("m (pass --kallsyms"));
     }
 }

@@ -311,7 +311,7 @@ fn the_summary_says_how_to_supply_what_a_warning_needs() {
     });
     let text = format!("{:?}", screen(&mut with_words, &[], 120, 40));
     assert!(
-        text.contains("could not be symbolized; front end says Binary (3x)"),
+        text.contains("could not be symbolized (front end says Binary) (3x)"),
         "{text}"
     );
     // Without the front end's words, the message alone.

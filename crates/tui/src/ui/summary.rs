@@ -251,7 +251,7 @@ fn findings(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>>
         lines.extend(wrapped(head, &body, Style::new(), width, 4));
         if let Some(advice) = f.advice.first() {
             // The hint says how to follow the first advice.
-            let advice = with_hint(ctx, advice, f.hint.as_ref(), ", ");
+            let advice = with_hint(ctx, advice, f.hint.as_ref());
             let head = vec![Span::styled("    → ".to_owned(), theme.dim())];
             lines.extend(wrapped(head, &advice, theme.dim(), width, 6));
         }
@@ -279,7 +279,7 @@ fn findings(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>>
         .warnings
         .iter()
         .map(|w| {
-            let message = with_hint(ctx, &w.message, w.hint.as_ref(), "; ");
+            let message = with_hint(ctx, &w.message, w.hint.as_ref());
             format!("{message} ({}x)", w.count)
         })
         .collect();
@@ -288,15 +288,15 @@ fn findings(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>>
         .analysis
         .diagnostics
         .iter()
-        .map(|d| with_hint(ctx, &d.message, d.hint.as_ref(), "; "))
+        .map(|d| with_hint(ctx, &d.message, d.hint.as_ref()))
         .collect();
     lines.extend(list("Diagnostics", diagnostics));
     lines
 }
 
-/// `message`, then how to supply `hint`: in the browser's own words for what it can do itself
-/// (a time range), else in the front end's (the CLI names its flags).
-fn with_hint(ctx: &Context<'_>, message: &str, hint: Option<&Hint>, join: &str) -> String {
+/// `message`, then how to supply `hint` in parentheses: in the browser's own words for what it
+/// can do itself (a time range), else in the front end's (the CLI names its flags).
+fn with_hint(ctx: &Context<'_>, message: &str, hint: Option<&Hint>) -> String {
     let words = match hint {
         Some(Hint::TimeRange { start_s, end_s }) => Some(format!(
             "in the Timeline view (7), drag from {start_s:.2} s to {end_s:.2} s or press f at both ends"
@@ -305,7 +305,7 @@ fn with_hint(ctx: &Context<'_>, message: &str, hint: Option<&Hint>, join: &str) 
         None => None,
     };
     match words.filter(|w| !w.is_empty()) {
-        Some(words) => format!("{message}{join}{words}"),
+        Some(words) => format!("{message} ({words})"),
         None => message.to_owned(),
     }
 }
