@@ -179,7 +179,7 @@ fn add_blocked_lock_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use profview_model::{FrameKind, ModuleId, Sample, WeightUnit};
+    use profview_model::{FrameKind, ModuleId, Sample, StackId, WeightUnit};
 
     fn kernel_module(p: &mut Profile) -> ModuleId {
         let path = p.intern_string("[kernel.kallsyms]");
@@ -191,6 +191,18 @@ mod tests {
         })
     }
 
+    /// The stack of `names` (root first; `k:` marks frames of the kernel module).
+    fn stack_of(p: &mut Profile, kernel: ModuleId, names: &[&str]) -> StackId {
+        let frames: Vec<_> = names
+            .iter()
+            .map(|n| match n.strip_prefix("k:") {
+                Some(k) => p.resolved_frame(k, Some(kernel), FrameKind::Kernel),
+                None => p.resolved_frame(n, None::<ModuleId>, FrameKind::User),
+            })
+            .collect();
+        p.intern_stack_path(&frames)
+    }
+
     /// A profile with `count` samples of each stack (root first; `k:` marks kernel frames).
     fn profile(stacks: &[(&[&str], u32)]) -> (Profile, WeightKindId) {
         let mut p = Profile::new();
@@ -198,14 +210,7 @@ mod tests {
         let thread = p.add_thread(None, None, None);
         let kernel = kernel_module(&mut p);
         for (names, count) in stacks {
-            let frames: Vec<_> = names
-                .iter()
-                .map(|n| match n.strip_prefix("k:") {
-                    Some(k) => p.resolved_frame(k, Some(kernel), FrameKind::Kernel),
-                    None => p.resolved_frame(n, None::<ModuleId>, FrameKind::User),
-                })
-                .collect();
-            let stack = p.intern_stack_path(&frames);
+            let stack = stack_of(&mut p, kernel, names);
             for _ in 0..*count {
                 p.add_sample(Sample {
                     thread,
@@ -286,14 +291,7 @@ mod tests {
         let thread = p.add_thread(None, None, None);
         let kernel = kernel_module(&mut p);
         let add = |p: &mut Profile, names: &[&str], kind, weight| {
-            let frames: Vec<_> = names
-                .iter()
-                .map(|n| match n.strip_prefix("k:") {
-                    Some(k) => p.resolved_frame(k, Some(kernel), FrameKind::Kernel),
-                    None => p.resolved_frame(n, None::<ModuleId>, FrameKind::User),
-                })
-                .collect();
-            let stack = p.intern_stack_path(&frames);
+            let stack = stack_of(p, kernel, names);
             p.add_sample(Sample {
                 thread,
                 time: None,

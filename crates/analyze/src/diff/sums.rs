@@ -202,7 +202,7 @@ impl Sums {
                 self.functions.total_weight[side][key] += w;
             }
             // A root that names the thread counts only for its own samples.
-            if root_names_thread && holder == stack && profile.stack(stack).parent.is_none() {
+            if root_names_thread && profile.stack(stack).parent.is_none() {
                 self.functions.total_weight[side][key] += w;
             }
         }

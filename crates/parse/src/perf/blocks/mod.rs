@@ -32,8 +32,7 @@ use super::header::Region;
 use super::source::Source;
 use crate::progress::Progress;
 use ordered::merge;
-pub(super) use walk::Unsuitable;
-use walk::{read_region, Block, BLOCK};
+use walk::{read_region, Block, Unsuitable, BLOCK};
 use workers::{parse_block, Layout, Parsed, Published};
 
 /// Read `source`'s records region into `profile` through `builder`, or say the file is one the
