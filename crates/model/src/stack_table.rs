@@ -29,18 +29,19 @@ impl std::hash::Hash for StackNode {
 
 /// Stack nodes, each stored once: `(parent, frame)` to its index.
 ///
-/// A node is looked up from its parent, and most parents have one child or a few (a call path
-/// continues one way far more often than it forks): each node's first child is kept in an
-/// array by the node's index, and only roots and the other children are hashed. Reading a
-/// file of a million distinct stacks then finds or adds most nodes without a hash probe, and
-/// the hash table is smaller.
+/// A node is looked up from its parent, and most parents have one child or two (a call path
+/// continues one way far more often than it forks, and a fork is most often a branch: the two
+/// call sites of a binary recursion, a hit and a miss): each node's first two children are kept
+/// in an array by the node's index, and only roots and the further children are hashed.
+/// Reading a file of a million distinct stacks then finds or adds most nodes with one read of
+/// one place and no hash probe, and the hash table is small.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StackTable {
     nodes: Vec<StackNode>,
-    /// Each node's first child and that child's frame, by the node's index (the frame kept
-    /// beside it so that a lookup reads one place, not two); [`NO_NODE`] for none yet.
-    first_child: Vec<(u32, FrameId)>,
-    /// Roots, and the children that are not their parent's first.
+    /// Each node's first two children and their frames, by the node's index (the frames kept
+    /// beside them so that a lookup reads one place, not three); [`NO_NODE`] for none yet.
+    first_children: Vec<[(u32, FrameId); 2]>,
+    /// Roots, and the children after their parent's first two.
     others: FxHashMap<StackNode, u32>,
 }
 
@@ -48,20 +49,22 @@ impl StackTable {
     /// Room for `additional` more nodes without growing.
     pub(crate) fn reserve(&mut self, additional: usize) {
         self.nodes.reserve(additional);
-        self.first_child.reserve(additional);
+        self.first_children.reserve(additional);
     }
 
     /// The index of `node`, adding it if it is new.
     pub(crate) fn intern(&mut self, node: StackNode) -> usize {
         if let Some(parent) = node.parent {
-            let (first, frame) = self.first_child[parent.index()];
-            if first == NO_NODE {
-                let i = self.push(node);
-                self.first_child[parent.index()] = (i as u32, node.frame);
-                return i;
-            }
-            if frame == node.frame {
-                return first as usize;
+            let kids = self.first_children[parent.index()];
+            for (slot, (child, frame)) in kids.into_iter().enumerate() {
+                if child == NO_NODE {
+                    let i = self.push(node);
+                    self.first_children[parent.index()][slot] = (i as u32, node.frame);
+                    return i;
+                }
+                if frame == node.frame {
+                    return child as usize;
+                }
             }
         }
         match self.others.entry(node) {
@@ -77,12 +80,13 @@ impl StackTable {
     /// The index of `node`, if it is here.
     pub(crate) fn get(&self, node: &StackNode) -> Option<usize> {
         if let Some(parent) = node.parent {
-            let (first, frame) = *self.first_child.get(parent.index())?;
-            if first == NO_NODE {
-                return None;
-            }
-            if frame == node.frame {
-                return Some(first as usize);
+            for (child, frame) in *self.first_children.get(parent.index())? {
+                if child == NO_NODE {
+                    return None;
+                }
+                if frame == node.frame {
+                    return Some(child as usize);
+                }
             }
         }
         self.others.get(node).map(|&i| i as usize)
@@ -97,7 +101,7 @@ impl StackTable {
         let i = self.nodes.len();
         assert!(i < NO_NODE as usize, "more than u32::MAX stack nodes");
         self.nodes.push(node);
-        self.first_child.push((NO_NODE, node.frame));
+        self.first_children.push([(NO_NODE, node.frame); 2]);
         i
     }
 }
@@ -118,23 +122,27 @@ mod tests {
         let mut t = StackTable::default();
         let root = t.intern(node(None, 0));
         let a = t.intern(node(Some(root), 1)); // the root's first child
-        let b = t.intern(node(Some(root), 2)); // another child: hashed
+        let b = t.intern(node(Some(root), 2)); // its second child
+        let d = t.intern(node(Some(root), 3)); // a third child: hashed
         let c = t.intern(node(Some(a), 2)); // a's first child
         let other_root = t.intern(node(None, 5));
-        assert_eq!([root, a, b, c, other_root], [0, 1, 2, 3, 4]);
+        assert_eq!([root, a, b, d, c, other_root], [0, 1, 2, 3, 4, 5]);
+        assert_eq!(t.others.len(), 3, "the roots and the third child");
         for (n, i) in [
             (node(None, 0), root),
             (node(Some(root), 1), a),
             (node(Some(root), 2), b),
+            (node(Some(root), 3), d),
             (node(Some(a), 2), c),
             (node(None, 5), other_root),
         ] {
             assert_eq!(t.intern(n), i, "{n:?}");
             assert_eq!(t.get(&n), Some(i), "{n:?}");
         }
-        assert_eq!(t.values().len(), 5);
+        assert_eq!(t.values().len(), 6);
         assert_eq!(t.get(&node(Some(b), 1)), None);
-        assert_eq!(t.get(&node(Some(root), 3)), None);
+        assert_eq!(t.get(&node(Some(a), 1)), None, "a has one child");
+        assert_eq!(t.get(&node(Some(root), 4)), None);
         assert_eq!(t.get(&node(None, 1)), None);
     }
 }
