@@ -15,55 +15,83 @@ use profview_model::{FrameId, Profile, StackId};
 
 use crate::StackWeights;
 
-/// The stack tree of a profile with its weights summed below each node.
-pub(crate) struct PathSums<'a> {
-    profile: &'a Profile,
-    /// Weight of the node's own samples and of every stack below it.
+/// The weighted part of a profile's stack tree laid out depth first, with the weight below
+/// each node: a pass in that order reads memory in order, where a walk of the tree from node
+/// to child jumps across tables of millions of nodes.
+pub(crate) struct PathSums {
+    /// The nodes with weight at or below them, in depth-first order (children of a node by
+    /// descending index, like the walk this replaced, so sums are added in the same order).
+    order: Vec<u32>,
+    /// `frames[p]`: the frame of node `order[p]`.
+    frames: Vec<FrameId>,
+    /// `below[p]`: the weight of node `order[p]`'s own samples and of every stack below it.
     below: Vec<f64>,
-    /// Whether any stack at or below the node has a weight.
-    weighted: Vec<bool>,
-    /// Children of node `n`: `children[first[n]..first[n + 1]]`.
-    first: Vec<u32>,
-    children: Vec<u32>,
+    /// `end[p]`: the position after node `order[p]`'s subtree.
+    end: Vec<u32>,
 }
 
-impl<'a> PathSums<'a> {
-    pub(crate) fn new(profile: &'a Profile, weights: &StackWeights) -> Self {
+impl PathSums {
+    pub(crate) fn new(profile: &Profile, weights: &StackWeights) -> Self {
         let nodes = profile.stacks();
         let n = nodes.len();
-        let mut below: Vec<f64> = (0..n)
+        let mut below_node: Vec<f64> = (0..n)
             .map(|i| weights.get(StackId::from_index(i)))
             .collect();
-        let mut weighted: Vec<bool> = below.iter().map(|w| *w != 0.0).collect();
-        let mut count = vec![0u32; n + 1];
-        // Children come after their parents: one backward pass sums each subtree.
+        // Weighted nodes in each subtree, and each node's offset in its parent's subtree:
+        // after the siblings with a larger index, whose sizes are what the parent's size holds
+        // so far. Children come after their parents: when a backward pass reaches a node, its
+        // subtree is complete.
+        let mut size = vec![0u32; n];
+        let mut offset = vec![0u32; n];
+        let mut roots = 0u32;
         for i in (0..n).rev() {
-            if let Some(p) = nodes[i].parent {
-                let p = p.index();
-                below[p] += below[i];
-                weighted[p] |= weighted[i];
-                count[p + 1] += 1;
+            if below_node[i] != 0.0 || size[i] != 0 {
+                size[i] += 1;
             }
+            let own = size[i];
+            if own == 0 {
+                continue;
+            }
+            let parent_size = match nodes[i].parent {
+                Some(p) => {
+                    below_node[p.index()] += below_node[i];
+                    &mut size[p.index()]
+                }
+                None => &mut roots,
+            };
+            offset[i] = *parent_size;
+            *parent_size += own;
         }
+        // Positions, parents before children: a forward pass.
+        let mut pos = offset;
         for i in 0..n {
-            count[i + 1] += count[i];
-        }
-        let first = count;
-        let mut fill = first.clone();
-        let mut children = vec![0u32; first[n] as usize];
-        for (i, node) in nodes.iter().enumerate() {
-            if let Some(p) = node.parent {
-                let slot = &mut fill[p.index()];
-                children[*slot as usize] = i as u32;
-                *slot += 1;
+            if size[i] != 0 {
+                if let Some(p) = nodes[i].parent {
+                    pos[i] += pos[p.index()] + 1;
+                }
             }
         }
+        // Gathered array by array, each per-node table dropped once read: the peak is a few
+        // words a node, not all of them at once.
+        let mut order = vec![0u32; roots as usize];
+        for i in (0..n).filter(|&i| size[i] != 0) {
+            order[pos[i] as usize] = i as u32;
+        }
+        drop(pos);
+        let end: Vec<u32> = order
+            .iter()
+            .enumerate()
+            .map(|(p, &i)| p as u32 + size[i as usize])
+            .collect();
+        drop(size);
+        let below: Vec<f64> = order.iter().map(|&i| below_node[i as usize]).collect();
+        drop(below_node);
+        let frames = order.iter().map(|&i| nodes[i as usize].frame).collect();
         Self {
-            profile,
+            order,
+            frames,
             below,
-            weighted,
-            first,
-            children,
+            end,
         }
     }
 
@@ -84,37 +112,26 @@ impl<'a> PathSums<'a> {
         keys: usize,
         key_of: impl Fn(StackId, FrameId) -> Option<usize>,
     ) -> Vec<f64> {
-        let nodes = self.profile.stacks();
         let mut totals = vec![0.0; keys];
-        // How many nodes of each key are on the current path.
+        // How many nodes of each key are on the current path, and the keyed nodes on it:
+        // (the end of the node's subtree, its key).
         let mut on_path = vec![0u32; keys];
-        // (node, leaving): a node is pushed to enter it, and again to leave it.
-        let mut todo: Vec<(u32, bool)> = (0..nodes.len())
-            .filter(|&i| nodes[i].parent.is_none() && self.weighted[i])
-            .map(|i| (i as u32, false))
-            .collect();
-        while let Some((node, leaving)) = todo.pop() {
-            let i = node as usize;
-            let key = key_of(StackId::from_index(i), nodes[i].frame);
-            if leaving {
-                if let Some(k) = key {
-                    on_path[k] -= 1;
+        let mut open: Vec<(u32, usize)> = Vec::new();
+        for (p, (&node, &frame)) in self.order.iter().zip(&self.frames).enumerate() {
+            while let Some(&(end, k)) = open.last() {
+                if end as usize > p {
+                    break;
                 }
-                continue;
+                on_path[k] -= 1;
+                open.pop();
             }
-            if let Some(k) = key {
+            if let Some(k) = key_of(StackId::from_index(node as usize), frame) {
                 if on_path[k] == 0 {
-                    totals[k] += self.below[i];
+                    totals[k] += self.below[p];
                 }
                 on_path[k] += 1;
+                open.push((self.end[p], k));
             }
-            todo.push((node, true));
-            let kids = &self.children[self.first[i] as usize..self.first[i + 1] as usize];
-            todo.extend(
-                kids.iter()
-                    .filter(|&&c| self.weighted[c as usize])
-                    .map(|&c| (c, false)),
-            );
         }
         totals
     }
@@ -145,6 +162,47 @@ mod tests {
     use super::*;
     use profview_model::{WeightKindId, WeightUnit};
     use profview_testkit::synthetic::add_stack;
+
+    /// On many random recursive stacks (some without weight, interned but never sampled),
+    /// the pass gives what walking each stack's distinct frames gives.
+    #[test]
+    fn once_per_stack_equals_a_walk_of_every_stack() {
+        let mut p = Profile::new();
+        let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+        let t = p.add_thread(None, None, None);
+        let names = ["a", "b", "c", "d", "e"];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut walked = vec![0.0; 16];
+        for _ in 0..400 {
+            let depth = 1 + next(7) as usize;
+            let stack: Vec<&str> = (0..depth).map(|_| names[next(5) as usize]).collect();
+            let frames: Vec<FrameId> = stack
+                .iter()
+                .map(|n| p.resolved_frame(n, None, profview_model::FrameKind::User))
+                .collect();
+            if next(4) == 0 {
+                p.intern_stack_path(&frames); // a stack without samples
+                continue;
+            }
+            let weight = next(10) as f64;
+            add_stack(&mut p, t, kind, &stack, weight);
+            let mut distinct = frames.clone();
+            distinct.sort();
+            distinct.dedup();
+            for f in distinct {
+                walked[f.index()] += weight;
+            }
+        }
+        let weights = StackWeights::new(&p, kind);
+        let sums = PathSums::new(&p, &weights).once_per_stack(16, |f| Some(f.index()));
+        assert_eq!(sums, walked);
+    }
 
     /// The sums of a pass equal those of walking each stack, on recursive stacks.
     #[test]
