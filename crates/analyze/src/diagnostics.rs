@@ -218,12 +218,10 @@ fn unresolved(profile: &Profile, weights: &StackWeights, sums: &PathSums) -> Vec
     // Keys: 0 for unnamed code in no module, 1 + the module's index, and one for the kernel;
     // each stack counts once per key.
     let kernel_key = profile.modules().len() + 1;
-    let sums = sums.once_per_stack(kernel_key + 1, |f| {
-        match profile.frame(f) {
-            Frame::Unresolved(u) if u.kind == FrameKind::Kernel => Some(kernel_key),
-            Frame::Unresolved(u) => Some(u.module.map_or(0, |m| m.index() + 1)),
-            Frame::Resolved(_) => None,
-        }
+    let sums = sums.once_per_stack(kernel_key + 1, |f| match profile.frame(f) {
+        Frame::Unresolved(u) if u.kind == FrameKind::Kernel => Some(kernel_key),
+        Frame::Unresolved(u) => Some(u.module.map_or(0, |m| m.index() + 1)),
+        Frame::Resolved(_) => None,
     });
     for (key, &w) in sums.iter().enumerate().take(kernel_key) {
         if w != 0.0 {

@@ -648,13 +648,10 @@ impl Context<'_> {
         let mut wanted = wanted;
         wanted.sort_unstable();
         wanted.dedup();
-        let sums = self.sums.once_per_stack(
-            wanted.len(),
-            |f| {
-                let g = self.groups.of(f);
-                wanted.iter().position(|w| *w == g)
-            },
-        );
+        let sums = self.sums.once_per_stack(wanted.len(), |f| {
+            let g = self.groups.of(f);
+            wanted.iter().position(|w| *w == g)
+        });
         wanted.into_iter().zip(sums).collect()
     }
 }
