@@ -122,24 +122,33 @@ pub struct SampleTable {
     time_bounds: Option<(u64, u64)>,
 }
 
-/// What makes samples share a row of an aggregated table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct RowKey {
-    thread: ThreadId,
-    stack: StackId,
-    kind: WeightKindId,
-}
-
 /// Where each (thread, stack, kind) row of an aggregated table is. Most stacks have one row
 /// (one thread, one kind): a stack's first row is found by indexing with the stack's id, and
-/// only its other rows are hashed. A recording of many distinct stacks (deep recursion,
-/// thousands of processes) then adds most samples without a hash probe.
+/// only its other rows are hashed, per thread. A recording of many distinct stacks (deep
+/// recursion) then adds most samples without a hash probe; one of thousands of short
+/// processes running the same program (whose stacks are the same, so each process's rows are
+/// "other" rows) hashes into a small table of its own thread, which stays in cache and is
+/// cheap to grow, instead of one table of every process's rows.
 #[derive(Debug, Clone, Default)]
 struct RowIndex {
     /// Each stack's first row, by stack index; [`NO_ROW`] for none yet.
     first: Vec<u32>,
-    /// The rows that are not their stack's first.
-    others: FxHashMap<RowKey, u32>,
+    /// The rows that are not their stack's first, by thread index, then by (stack, kind)
+    /// packed in one word.
+    others: Vec<FxHashMap<u64, u32>>,
+}
+
+impl RowIndex {
+    /// The row of `(thread, stack, kind)` if it has one but is not its stack's first, else
+    /// `next` (which the caller then adds).
+    fn other_row(&mut self, s: &Sample, next: u32) -> u32 {
+        let thread = s.thread.index();
+        if self.others.len() <= thread {
+            self.others.resize_with(thread + 1, FxHashMap::default);
+        }
+        let key = (s.stack.index() as u64) << 32 | s.kind.index() as u64;
+        *self.others[thread].entry(key).or_insert(next)
+    }
 }
 
 const NO_ROW: u32 = u32::MAX;
@@ -177,12 +186,7 @@ impl SampleTable {
         } else if self.thread[first as usize] == s.thread && self.kind[first as usize] == s.kind {
             first
         } else {
-            let key = RowKey {
-                thread: s.thread,
-                stack: s.stack,
-                kind: s.kind,
-            };
-            *rows.others.entry(key).or_insert(next)
+            rows.other_row(&s, next)
         };
         if row == next {
             self.push_row(Sample { time: None, ..s });
