@@ -3,6 +3,7 @@
 
 use profview_model::{FrameId, Profile, WeightKindId};
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
 use super::normalize::frame_key;
 use crate::paths::PathSums;
@@ -63,6 +64,11 @@ impl Keys {
 pub struct PathTrie {
     parent: Vec<PathNode>,
     key: Vec<Key>,
+    /// Each node's first two children and their keys, by the node's index ([`ROOT`] for none
+    /// yet): most paths continue one way or two, so most lookups read one place (the stack
+    /// table of the model does the same).
+    first_children: Vec<[(PathNode, Key); 2]>,
+    /// The children after their parent's first two.
     index: FxHashMap<(PathNode, Key), PathNode>,
     pub self_weight: [Vec<f64>; 2],
 }
@@ -72,6 +78,7 @@ impl Default for PathTrie {
         Self {
             parent: vec![ROOT],
             key: vec![Key::MAX],
+            first_children: vec![[(ROOT, Key::MAX); 2]],
             index: FxHashMap::default(),
             self_weight: [vec![0.0], vec![0.0]],
         }
@@ -83,15 +90,31 @@ impl PathTrie {
         if parent != ROOT && self.key[parent as usize] == key {
             return parent;
         }
-        if let Some(&node) = self.index.get(&(parent, key)) {
-            return node;
-        }
         let node = self.parent.len() as PathNode;
+        let mut free = None;
+        for (slot, (child, child_key)) in self.first_children[parent as usize].iter().enumerate() {
+            if *child == ROOT {
+                free = Some(slot);
+                break;
+            }
+            if *child_key == key {
+                return *child;
+            }
+        }
+        match free {
+            Some(slot) => self.first_children[parent as usize][slot] = (node, key),
+            None => match self.index.entry((parent, key)) {
+                Entry::Occupied(e) => return *e.get(),
+                Entry::Vacant(e) => {
+                    e.insert(node);
+                }
+            },
+        }
         self.parent.push(parent);
         self.key.push(key);
+        self.first_children.push([(ROOT, Key::MAX); 2]);
         self.self_weight[0].push(0.0);
         self.self_weight[1].push(0.0);
-        self.index.insert((parent, key), node);
         node
     }
 
@@ -217,5 +240,34 @@ impl Sums {
         for (total, sum) in self.functions.total_weight[side].iter_mut().zip(totals) {
             *total += sum;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Children past the first two (hashed) are found like the first two, and a call of a
+    /// key to itself adds no level.
+    #[test]
+    fn path_trie_finds_every_child_once() {
+        let mut t = PathTrie::default();
+        let a = t.child(ROOT, 1);
+        let kids: Vec<PathNode> = (10..15).map(|k| t.child(a, k)).collect();
+        let b = t.child(kids[3], 1);
+        assert_eq!(t.len(), 8, "the root, a, five children of a, and b");
+        assert_eq!(t.child(ROOT, 1), a);
+        for (k, &node) in (10..15).zip(&kids) {
+            assert_eq!(t.child(a, k), node);
+            assert_eq!((t.parent(node), t.key(node)), (a, k));
+        }
+        assert_eq!(t.child(kids[3], 1), b);
+        assert_eq!(t.child(a, 1), a, "recursion adds no level");
+        assert_eq!(t.child(ROOT, 2), 8, "a new root path");
+        assert_eq!(
+            t.index.len(),
+            3,
+            "only the third to fifth children of a are hashed"
+        );
     }
 }
