@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
 
-use profview_model::{Frame, FrameId, FrameKind, Profile, StackId, ThreadId, WeightKindId};
+use profview_model::{Frame, FrameId, FrameKind, Profile, ThreadId, WeightKindId};
 
 /// One folded line per distinct stack: `(stack text, summed weight)`, sorted by stack text.
 ///
@@ -48,35 +49,39 @@ impl Folded {
         let thread_text: Vec<u32> = (0..profile.threads().len())
             .map(|t| texts.number(thread_label(profile, ThreadId::from_index(t))))
             .collect();
-        let parts_of = |thread: Option<ThreadId>, stack: StackId| {
-            let mut parts: Vec<u32> = thread.map(|t| thread_text[t.index()]).into_iter().collect();
-            let first_frame = parts.len();
-            parts.extend(profile.stack_frames(stack).map(|f| frame_text[f.index()]));
-            parts[first_frame..].reverse();
-            parts
-        };
-        // Different stacks can read the same (threads of one name, addresses of one function):
-        // one entry per distinct text, before sorting, so that fewer are sorted.
-        let mut by_parts: FxHashMap<Vec<u32>, f64> = FxHashMap::default();
+        // Each stack node's text as a node of a tree of names, in one forward pass (parents
+        // come first): stacks that read the same (addresses of one function) share a node,
+        // and a line is keyed by two numbers instead of its whole list of names.
+        let mut trie = TextTrie::default();
+        let mut text_node: Vec<u32> = Vec::with_capacity(profile.stacks().len());
+        for node in profile.stacks() {
+            let parent = node.parent.map_or(NO_TEXT, |p| text_node[p.index()]);
+            text_node.push(trie.child(parent, frame_text[node.frame.index()]));
+        }
+        // (thread name or none, text node) to weight: one entry per distinct line.
+        let mut by_text: FxHashMap<(u32, u32), f64> = FxHashMap::default();
         if profile.meta.root_frame_is_thread {
             for (i, w) in profile.weights_per_stack(kind).into_iter().enumerate() {
-                *by_parts
-                    .entry(parts_of(None, StackId::from_index(i)))
-                    .or_default() += w;
+                *by_text.entry((NO_TEXT, text_node[i])).or_default() += w;
             }
         } else {
-            let mut per_thread: FxHashMap<(ThreadId, StackId), f64> = FxHashMap::default();
             for s in profile.samples().iter().filter(|s| s.kind == kind) {
-                *per_thread.entry((s.thread, s.stack)).or_default() += s.weight;
-            }
-            for ((thread, stack), w) in per_thread {
-                *by_parts.entry(parts_of(Some(thread), stack)).or_default() += w;
+                let key = (thread_text[s.thread.index()], text_node[s.stack.index()]);
+                *by_text.entry(key).or_default() += s.weight;
             }
         }
-        let mut entries: Vec<Entry> = by_parts
-            .into_iter()
-            .filter(|(_, w)| *w != 0.0)
-            .map(|(parts, weight)| Entry { parts, weight })
+        let lines: Vec<((u32, u32), f64)> =
+            by_text.into_iter().filter(|(_, w)| *w != 0.0).collect();
+        let mut entries: Vec<Entry> = lines
+            .into_par_iter()
+            .map(|((thread, node), weight)| {
+                let mut parts: Vec<u32> =
+                    (thread != NO_TEXT).then_some(thread).into_iter().collect();
+                let first_frame = parts.len();
+                parts.extend(trie.parts_leaf_first(node));
+                parts[first_frame..].reverse();
+                Entry { parts, weight }
+            })
             .collect();
         let texts = texts.texts;
         entries.par_sort_unstable_by(|a, b| cmp_entries(&texts, a, b));
@@ -106,6 +111,38 @@ fn cmp_entries(texts: &[String], a: &Entry, b: &Entry) -> std::cmp::Ordering {
 /// The names numbered `parts`.
 fn names<'a>(texts: &'a [String], parts: &'a [u32]) -> impl Iterator<Item = &'a str> + 'a {
     parts.iter().map(|&i| texts[i as usize].as_str())
+}
+
+/// No thread name, or no parent: the root.
+const NO_TEXT: u32 = u32::MAX;
+
+/// Paths of names: a node per distinct (parent path, name).
+#[derive(Default)]
+struct TextTrie {
+    parent: Vec<u32>,
+    part: Vec<u32>,
+    index: FxHashMap<(u32, u32), u32>,
+}
+
+impl TextTrie {
+    fn child(&mut self, parent: u32, part: u32) -> u32 {
+        *self.index.entry((parent, part)).or_insert_with(|| {
+            self.parent.push(parent);
+            self.part.push(part);
+            self.part.len() as u32 - 1
+        })
+    }
+
+    /// The names of `node`'s path, leaf first.
+    fn parts_leaf_first(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = node;
+        std::iter::from_fn(move || {
+            let i = at as usize;
+            let part = *self.part.get(i)?;
+            at = self.parent[i];
+            Some(part)
+        })
+    }
 }
 
 /// Distinct strings, numbered in the order first seen.
