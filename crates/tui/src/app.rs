@@ -109,8 +109,17 @@ macro_rules! context {
 impl<'p> App<'p> {
     /// The browser on `input`: every view computed, the Summary shown (the Diff view with a comparison).
     pub fn new(input: Input<'p>) -> Self {
-        let explorer = Explorer::new(input.profile, Grouping::Function);
-        let view = explorer.view(&[input.kind], &[]);
+        // The findings and the call tree are independent passes over the same stacks: one on
+        // each core, so the first screen comes sooner.
+        let ((explorer, view), analysis) = std::thread::scope(|scope| {
+            let analysis = scope.spawn(|| Analysis::new(input.profile, input.kind));
+            let explorer = Explorer::new(input.profile, Grouping::Function);
+            let view = explorer.view(&[input.kind], &[]);
+            let analysis = analysis
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            ((explorer, view), analysis)
+        });
         let tab = if input.diff.is_some() {
             Tab::Diff
         } else {
@@ -126,7 +135,7 @@ impl<'p> App<'p> {
             profile: input.profile,
             kind: input.kind,
             title: input.title,
-            analysis: Analysis::new(input.profile, input.kind),
+            analysis,
             // Filled from the view by `reset_from_view` below.
             functions: TopFunctions {
                 total_weight: 0.0,
