@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::breakdown::*;
 use crate::category::{Category, Language};
 use crate::findings::*;
-use crate::paths::PathSums;
 use crate::rules::*;
 use crate::{FunctionGroups, StackWeights};
 
@@ -66,9 +65,9 @@ impl Analysis {
     ) -> Self {
         let breakdown = Breakdown::new(profile, weights, groups);
         let samples = profile.sample_count(kind);
-        // Laid out once for the diagnostics' and the findings' totals.
-        let sums = PathSums::new(profile, weights);
-        let diagnostics = crate::diagnostics::diagnose(profile, kind, (weights, &sums), &breakdown);
+        // Laid out once (shared with the function table) for the diagnostics and the findings.
+        let sums = weights.path_sums(profile);
+        let diagnostics = crate::diagnostics::diagnose(profile, kind, (weights, sums), &breakdown);
         let mut findings = Vec::new();
         // These findings speak of time; memory weights get the memory findings instead.
         let memory = profile.weight_kind(kind).unit.is_memory();
@@ -82,7 +81,7 @@ impl Analysis {
                 profile,
                 language: Language::of_profile(profile),
                 weights,
-                sums: &sums,
+                sums,
                 groups,
                 breakdown: &breakdown,
             };

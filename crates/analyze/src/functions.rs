@@ -365,8 +365,9 @@ impl TopFunctions {
             self_w[holder.index()] += w;
         }
         // A function's total counts each stack through it once, recursion or not.
-        let mut total_w =
-            crate::paths::PathSums::new(profile, weights).once_per_stack(groups.len(), |f| {
+        let mut total_w = weights
+            .path_sums(profile)
+            .once_per_stack(groups.len(), |f| {
                 let g = groups.of(f);
                 (!groups.is_inlined(g)).then_some(g.index())
             });

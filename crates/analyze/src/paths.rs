@@ -18,6 +18,7 @@ use crate::StackWeights;
 /// The weighted part of a profile's stack tree laid out depth first, with the weight below
 /// each node: a pass in that order reads memory in order, where a walk of the tree from node
 /// to child jumps across tables of millions of nodes.
+#[derive(Debug, Clone)]
 pub(crate) struct PathSums {
     /// The nodes with weight at or below them, in depth-first order (children of a node by
     /// descending index, like the walk this replaced, so sums are added in the same order).

@@ -1,6 +1,10 @@
 //! Sample weights summed per stack: the input of every view.
 
+use std::sync::OnceLock;
+
 use profview_model::{Profile, StackId, WeightKindId};
+
+use crate::paths::PathSums;
 
 /// The weight of one kind summed per distinct stack (indexed by [`StackId::index`]).
 ///
@@ -10,6 +14,9 @@ use profview_model::{Profile, StackId, WeightKindId};
 pub struct StackWeights {
     weights: Vec<f64>,
     total: f64,
+    /// The stack tree laid out for totals counted once per stack, made on first use: the
+    /// function table and the findings each need it, often on two threads at once.
+    sums: OnceLock<PathSums>,
 }
 
 impl StackWeights {
@@ -17,13 +24,21 @@ impl StackWeights {
     pub fn new(profile: &Profile, kind: WeightKindId) -> Self {
         let weights = profile.weights_per_stack(kind);
         let total = weights.iter().sum();
-        Self { weights, total }
+        Self {
+            weights,
+            total,
+            sums: OnceLock::new(),
+        }
     }
 
     /// Weights already summed per stack (indexed by [`StackId::index`]).
     pub fn from_weights(weights: Vec<f64>) -> Self {
         let total = weights.iter().sum();
-        Self { weights, total }
+        Self {
+            weights,
+            total,
+            sums: OnceLock::new(),
+        }
     }
 
     /// The weight of samples whose stack is exactly `stack`.
@@ -34,6 +49,12 @@ impl StackWeights {
     /// Sum over all stacks.
     pub fn total(&self) -> f64 {
         self.total
+    }
+
+    /// The stack tree of `profile` (the profile these are the weights of) laid out with these
+    /// weights, made once: a second caller, on another thread too, waits for the first.
+    pub(crate) fn path_sums(&self, profile: &Profile) -> &PathSums {
+        self.sums.get_or_init(|| PathSums::new(profile, self))
     }
 
     /// Stacks with a non-zero weight, with that weight.

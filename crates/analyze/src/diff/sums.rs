@@ -6,7 +6,6 @@ use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
 use super::normalize::frame_key;
-use crate::paths::PathSums;
 use crate::StackWeights;
 
 /// Index of a comparable function name.
@@ -232,11 +231,13 @@ impl Sums {
         // Totals: each stack once per function on it (recursion once), in one pass over the
         // stack tree; inlined frames count in the function that holds them, not on their own.
         let totals =
-            PathSums::new(profile, &weights).once_per_stack_at(self.keys.len(), |node, frame| {
-                let thread_root = root_names_thread && profile.stack(node).parent.is_none();
-                let skip = thread_root || profile.frame(frame).is_inlined();
-                (!skip).then(|| frame_keys[frame.index()] as usize)
-            });
+            weights
+                .path_sums(profile)
+                .once_per_stack_at(self.keys.len(), |node, frame| {
+                    let thread_root = root_names_thread && profile.stack(node).parent.is_none();
+                    let skip = thread_root || profile.frame(frame).is_inlined();
+                    (!skip).then(|| frame_keys[frame.index()] as usize)
+                });
         for (total, sum) in self.functions.total_weight[side].iter_mut().zip(totals) {
             *total += sum;
         }
