@@ -378,3 +378,38 @@ fn inlined_frames_match_binutils_addr2line() {
         }
     }
 }
+
+/// Kernel symbols listed on another boot of the same kernel (every address moved by a
+/// randomized base, KASLR) name the recording's kernel frames as its own boot's listing does:
+/// perf's kernel MMAP record says where `_text` was when it recorded.
+#[test]
+fn kernel_symbols_of_another_boot_are_relocated() {
+    let fixtures = shared_fixtures();
+    let mut listing = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(fixtures.join("kallsyms.txt.gz")).unwrap())
+        .read_to_string(&mut listing)
+        .unwrap();
+    const BASE: u64 = 0x1e00_0000;
+    let moved: String = listing
+        .lines()
+        .map(|line| match line.split_once(' ') {
+            Some((addr, rest)) => match u64::from_str_radix(addr, 16) {
+                Ok(0) | Err(_) => format!("{line}\n"),
+                Ok(a) => format!("{:016x} {rest}\n", a.wrapping_add(BASE)),
+            },
+            None => format!("{line}\n"),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let moved_path = dir.path().join("kallsyms-another-boot");
+    std::fs::write(&moved_path, moved).unwrap();
+    let case = fixtures.join("contention");
+    let own = profview_on_recording("collapse", &case, "fp", &[]);
+    let other = common::profview_with_kallsyms("collapse", &case, "fp", &moved_path, &[]);
+    assert!(own.contains("_[k]"), "the recording has kernel frames");
+    assert!(
+        own.contains("futex") || own.contains("syscall"),
+        "kernel frames are named"
+    );
+    assert_eq!(own, other);
+}

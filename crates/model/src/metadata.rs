@@ -180,6 +180,11 @@ pub struct Metadata {
     pub heap_timeline: Option<HeapTimeline>,
     /// Problems met while reading and symbolizing.
     pub warnings: Warnings,
+    /// A kernel symbol and its address at recording time (perf's kernel MMAP record,
+    /// `[kernel.kallsyms]_text`): kernel symbols listed for another boot of the same kernel
+    /// are shifted by the difference (its randomized base, KASLR).
+    #[serde(skip)]
+    pub kernel_reloc: Option<(String, u64)>,
 }
 
 /// The heap's size at points of a run.

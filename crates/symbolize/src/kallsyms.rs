@@ -10,7 +10,13 @@ use crate::SymbolizeError;
 pub struct KernelSymbols {
     addresses: Vec<u64>,
     names: Vec<String>,
+    /// Where the listing puts the symbols perf relocates the kernel by (`_text`, `_stext`),
+    /// kept apart because an alias at a shared address loses its name in `names`.
+    reloc: Vec<(String, u64)>,
 }
+
+/// The symbols perf names in its kernel MMAP record (`[kernel.kallsyms]_text`).
+const RELOC_SYMBOLS: [&str; 2] = ["_text", "_stext"];
 
 impl KernelSymbols {
     /// Read a kallsyms listing (`addr type name [module]` per line), plain or gzipped.
@@ -52,13 +58,30 @@ impl KernelSymbols {
                 (is_text && addr != 0).then_some((addr, name))
             })
             .collect();
+        let reloc = entries
+            .iter()
+            .filter(|(_, name)| RELOC_SYMBOLS.contains(name))
+            .map(|&(addr, name)| (name.to_owned(), addr))
+            .collect();
         entries.sort_by_key(|&(addr, _)| addr);
         // Aliases share an address; keep the first name, as perf does after sorting.
         entries.dedup_by_key(|&mut (addr, _)| addr);
         Self {
             addresses: entries.iter().map(|e| e.0).collect(),
             names: entries.iter().map(|e| e.1.to_owned()).collect(),
+            reloc,
         }
+    }
+
+    /// How far this listing's addresses are from the recording's: `recorded` is where the
+    /// recording's kernel had the symbol `name` (perf's kernel MMAP record says, see
+    /// `Metadata::kernel_reloc`). A listing of another boot of the same kernel is shifted by
+    /// its randomized base (KASLR); 0 when the listing lacks the symbol.
+    pub fn shift_from(&self, (name, recorded): (&str, u64)) -> u64 {
+        self.reloc
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |&(_, listed)| listed.wrapping_sub(recorded))
     }
 
     /// The symbol containing `address`: the last one starting at or before it.
@@ -110,6 +133,23 @@ fn gnu_build_id_note(mut notes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shift_from_the_recording_comes_from_the_named_symbol() {
+        // `_text` shares its address with `_stext`, listed first: the alias keeps no name in
+        // the table, but its address is kept for relocation.
+        let k = KernelSymbols::parse(
+            "ffffffff9a000000 T _stext\nffffffff9a000000 T _text\nffffffff9a000100 t f\n",
+        );
+        assert_eq!(k.len(), 2);
+        assert_eq!(k.shift_from(("_text", 0xffffffff81000000)), 0x1900_0000);
+        assert_eq!(k.shift_from(("_stext", 0xffffffff9a000000)), 0);
+        assert_eq!(
+            k.shift_from(("_etext", 0xffffffff81000000)),
+            0,
+            "not listed"
+        );
+    }
 
     #[test]
     fn looks_up_the_enclosing_symbol() {

@@ -232,12 +232,18 @@ fn apply_kernel(
     stats: &mut SymbolizeStats,
 ) {
     let mut unresolved = 0u64;
+    let reloc = profile.meta.kernel_reloc.clone();
+    let shift = match (kernel, &reloc) {
+        (Some(k), Some((name, at))) => k.shift_from((name, *at)),
+        _ => 0,
+    };
     for &id in frames {
         let Frame::Unresolved(f) = *profile.frame(id) else {
             continue;
         };
         stats.unique_addresses += 1;
-        match kernel.and_then(|k| k.lookup(f.address.lookup_address())) {
+        let listed = f.address.lookup_address().wrapping_add(shift);
+        match kernel.and_then(|k| k.lookup(listed)) {
             Some(name) => {
                 stats.resolved_addresses += 1;
                 let frame = SymFrame {

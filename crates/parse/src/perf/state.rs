@@ -184,6 +184,13 @@ impl Processes {
         let key = DsoKey::detect(&m.path, m.cpu_mode);
         if matches!(key, Some(DsoKey::Kernel)) {
             self.kernel_module(profile);
+            // perf names the symbol it relocates the kernel by after the module's name, and
+            // puts its address in pgoff (machine__process_kernel_mmap_event).
+            let reloc = m.path.strip_prefix(b"[kernel.kallsyms]".as_slice());
+            if let Some(name) = reloc.filter(|n| !n.is_empty() && m.pgoff != 0) {
+                let name = String::from_utf8_lossy(name).into_owned();
+                profile.meta.kernel_reloc = Some((name, m.pgoff));
+            }
             return;
         }
         if !m.executable || m.pid == -1 || key.is_none() || m.len == 0 {
