@@ -40,6 +40,8 @@ pub struct StackBuilder {
     outer: FxHashMap<u128, StackId>,
     /// The current chain's outer-part hashes: `prefix[k - 1]` covers its `k` outermost frames.
     prefix: Vec<u128>,
+    /// The remembered outer parts the last search found: (depth, stack).
+    found: Vec<(usize, StackId)>,
 }
 
 /// Depths at which outer parts are remembered: a finer step means fewer levels interned one by
@@ -107,10 +109,14 @@ impl StackBuilder {
         }
         recent.stacks.truncate(shared);
         outer_hashes(pid, frames, &mut self.prefix);
-        let known = longest_known(&self.outer, &self.prefix, shared);
-        if let Some((depth, stack)) = known {
+        longest_known(&self.outer, &self.prefix, shared, &mut self.found);
+        if let Some(&(depth, _)) = self.found.last() {
             recent.stacks.resize(depth, None);
-            recent.stacks[depth - 1] = Some(stack);
+            // Every outer part the search met is kept: a later sample that shares fewer
+            // levels walks up from the nearest, not from the deepest.
+            for &(depth, stack) in &self.found {
+                recent.stacks[depth - 1] = Some(stack);
+            }
         }
         let start = recent.stacks.len();
         let mut parent = start.checked_sub(1).and_then(|i| recent.stacks[i]);
@@ -168,29 +174,29 @@ fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<u128>) {
     }
 }
 
-/// The deepest remembered outer part of the chain whose hashes are `prefix`, deeper than
-/// `shared` levels: (its depth, its stack). Remembered parts are closed under taking outer
-/// parts (a chain's levels are built root first), so a binary search over the checkpoints
-/// finds it.
+/// The remembered outer parts of the chain whose hashes are `prefix`, deeper than `shared`
+/// levels, that a binary search over the checkpoints meets, in `found` as (depth, stack),
+/// shallowest first: the last is the deepest there is. Remembered parts are closed under
+/// taking outer parts (a chain's levels are built root first), so the search finds it.
 fn longest_known(
     outer: &FxHashMap<u128, StackId>,
     prefix: &[u128],
     shared: usize,
-) -> Option<(usize, StackId)> {
+    found: &mut Vec<(usize, StackId)>,
+) {
+    found.clear();
     let (mut lo, mut hi) = (shared / CHECKPOINT + 1, prefix.len() / CHECKPOINT);
-    let mut best = None;
     while lo <= hi {
         let mid = (lo + hi) / 2;
         let depth = mid * CHECKPOINT;
         match outer.get(&prefix[depth - 1]) {
             Some(&stack) => {
-                best = Some((depth, stack));
+                found.push((depth, stack));
                 lo = mid + 1;
             }
             None => hi = mid - 1,
         }
     }
-    best
 }
 
 /// Make level `i` of `levels` (the stacks of a chain's outermost levels, root first) known,
@@ -296,24 +302,39 @@ mod tests {
         assert_ne!(a[0], b[0], "the kernel flag counts");
     }
 
+    /// The deepest remembered checkpoint (the last found), `None` for none.
+    fn deepest(
+        outer: &FxHashMap<u128, StackId>,
+        prefix: &[u128],
+        shared: usize,
+    ) -> Option<(usize, StackId)> {
+        let mut found = Vec::new();
+        longest_known(outer, prefix, shared, &mut found);
+        assert!(
+            found.windows(2).all(|w| w[0].0 < w[1].0),
+            "shallowest first"
+        );
+        found.last().copied()
+    }
+
     #[test]
     fn longest_known_finds_the_deepest_remembered_checkpoint() {
         let prefix: Vec<u128> = (1..=13).collect();
         let stack = StackId::from_index;
         let mut outer = FxHashMap::default();
-        assert_eq!(longest_known(&outer, &prefix, 0), None);
+        assert_eq!(deepest(&outer, &prefix, 0), None);
         outer.insert(prefix[3], stack(4));
         outer.insert(prefix[7], stack(8));
-        assert_eq!(longest_known(&outer, &prefix, 0), Some((8, stack(8))));
-        assert_eq!(longest_known(&outer, &prefix, 5), Some((8, stack(8))));
+        assert_eq!(deepest(&outer, &prefix, 0), Some((8, stack(8))));
+        assert_eq!(deepest(&outer, &prefix, 5), Some((8, stack(8))));
         assert_eq!(
-            longest_known(&outer, &prefix, 8),
+            deepest(&outer, &prefix, 8),
             None,
             "nothing beyond what is shared"
         );
         outer.insert(prefix[11], stack(12));
-        assert_eq!(longest_known(&outer, &prefix, 0), Some((12, stack(12))));
-        assert_eq!(longest_known(&outer, &prefix[..11], 0), Some((8, stack(8))));
+        assert_eq!(deepest(&outer, &prefix, 0), Some((12, stack(12))));
+        assert_eq!(deepest(&outer, &prefix[..11], 0), Some((8, stack(8))));
     }
 
     #[test]
