@@ -320,6 +320,11 @@ impl ProfileBuilder {
         }
     }
 
+    /// Changes whenever the mappings change, and with them the stacks of raw chains.
+    pub(super) fn stack_generation(&self) -> u32 {
+        self.stacks.generation()
+    }
+
     /// Put the counts of what went wrong in the profile's warnings.
     pub(super) fn finish(self, profile: &mut Profile) {
         if let Some(off) = &self.offcpu {

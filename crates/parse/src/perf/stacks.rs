@@ -75,6 +75,11 @@ impl StackBuilder {
         }
     }
 
+    /// Changes whenever the mappings change (and with them every stack built for a chain).
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
     /// Remember `stack` for raw chain number `id`.
     pub fn remember_numbered(&mut self, id: u32, stack: StackId) {
         let id = id as usize;

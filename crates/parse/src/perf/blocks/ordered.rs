@@ -22,12 +22,15 @@ use super::workers::{
 };
 
 /// The raw callchains of the file, numbered by their 128-bit hash (the same chain in two
-/// blocks gets one number), and the words of those the pending samples have: a block's chains
-/// are kept until no sample waiting in the sorter comes from it, so memory follows the blocks
-/// in flight, not the file's distinct chains.
+/// blocks gets one number while the mappings stay the same), and the words of those the
+/// pending samples have: a block's chains are kept until no sample waiting in the sorter comes
+/// from it, so memory follows the blocks in flight, not the file's distinct chains.
 #[derive(Default)]
 struct ChainStore {
     numbers: FxHashMap<u128, u32>,
+    /// The next number: numbers are never reused, so a number a block in flight holds stays
+    /// its chain's after the table forgets it.
+    next: u32,
     /// Consecutive blocks from the oldest one a pending sample comes from.
     blocks: VecDeque<(usize, BlockChains)>,
 }
@@ -35,12 +38,24 @@ struct ChainStore {
 impl ChainStore {
     /// Keep block `index`'s chains, numbering each for the file.
     fn add_block(&mut self, index: usize, mut chains: BlockChains) {
+        let next = &mut self.next;
         let numbers = chains.hashes.iter().map(|&hash| {
-            let next = self.numbers.len() as u32;
-            *self.numbers.entry(hash).or_insert(next)
+            *self.numbers.entry(hash).or_insert_with(|| {
+                *next += 1;
+                *next - 1
+            })
         });
         chains.numbers = numbers.collect();
         self.blocks.push_back((index, chains));
+    }
+
+    /// Forget which hash has which number: the mappings changed, so the stacks built for the
+    /// numbers so far no longer hold (the builder ignores them), and a chain seen again gets a
+    /// new number. Thousands of short processes each start with new mappings and new
+    /// addresses: the table then holds one process's chains, not every chain of the file, and
+    /// keeps its memory instead of growing by rehashing.
+    fn forget_numbers(&mut self) {
+        self.numbers.clear();
     }
 
     /// The number in the file and the key words of chain `local` of block `block`.
@@ -112,6 +127,7 @@ pub(super) fn merge(
     let mut next = 0;
     let mut chains = ChainStore::default();
     let mut sorter = RoundSorter::default();
+    let mut generation = builder.stack_generation();
     for p in parsed {
         let p = p?;
         waiting.insert(p.index, p);
@@ -132,6 +148,10 @@ pub(super) fn merge(
                             )?;
                         }
                         chains.release_before(sorter.oldest_block().unwrap_or(p.index));
+                        if builder.stack_generation() != generation {
+                            generation = builder.stack_generation();
+                            chains.forget_numbers();
+                        }
                     }
                 }
             }
@@ -379,7 +399,14 @@ mod tests {
         assert_eq!(
             store.chain(2, 0),
             (0, &[1, 0x10][..]),
-            "numbered once for the file"
+            "numbered once while the mappings stay"
         );
+        // After the mappings change, a chain seen again gets a new number, and the numbers
+        // blocks in flight hold stay theirs.
+        store.forget_numbers();
+        store.add_block(3, chains(&[&[1, 0x10], &[3, 0x40]]));
+        assert_eq!(store.chain(3, 0), (3, &[1, 0x10][..]));
+        assert_eq!(store.chain(3, 1), (4, &[3, 0x40][..]));
+        assert_eq!(store.chain(2, 0), (0, &[1, 0x10][..]));
     }
 }
