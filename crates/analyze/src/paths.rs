@@ -13,8 +13,6 @@
 
 use profview_model::{FrameId, Profile, StackId};
 
-use crate::StackWeights;
-
 /// The weighted part of a profile's stack tree laid out depth first, with the weight below
 /// each node: a pass in that order reads memory in order, where a walk of the tree from node
 /// to child jumps across tables of millions of nodes.
@@ -32,11 +30,13 @@ pub(crate) struct PathSums {
 }
 
 impl PathSums {
-    pub(crate) fn new(profile: &Profile, weights: &StackWeights) -> Self {
+    /// `weights`: the weight of each stack's own samples, by stack index (what
+    /// [`crate::StackWeights`] holds; it makes this once, `path_sums`).
+    pub(crate) fn new(profile: &Profile, weights: &[f64]) -> Self {
         let nodes = profile.stacks();
         let n = nodes.len();
         let mut below_node: Vec<f64> = (0..n)
-            .map(|i| weights.get(StackId::from_index(i)))
+            .map(|i| weights.get(i).copied().unwrap_or(0.0))
             .collect();
         // Weighted nodes in each subtree, and each node's offset in its parent's subtree:
         // after the siblings with a larger index, whose sizes are what the parent's size holds
@@ -161,6 +161,7 @@ pub(crate) fn down_the_tree<T: Copy + Default>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StackWeights;
     use profview_model::{WeightKindId, WeightUnit};
     use profview_testkit::synthetic::add_stack;
 
@@ -201,7 +202,9 @@ mod tests {
             }
         }
         let weights = StackWeights::new(&p, kind);
-        let sums = PathSums::new(&p, &weights).once_per_stack(16, |f| Some(f.index()));
+        let sums = weights
+            .path_sums(&p)
+            .once_per_stack(16, |f| Some(f.index()));
         assert_eq!(sums, walked);
     }
 
@@ -220,7 +223,7 @@ mod tests {
             add_stack(&mut p, t, kind, names, w);
         }
         let weights = StackWeights::new(&p, WeightKindId::from_index(0));
-        let sums = PathSums::new(&p, &weights);
+        let sums = weights.path_sums(&p);
         let names: Vec<String> = (0..p.frames().len())
             .map(|i| p.frame_label(FrameId::from_index(i)))
             .collect();

@@ -54,7 +54,8 @@ impl StackWeights {
     /// The stack tree of `profile` (the profile these are the weights of) laid out with these
     /// weights, made once: a second caller, on another thread too, waits for the first.
     pub(crate) fn path_sums(&self, profile: &Profile) -> &PathSums {
-        self.sums.get_or_init(|| PathSums::new(profile, self))
+        self.sums
+            .get_or_init(|| PathSums::new(profile, &self.weights))
     }
 
     /// Stacks with a non-zero weight, with that weight.
