@@ -54,7 +54,9 @@ pub(super) fn read_blocks<S: Source + Sync>(
     let published = Published::default();
     let (block_tx, block_rx) = sync_channel::<Block<'_>>(workers + 1);
     let block_rx = Mutex::new(block_rx);
-    let (parsed_tx, parsed_rx) = sync_channel::<Result<Parsed<'_>, Unsuitable>>(workers + 1);
+    // One parsed block waiting: the ordered pass is what bounds the time, so more waiting
+    // blocks (each its bytes, records and chains, ~10 MB) only hold memory (hc: 269 -> 245 MB).
+    let (parsed_tx, parsed_rx) = sync_channel::<Result<Parsed<'_>, Unsuitable>>(1);
     std::thread::scope(|scope| {
         let stop = &stop;
         scope.spawn(move || {
