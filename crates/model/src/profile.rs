@@ -543,12 +543,15 @@ impl Profile {
     /// level, say). An empty list drops the frame; a root frame is kept rather than leave a
     /// stack empty. Samples are moved to the new stacks.
     pub fn expand_frames(&mut self, replacement: &[Option<Vec<FrameId>>]) {
-        let old = std::mem::take(&mut self.stacks);
+        // Only the old nodes are read: their lookup structures go at once, and the nodes and
+        // the renumbering as soon as they are used, so that the old and the new tree are not
+        // all held at the same time (this is the peak of a large profile's memory).
+        let old = std::mem::take(&mut self.stacks).into_nodes();
         // At least as many nodes as before (more with inlined levels): sized once rather than
         // grown by rehashing millions of nodes.
-        self.stacks.reserve(old.values().len());
-        let mut new_of_old: Vec<StackId> = Vec::with_capacity(old.values().len());
-        for node in old.values() {
+        self.stacks.reserve(old.len());
+        let mut new_of_old: Vec<StackId> = Vec::with_capacity(old.len());
+        for node in &old {
             let mut parent = node.parent.map(|p| new_of_old[p.index()]);
             match replacement.get(node.frame.index()).and_then(Option::as_ref) {
                 Some(frames) if !frames.is_empty() || parent.is_some() => {
@@ -560,9 +563,11 @@ impl Profile {
             }
             new_of_old.push(parent.expect("set above"));
         }
+        drop(old);
         for stack in &mut self.samples.stack {
             *stack = new_of_old[stack.index()];
         }
+        drop(new_of_old);
         if self.samples.is_aggregated() {
             self.samples.merge_rows();
         }

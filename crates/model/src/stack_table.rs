@@ -97,6 +97,11 @@ impl StackTable {
         &self.nodes
     }
 
+    /// The nodes alone, the lookup structures dropped (a rebuild reads only the nodes).
+    pub(crate) fn into_nodes(self) -> Vec<StackNode> {
+        self.nodes
+    }
+
     fn push(&mut self, node: StackNode) -> usize {
         let i = self.nodes.len();
         assert!(i < NO_NODE as usize, "more than u32::MAX stack nodes");
