@@ -65,9 +65,7 @@ impl Analysis {
     ) -> Self {
         let breakdown = Breakdown::new(profile, weights, groups);
         let samples = profile.sample_count(kind);
-        // Laid out once (shared with the function table) for the diagnostics and the findings.
-        let sums = weights.path_sums(profile);
-        let diagnostics = crate::diagnostics::diagnose(profile, kind, (weights, sums), &breakdown);
+        let diagnostics = crate::diagnostics::diagnose(profile, kind, weights, &breakdown);
         let mut findings = Vec::new();
         // These findings speak of time; memory weights get the memory findings instead.
         let memory = profile.weight_kind(kind).unit.is_memory();
@@ -81,7 +79,6 @@ impl Analysis {
                 profile,
                 language: Language::of_profile(profile),
                 weights,
-                sums,
                 groups,
                 breakdown: &breakdown,
             };

@@ -6,7 +6,6 @@ use profview_model::{Frame, FrameKind, Hint, ModuleId, Profile, WeightKindId};
 use serde::Serialize;
 
 use crate::breakdown::Breakdown;
-use crate::paths::PathSums;
 use crate::StackWeights;
 
 /// Below this many samples, shares are too coarse for the two decimals reports show.
@@ -61,7 +60,7 @@ pub struct Diagnostic {
 pub fn diagnose(
     profile: &Profile,
     kind: WeightKindId,
-    (weights, sums): (&StackWeights, &PathSums),
+    weights: &StackWeights,
     breakdown: &Breakdown,
 ) -> Vec<Diagnostic> {
     let samples = profile.sample_count(kind);
@@ -76,7 +75,7 @@ pub fn diagnose(
     if !profile.weight_kind(kind).unit.is_memory() {
         out.extend(stack_depth(profile, weights));
     }
-    out.extend(unresolved(profile, weights, sums));
+    out.extend(unresolved(profile, weights));
     out.extend(idle(breakdown));
     out
 }
@@ -208,7 +207,7 @@ fn stack_depth(profile: &Profile, weights: &StackWeights) -> Option<Diagnostic> 
     })
 }
 
-fn unresolved(profile: &Profile, weights: &StackWeights, sums: &PathSums) -> Vec<Diagnostic> {
+fn unresolved(profile: &Profile, weights: &StackWeights) -> Vec<Diagnostic> {
     let mut per_module: HashMap<Option<ModuleId>, f64> = HashMap::new();
     let mut kernel = 0.0;
     let total = weights.total();
@@ -218,11 +217,13 @@ fn unresolved(profile: &Profile, weights: &StackWeights, sums: &PathSums) -> Vec
     // Keys: 0 for unnamed code in no module, 1 + the module's index, and one for the kernel;
     // each stack counts once per key.
     let kernel_key = profile.modules().len() + 1;
-    let sums = sums.once_per_stack(kernel_key + 1, |f| match profile.frame(f) {
-        Frame::Unresolved(u) if u.kind == FrameKind::Kernel => Some(kernel_key),
-        Frame::Unresolved(u) => Some(u.module.map_or(0, |m| m.index() + 1)),
-        Frame::Resolved(_) => None,
-    });
+    let sums = weights
+        .path_sums(profile)
+        .once_per_stack(kernel_key + 1, |f| match profile.frame(f) {
+            Frame::Unresolved(u) if u.kind == FrameKind::Kernel => Some(kernel_key),
+            Frame::Unresolved(u) => Some(u.module.map_or(0, |m| m.index() + 1)),
+            Frame::Resolved(_) => None,
+        });
     for (key, &w) in sums.iter().enumerate().take(kernel_key) {
         if w != 0.0 {
             let module = key.checked_sub(1).map(ModuleId::from_index);

@@ -9,7 +9,6 @@ use profview_model::{Frame, FrameId, ModuleId, Profile, StackId};
 use crate::breakdown::*;
 use crate::category::{Category, FrameClass, Language};
 use crate::findings::*;
-use crate::paths::PathSums;
 use crate::{FunctionGroups, GroupIndex, StackWeights};
 
 pub(crate) struct Context<'a> {
@@ -17,8 +16,6 @@ pub(crate) struct Context<'a> {
     /// The language of the program's code, for advice in its idioms.
     pub(crate) language: Language,
     pub(crate) weights: &'a StackWeights,
-    /// The stack tree laid out for totals (`weights` summed below each node).
-    pub(crate) sums: &'a PathSums,
     pub(crate) groups: &'a FunctionGroups,
     pub(crate) breakdown: &'a Breakdown,
 }
@@ -648,10 +645,13 @@ impl Context<'_> {
         let mut wanted = wanted;
         wanted.sort_unstable();
         wanted.dedup();
-        let sums = self.sums.once_per_stack(wanted.len(), |f| {
-            let g = self.groups.of(f);
-            wanted.iter().position(|w| *w == g)
-        });
+        let sums = self
+            .weights
+            .path_sums(self.profile)
+            .once_per_stack(wanted.len(), |f| {
+                let g = self.groups.of(f);
+                wanted.iter().position(|w| *w == g)
+            });
         wanted.into_iter().zip(sums).collect()
     }
 }
