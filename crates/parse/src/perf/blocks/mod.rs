@@ -33,7 +33,7 @@ use super::source::Source;
 use crate::progress::Progress;
 use ordered::merge;
 use walk::{read_region, Block, Unsuitable, BLOCK};
-use workers::{parse_block, Layout, Parsed, Published};
+use workers::{parse_block, ChainTable, Layout, Parsed, Published, Spare};
 
 /// Read `source`'s records region into `profile` through `builder`, or say the file is one the
 /// general reader must take. On `Err` the profile is half-built and must be dropped.
@@ -52,6 +52,7 @@ pub(super) fn read_blocks<S: Source + Sync>(
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let stop = AtomicBool::new(false);
     let published = Published::default();
+    let spare = Spare::default();
     let (block_tx, block_rx) = sync_channel::<Block<'_>>(workers + 1);
     let block_rx = Mutex::new(block_rx);
     // One parsed block waiting: the ordered pass is what bounds the time, so more waiting
@@ -67,16 +68,18 @@ pub(super) fn read_blocks<S: Source + Sync>(
         });
         for _ in 0..workers {
             let parsed_tx = parsed_tx.clone();
-            let (block_rx, layout, published) = (&block_rx, &layout, &published);
+            let (block_rx, layout, published, spare) = (&block_rx, &layout, &published, &spare);
             scope.spawn(move || {
                 let mut cache = CacheX86_64::new();
+                let mut table = ChainTable::default();
                 loop {
                     let block = match block_rx.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
                     let Ok(block) = block else { return };
-                    let parsed = parse_block(&block, layout, published, &mut cache);
+                    let parsed =
+                        parse_block(&block, layout, published, (spare, &mut table), &mut cache);
                     if parsed_tx.send(parsed).is_err() {
                         return;
                     }
@@ -84,7 +87,7 @@ pub(super) fn read_blocks<S: Source + Sync>(
             });
         }
         drop(parsed_tx);
-        let result = merge(parsed_rx, builder, profile, &layout, &published);
+        let result = merge(parsed_rx, builder, profile, &layout, (&published, &spare));
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
         }

@@ -17,8 +17,8 @@ use super::super::stacks::RawChain;
 use super::super::unwind::ProcessUnwinder;
 use super::walk::Unsuitable;
 use super::workers::{
-    time_of, BlockChains, Entry, Item, Layout, Parsed, Published, RecordRef, SortKey, Unwound,
-    UnwoundStack, HAS_CHAIN, HAS_IP, KERNEL,
+    time_of, BlockChains, Entry, Item, Layout, Parsed, Published, RecordRef, SortKey, Spare,
+    Unwound, UnwoundStack, HAS_CHAIN, HAS_IP, KERNEL,
 };
 
 /// The raw callchains of the file, numbered by their 128-bit hash (the same chain in two
@@ -68,10 +68,12 @@ impl ChainStore {
         (chains.numbers[local as usize], chains.get(local))
     }
 
-    /// Drop the chains of blocks before `oldest`.
-    fn release_before(&mut self, oldest: usize) {
+    /// Give the chains of blocks before `oldest` back to the workers.
+    fn release_before(&mut self, oldest: usize, spare: &Spare<'_>) {
         while self.blocks.front().is_some_and(|(i, _)| *i < oldest) {
-            self.blocks.pop_front();
+            if let Some((_, chains)) = self.blocks.pop_front() {
+                spare.give_chains(chains);
+            }
         }
     }
 }
@@ -119,12 +121,12 @@ impl<'a> RoundSorter<'a> {
 }
 
 /// The ordered pass: blocks in file order, records in time order, into the profile.
-pub(super) fn merge(
-    parsed: Receiver<Result<Parsed<'_>, Unsuitable>>,
+pub(super) fn merge<'a>(
+    parsed: Receiver<Result<Parsed<'a>, Unsuitable>>,
     builder: &mut ProfileBuilder,
     profile: &mut Profile,
     layout: &Layout,
-    published: &Published,
+    (published, spare): (&Published, &Spare<'a>),
 ) -> Result<(), Unsuitable> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
@@ -137,7 +139,8 @@ pub(super) fn merge(
         while let Some(p) = waiting.remove(&next) {
             next += 1;
             chains.add_block(p.index, p.chains);
-            for entry in p.entries {
+            let mut entries = p.entries;
+            for entry in entries.drain(..) {
                 match entry {
                     Entry::Item(key, item) => sorter.insert(key, item),
                     Entry::FinishedRound => {
@@ -150,7 +153,7 @@ pub(super) fn merge(
                                 (layout, &chains, published),
                             )?;
                         }
-                        chains.release_before(sorter.oldest_block().unwrap_or(p.index));
+                        chains.release_before(sorter.oldest_block().unwrap_or(p.index), spare);
                         if builder.stack_generation() != generation {
                             generation = builder.stack_generation();
                             chains.forget_numbers();
@@ -158,6 +161,7 @@ pub(super) fn merge(
                     }
                 }
             }
+            spare.give_entries(entries);
         }
     }
     if !waiting.is_empty() {
@@ -395,7 +399,12 @@ mod tests {
         assert_eq!(store.chain(1, 0), (1, &[1, 0x20, 0x30][..]));
         assert_eq!(store.chain(1, 1), (2, &[2, 0x10][..]), "another process");
         // Blocks no waiting sample needs are dropped; the others are still found by index.
-        store.release_before(1);
+        let spare = Spare::default();
+        store.release_before(1, &spare);
+        assert!(
+            spare.take_chains().is_some_and(|c| c.ends.is_empty()),
+            "given back empty"
+        );
         store.add_block(2, chains(&[&[1, 0x10]]));
         assert_eq!(store.blocks.len(), 2);
         assert_eq!(store.chain(1, 1), (2, &[2, 0x10][..]));

@@ -4,11 +4,13 @@
 //! copy); a DWARF sample is unwound with the unwinder its process had when the block started;
 //! any other record is left for the ordered pass to parse.
 
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Mutex;
 use std::sync::{Arc, RwLock};
 
 use byteorder::LittleEndian;
 use framehop::x86_64::CacheX86_64;
+use hashbrown::hash_table::{Entry as TableEntry, HashTable};
 use linux_perf_data::linux_perf_event_reader::{
     get_record_id, get_record_identifier, get_record_timestamp, AttrFlags, CpuMode, Endianness,
     EventRecord, RawData, RawEventRecord, RecordIdParseInfo, RecordParseInfo, RecordType,
@@ -270,6 +272,111 @@ impl BlockChains {
         let start = id.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
         &self.words[start..self.ends[id] as usize]
     }
+
+    /// Whether chain `local` is `key`.
+    fn is(&self, local: u32, key: &ChainKey<'_>) -> bool {
+        let words = self.get(local);
+        words.len() == 2 + key.chain.len() / 8
+            && words[0] == key.head
+            && words[1] == key.ip
+            && words[2..]
+                .iter()
+                .zip(key.chain.chunks_exact(8))
+                .all(|(w, b)| *w == u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    /// Add `key` as the next chain; its number in the block.
+    fn push(&mut self, key: &ChainKey<'_>) -> Result<u32, Unsuitable> {
+        let local = u32::try_from(self.ends.len()).map_err(|_| Unsuitable)?;
+        let start = self.words.len();
+        self.words.push(key.head);
+        self.words.push(key.ip);
+        self.words.extend(
+            key.chain
+                .chunks_exact(8)
+                .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes"))),
+        );
+        self.ends
+            .push(u32::try_from(self.words.len()).map_err(|_| Unsuitable)?);
+        self.hashes.push(hash128(&self.words[start..]));
+        Ok(local)
+    }
+
+    fn clear(&mut self) {
+        self.words.clear();
+        self.ends.clear();
+        self.hashes.clear();
+        self.numbers.clear();
+    }
+}
+
+/// A worker's table of its block's distinct chains: each entry a chain's hash and its number
+/// in the block (the words are in [`BlockChains`]). Kept from block to block, as the buffers
+/// in [`Spare`] are, so that neither grows again for each block.
+#[derive(Default)]
+pub(super) struct ChainTable(HashTable<(u64, u32)>);
+
+impl ChainTable {
+    /// The number of `key` in `chains`, added if new.
+    fn find_or_add(
+        &mut self,
+        chains: &mut BlockChains,
+        key: &ChainKey<'_>,
+    ) -> Result<u32, Unsuitable> {
+        let hash = FxBuildHasher.hash_one(key);
+        let found = self.0.entry(
+            hash,
+            |&(h, local)| h == hash && chains.is(local, key),
+            |&(h, _)| h,
+        );
+        match found {
+            TableEntry::Occupied(entry) => Ok(entry.get().1),
+            TableEntry::Vacant(entry) => {
+                let local = chains.push(key)?;
+                entry.insert((hash, local));
+                Ok(local)
+            }
+        }
+    }
+}
+
+/// Buffers of blocks the ordered pass is done with, for the workers' next blocks: a block's
+/// records and chains are a few MB, and allocating them anew for every block cost page
+/// faults and kept glibc's memory high (its mmap threshold could not be lowered without
+/// mapping and unmapping them for every block).
+#[derive(Default)]
+pub(super) struct Spare<'a> {
+    entries: Mutex<Vec<Vec<Entry<'a>>>>,
+    chains: Mutex<Vec<BlockChains>>,
+}
+
+impl<'a> Spare<'a> {
+    fn entries(&self) -> Vec<Entry<'a>> {
+        let spare = self.entries.lock().ok().and_then(|mut s| s.pop());
+        spare.unwrap_or_default()
+    }
+
+    fn chains(&self) -> BlockChains {
+        self.take_chains().unwrap_or_default()
+    }
+
+    pub(super) fn take_chains(&self) -> Option<BlockChains> {
+        self.chains.lock().ok().and_then(|mut s| s.pop())
+    }
+
+    pub(super) fn give_entries(&self, mut entries: Vec<Entry<'a>>) {
+        entries.clear();
+        if let Ok(mut spare) = self.entries.lock() {
+            spare.push(entries);
+        }
+    }
+
+    pub(super) fn give_chains(&self, mut chains: BlockChains) {
+        chains.clear();
+        if let Ok(mut spare) = self.chains.lock() {
+            spare.push(chains);
+        }
+    }
 }
 
 /// A sample's raw callchain as found in a block: the process, the CPU mode and the sampled IP
@@ -296,16 +403,15 @@ pub(super) fn parse_block<'a>(
     block: &Block<'a>,
     layout: &Layout,
     published: &Published,
+    (spare, table): (&Spare<'a>, &mut ChainTable),
     cache: &mut CacheX86_64,
 ) -> Result<Parsed<'a>, Unsuitable> {
     let bytes = &block.bytes[..block.end];
     let unwinders = published.read().map(|p| p.clone()).unwrap_or_default();
     let unwinders = &unwinders;
-    let mut entries = Vec::new();
-    // Sized like a block's table usually ends up, so that it does not grow record by record.
-    let mut table: FxHashMap<ChainKey<'_>, u32> =
-        FxHashMap::with_capacity_and_hasher(1 << 12, FxBuildHasher);
-    let mut chains = BlockChains::default();
+    let mut entries = spare.entries();
+    let mut chains = spare.chains();
+    table.0.clear();
     // The walk found these records whole (`walk::read_region`).
     for (at, header) in Walk::new(bytes) {
         let (record_type, misc) = (header.record_type, header.misc);
@@ -348,20 +454,7 @@ pub(super) fn parse_block<'a>(
                 }
             }
             Some((chain_key, pid, tid, weight)) => {
-                let next = u32::try_from(chains.ends.len()).map_err(|_| Unsuitable)?;
-                let local = *table.entry(chain_key).or_insert_with_key(|k| {
-                    let start = chains.words.len();
-                    chains.words.push(k.head);
-                    chains.words.push(k.ip);
-                    chains.words.extend(
-                        k.chain
-                            .chunks_exact(8)
-                            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes"))),
-                    );
-                    chains.ends.push(chains.words.len() as u32);
-                    chains.hashes.push(hash128(&chains.words[start..]));
-                    next
-                });
+                let local = table.find_or_add(&mut chains, &chain_key)?;
                 Item::Sample {
                     attr: attr as u32,
                     pid,
@@ -467,4 +560,51 @@ fn unwind_sample(
 /// meeting on one value is out of reach (a file has millions of chains, the space 2^128).
 pub(super) fn hash128(words: &[u64]) -> u128 {
     words.iter().fold(0, |h, &w| mix128(h, w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(head: u64, chain: &[u8]) -> ChainKey<'_> {
+        ChainKey {
+            head,
+            ip: 0x40,
+            chain,
+        }
+    }
+
+    /// Chains are numbered in the order first seen, each once; a table kept from the block
+    /// before and buffers given back start the next block empty.
+    #[test]
+    fn a_kept_table_numbers_each_blocks_chains_afresh() {
+        let (a, b) = ([1u8; 16], [2u8; 16]);
+        let spare = Spare::default();
+        let mut table = ChainTable::default();
+        let mut chains = spare.chains();
+        let first = [
+            key(1, &a),
+            key(1, &b),
+            key(1, &a),
+            key(2, &a),
+            key(1, &a[..8]),
+        ];
+        let numbers: Vec<u32> = first
+            .iter()
+            .map(|k| table.find_or_add(&mut chains, k).unwrap())
+            .collect();
+        assert_eq!(numbers, [0, 1, 0, 2, 3]);
+        assert_eq!(
+            chains.get(1),
+            [1, 0x40, 0x0202_0202_0202_0202, 0x0202_0202_0202_0202]
+        );
+        assert_eq!(chains.get(3), [1, 0x40, 0x0101_0101_0101_0101]);
+        spare.give_chains(chains);
+        table.0.clear();
+        let mut chains = spare.chains();
+        assert!(chains.ends.is_empty() && chains.words.is_empty() && chains.hashes.is_empty());
+        assert_eq!(table.find_or_add(&mut chains, &key(2, &a)).unwrap(), 0);
+        assert_eq!(table.find_or_add(&mut chains, &key(1, &b)).unwrap(), 1);
+        assert_eq!(table.find_or_add(&mut chains, &key(2, &a)).unwrap(), 0);
+    }
 }
