@@ -225,7 +225,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
     read.aggregate_samples = options.aggregate_samples;
     // Kernel symbols load on the other core while the records are read.
     let (parsed, kernel) = std::thread::scope(|scope| {
-        let kernel = scope.spawn(|| preload_kernel_symbols(path, options));
+        let kernel = scope.spawn(|| preload_kernel_symbols(path, options, &symbol_paths));
         let parsed = profview_parse::read_path(path, &read);
         let kernel = kernel
             .join()
@@ -250,7 +250,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
             }
             // A perf.data read from stdin or gzipped is only known as one now.
             KernelPreload::NotNeeded if recorded_on_running_kernel(&profile) => {
-                running_kernel_symbols()
+                running_kernel_symbols(&symbol_paths)
             }
             KernelPreload::NotNeeded => None,
         };
@@ -315,7 +315,9 @@ pub fn open_many(paths: &[std::path::PathBuf], options: &OpenOptions) -> Result<
     if options.symbolize && profview_symbolize::unresolved_frame_count(&all) > 0 {
         let kernel = match &options.kallsyms {
             Some(file) => Some(KernelSymbols::from_path(file)?),
-            None if recorded_on_running_kernel(&all) => running_kernel_symbols(),
+            None if recorded_on_running_kernel(&all) => {
+                running_kernel_symbols(&symbol_paths(options))
+            }
             None => None,
         };
         symbolize_profile(&mut all, &symbol_paths(options), options, kernel);
@@ -505,7 +507,11 @@ enum KernelPreload {
     NotNeeded,
 }
 
-fn preload_kernel_symbols(path: &Path, options: &OpenOptions) -> KernelPreload {
+fn preload_kernel_symbols(
+    path: &Path,
+    options: &OpenOptions,
+    symbol_paths: &SymbolPaths,
+) -> KernelPreload {
     if !options.symbolize {
         return KernelPreload::NotNeeded;
     }
@@ -517,15 +523,16 @@ fn preload_kernel_symbols(path: &Path, options: &OpenOptions) -> KernelPreload {
     if !profview_parse::is_perf_data_file(path) {
         return KernelPreload::NotNeeded;
     }
-    KernelPreload::Running(running_kernel_symbols())
+    KernelPreload::Running(running_kernel_symbols(symbol_paths))
 }
 
-/// The running kernel's symbols, if `/proc/kallsyms` shows addresses.
-fn running_kernel_symbols() -> Option<KernelSymbols> {
-    std::fs::read_to_string("/proc/kallsyms")
-        .ok()
-        .map(|text| KernelSymbols::parse(&text))
-        .filter(|symbols| !symbols.is_empty())
+/// The running kernel's symbols: a listing of this boot perf saved in its build-id cache, or
+/// `/proc/kallsyms` if it shows addresses.
+fn running_kernel_symbols(symbol_paths: &SymbolPaths) -> Option<KernelSymbols> {
+    let copies = profview_symbolize::running_kernel_build_id()
+        .map(|id| symbol_paths.kallsyms_copies(&id))
+        .unwrap_or_default();
+    KernelSymbols::of_running_kernel(&copies)
 }
 
 /// Whether the profile's kernel is the running one (same build-id), so that `/proc/kallsyms`

@@ -205,6 +205,19 @@ impl SymbolPaths {
             .find(|c| c != binary && self.matches(c, build_id))
     }
 
+    /// The kallsyms listings `perf record` saved for the kernel with `build_id`
+    /// (`~/.debug/[kernel.kallsyms]/BUILDID/kallsyms`, or under a `--symbol-path` directory)
+    /// that exist. Which boot a listing is of is for the caller to check.
+    pub fn kallsyms_copies(&self, build_id: &[u8]) -> Vec<PathBuf> {
+        let id = hex(build_id);
+        self.dirs
+            .iter()
+            .chain(&self.build_id_caches)
+            .map(|d| d.join("[kernel.kallsyms]").join(&id).join("kallsyms"))
+            .filter(|candidate| candidate.is_file())
+            .collect()
+    }
+
     /// True if `path` is a readable ELF whose build-id is `expected` (any, when `None`).
     fn matches(&self, path: &Path, expected: Option<&[u8]>) -> bool {
         if !path.is_file() {

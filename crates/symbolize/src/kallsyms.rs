@@ -1,7 +1,8 @@
 //! Kernel symbols from a `/proc/kallsyms` listing.
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::SymbolizeError;
 
@@ -9,10 +10,15 @@ use crate::SymbolizeError;
 #[derive(Debug, Clone, Default)]
 pub struct KernelSymbols {
     addresses: Vec<u64>,
-    names: Vec<String>,
+    /// The names end to end, symbol `i`'s ending at `name_ends[i]` (one allocation, not one
+    /// per symbol: a listing has over 100,000).
+    names: String,
+    name_ends: Vec<u32>,
     /// Where the listing puts the symbols perf relocates the kernel by (`_text`, `_stext`),
     /// kept apart because an alias at a shared address loses its name in `names`.
     reloc: Vec<(String, u64)>,
+    /// Each module's lowest and highest text symbol (`addr t name [module]` lines).
+    modules: Vec<(String, u64, u64)>,
 }
 
 /// The symbols perf names in its kernel MMAP record (`[kernel.kallsyms]_text`).
@@ -47,15 +53,16 @@ impl KernelSymbols {
     /// Parse a kallsyms listing; lines that are not text symbols are ignored. All-zero
     /// addresses (what an unprivileged reader sees) give an empty table.
     pub fn parse(text: &str) -> Self {
+        let mut modules: HashMap<&str, (u64, u64)> = HashMap::new();
         let mut entries: Vec<(u64, &str)> = text
             .lines()
             .filter_map(|line| {
-                let mut parts = line.split_ascii_whitespace();
-                let addr = u64::from_str_radix(parts.next()?, 16).ok()?;
-                let kind = parts.next()?;
-                let name = parts.next()?;
-                let is_text = matches!(kind, "t" | "T" | "w" | "W");
-                (is_text && addr != 0).then_some((addr, name))
+                let (addr, name, module) = text_symbol(line)?;
+                if let Some(module) = module {
+                    let range = modules.entry(module).or_insert((addr, addr));
+                    *range = (range.0.min(addr), range.1.max(addr));
+                }
+                Some((addr, name))
             })
             .collect();
         let reloc = entries
@@ -66,11 +73,81 @@ impl KernelSymbols {
         entries.sort_by_key(|&(addr, _)| addr);
         // Aliases share an address; keep the first name, as perf does after sorting.
         entries.dedup_by_key(|&mut (addr, _)| addr);
+        let mut names = String::with_capacity(entries.iter().map(|e| e.1.len()).sum());
+        let name_ends = entries
+            .iter()
+            .map(|(_, name)| {
+                names.push_str(name);
+                u32::try_from(names.len()).unwrap_or(u32::MAX)
+            })
+            .collect();
+        let mut modules: Vec<_> = modules
+            .into_iter()
+            .map(|(name, (low, high))| (name.to_owned(), low, high))
+            .collect();
+        modules.sort();
         Self {
             addresses: entries.iter().map(|e| e.0).collect(),
-            names: entries.iter().map(|e| e.1.to_owned()).collect(),
+            names,
+            name_ends,
             reloc,
+            modules,
         }
+    }
+
+    /// The running kernel's symbols: a listing `perf record` saved of this very boot, when
+    /// one of `copies` is (reading a file is far cheaper than `/proc/kallsyms`, which the
+    /// kernel formats symbol by symbol: ~65 ms of system time for 120,000 symbols, most of
+    /// the time of a report on a small recording), else `/proc/kallsyms`. `None` when neither
+    /// shows addresses (an unprivileged reader sees zeros).
+    pub fn of_running_kernel(copies: &[PathBuf]) -> Option<Self> {
+        let saved = (!copies.is_empty())
+            .then(|| {
+                let head = read_head("/proc/kallsyms", HEAD_BYTES)?;
+                let modules = std::fs::read_to_string("/proc/modules").ok();
+                copies
+                    .iter()
+                    .filter_map(|path| Self::from_path(path).ok())
+                    .find(|k| k.is_of_this_boot(&head, modules.as_deref()))
+            })
+            .flatten();
+        saved.or_else(|| {
+            std::fs::read_to_string("/proc/kallsyms")
+                .ok()
+                .map(|text| Self::parse(&text))
+                .filter(|symbols| !symbols.is_empty())
+        })
+    }
+
+    /// Whether this listing is of the running boot, as `/proc/kallsyms` would list it: the
+    /// kernel's text where `kallsyms_head` (the first lines of `/proc/kallsyms`) puts it
+    /// (KASLR moves it at every boot), and the same modules at the same places as
+    /// `proc_modules` (`/proc/modules`; `None` for a kernel without modules). perf checks a
+    /// saved copy against `/proc/modules` the same way before using it.
+    fn is_of_this_boot(&self, kallsyms_head: &str, proc_modules: Option<&str>) -> bool {
+        let running = kallsyms_head
+            .lines()
+            .filter_map(text_symbol)
+            .find(|(_, name, _)| RELOC_SYMBOLS.contains(name));
+        let Some((address, name, _)) = running else {
+            return false;
+        };
+        if !self.reloc.iter().any(|(n, a)| n == name && *a == address) {
+            return false;
+        }
+        let loaded = proc_modules.map(loaded_modules).unwrap_or_default();
+        // Pseudo-modules (`[bpf]` programs, `[__builtin__ftrace]` trampolines) come and go
+        // without a line in /proc/modules: their frames are few, and never checked here.
+        let real = self
+            .modules
+            .iter()
+            .filter(|(name, ..)| name != "bpf" && !name.starts_with("__builtin"));
+        real.clone().count() == loaded.len()
+            && real
+                .zip(&loaded)
+                .all(|((name, low, high), (n, base, size))| {
+                    name == n && *low >= *base && *high < base.saturating_add(*size)
+                })
     }
 
     /// How far this listing's addresses are from the recording's: `recorded` is where the
@@ -86,8 +163,12 @@ impl KernelSymbols {
 
     /// The symbol containing `address`: the last one starting at or before it.
     pub fn lookup(&self, address: u64) -> Option<&str> {
-        let i = self.addresses.partition_point(|&a| a <= address);
-        (i > 0).then(|| self.names[i - 1].as_str())
+        let i = self
+            .addresses
+            .partition_point(|&a| a <= address)
+            .checked_sub(1)?;
+        let start = i.checked_sub(1).map_or(0, |j| self.name_ends[j] as usize);
+        self.names.get(start..self.name_ends[i] as usize)
     }
 
     /// Number of symbols.
@@ -99,6 +180,54 @@ impl KernelSymbols {
     pub fn is_empty(&self) -> bool {
         self.addresses.is_empty()
     }
+}
+
+/// How much of `/proc/kallsyms` to read for where the running kernel's text is: `_text`
+/// comes within the first lines (after a few hundred per-CPU symbols on some kernels).
+const HEAD_BYTES: u64 = 64 << 10;
+
+/// The address, name and module of a kallsyms line's text symbol (`addr t name [module]`);
+/// `None` for other symbols and for zero addresses.
+fn text_symbol(line: &str) -> Option<(u64, &str, Option<&str>)> {
+    let mut parts = line.split_ascii_whitespace();
+    let addr = u64::from_str_radix(parts.next()?, 16).ok()?;
+    let kind = parts.next()?;
+    let name = parts.next()?;
+    let module = parts
+        .next()
+        .and_then(|m| m.strip_prefix('[')?.strip_suffix(']'));
+    let is_text = matches!(kind, "t" | "T" | "w" | "W");
+    (is_text && addr != 0).then_some((addr, name, module))
+}
+
+/// The modules `/proc/modules` lists as loaded (`name size refs deps state address`), each
+/// with its address and size, sorted by name; those it shows at address 0 (an unprivileged
+/// reader) are left out.
+fn loaded_modules(text: &str) -> Vec<(String, u64, u64)> {
+    let mut loaded: Vec<_> = text
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_ascii_whitespace().collect();
+            let size = fields.get(1)?.parse().ok()?;
+            let base = u64::from_str_radix(fields.get(5)?.trim_start_matches("0x"), 16).ok()?;
+            (base != 0).then(|| (fields[0].to_owned(), base, size))
+        })
+        .collect();
+    loaded.sort();
+    loaded
+}
+
+/// At most the first `limit` bytes of `path`, as text.
+fn read_head(path: &str, limit: u64) -> Option<String> {
+    let mut head = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(limit)
+        .read_to_string(&mut head)
+        .ok()?;
+    // A line cut short could be a longer name's prefix.
+    head.truncate(head.rfind('\n').map_or(0, |end| end + 1));
+    Some(head)
 }
 
 /// The build-id of the running kernel, from the ELF notes in `/sys/kernel/notes`.
@@ -149,6 +278,59 @@ mod tests {
             0,
             "not listed"
         );
+    }
+
+    /// A saved listing stands for /proc/kallsyms only if it is of this boot: the kernel's
+    /// text at the same place and the same modules loaded at the same places.
+    #[test]
+    fn a_saved_listing_is_used_only_if_it_is_of_this_boot() {
+        let saved = KernelSymbols::parse(
+            "ffffffff9a000000 T _stext\nffffffff9a000000 T _text\nffffffff9a000100 t f\n\
+             ffffffffc0201000 t ftrace_trampoline\t[__builtin__ftrace]\n\
+             ffffffffc0a00010 t ext4_init\t[ext4]\nffffffffc0a0f000 t ext4_exit\t[ext4]\n\
+             ffffffffc0c00100 t bpf_prog_6deef7357e7b4530\t[bpf]\n",
+        );
+        let head = "0000000000000000 A fixed_percpu_data\nffffffff9a000000 T _stext\n";
+        let loaded = "ext4 1003520 1 - Live 0xffffffffc0a00000\n";
+        assert!(saved.is_of_this_boot(head, Some(loaded)));
+        let other_boot = "ffffffff81000000 T _stext\n";
+        assert!(!saved.is_of_this_boot(other_boot, Some(loaded)), "KASLR");
+        let moved = "ext4 1003520 1 - Live 0xffffffffc0b00000\n";
+        assert!(!saved.is_of_this_boot(head, Some(moved)), "module reloaded");
+        let more = "ext4 1003520 1 - Live 0xffffffffc0a00000\nkvm 1 0 - Live 0xffffffffc0e00000\n";
+        assert!(
+            !saved.is_of_this_boot(head, Some(more)),
+            "module loaded since"
+        );
+        assert!(
+            !saved.is_of_this_boot(head, None),
+            "a module no longer loaded"
+        );
+        let hidden = "ext4 1003520 1 - Live 0x0000000000000000\n";
+        assert!(
+            !saved.is_of_this_boot(head, Some(hidden)),
+            "addresses hidden"
+        );
+        assert!(!saved.is_of_this_boot("0000000000000000 T _stext\n", Some(loaded)));
+        let builtin = KernelSymbols::parse("ffffffff9a000000 T _stext\nffffffff9a000100 t f\n");
+        assert!(
+            builtin.is_of_this_boot(head, None),
+            "a kernel without modules"
+        );
+        assert_eq!(saved.lookup(0xffffffffc0a0f010), Some("ext4_exit"));
+    }
+
+    #[test]
+    fn only_whole_lines_of_the_head_are_read() {
+        let dir = std::env::temp_dir().join(format!("profview-head-{}", std::process::id()));
+        std::fs::write(
+            &dir,
+            "ffffffff9a000000 T _stext\nffffffff9a000000 T _text_and_more\n",
+        )
+        .unwrap();
+        let head = read_head(dir.to_str().unwrap(), 40).unwrap();
+        std::fs::remove_file(&dir).unwrap();
+        assert_eq!(head, "ffffffff9a000000 T _stext\n");
     }
 
     #[test]
