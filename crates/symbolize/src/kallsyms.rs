@@ -39,7 +39,8 @@ impl KernelSymbols {
                 .map_err(io_err)?;
             out
         } else {
-            String::from_utf8_lossy(&bytes).into_owned()
+            String::from_utf8(bytes)
+                .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
         };
         let symbols = Self::parse(&text);
         if symbols.addresses.is_empty() {
@@ -189,6 +190,45 @@ const HEAD_BYTES: u64 = 64 << 10;
 /// The address, name and module of a kallsyms line's text symbol (`addr t name [module]`);
 /// `None` for other symbols and for zero addresses.
 fn text_symbol(line: &str) -> Option<(u64, &str, Option<&str>)> {
+    match kernel_format(line) {
+        Some(Some(symbol)) => Some(symbol),
+        Some(None) => None,
+        None => text_symbol_loosely(line),
+    }
+}
+
+/// `text_symbol` for a line as the kernel writes it (`%px %c %s` then `\t[%s]` for a module):
+/// the byte positions are known, so no word splitting (a listing has over 100,000 lines and
+/// is read before every report of a recording with kernel frames). `None` when the line is
+/// laid out otherwise (a copy edited by hand), for the loose reading to take.
+#[allow(clippy::option_option)]
+fn kernel_format(line: &str) -> Option<Option<(u64, &str, Option<&str>)>> {
+    let bytes = line.as_bytes();
+    let digits = bytes.iter().position(|&b| b == b' ')?;
+    let (&kind, rest) = bytes.get(digits + 1..)?.split_first()?;
+    if digits == 0 || digits > 16 || rest.first() != Some(&b' ') {
+        return None;
+    }
+    if !matches!(kind, b't' | b'T' | b'w' | b'W') {
+        return Some(None);
+    }
+    let addr = bytes[..digits].iter().try_fold(0u64, |a, &b| {
+        let digit = char::from(b).to_digit(16)?;
+        Some(a << 4 | u64::from(digit))
+    })?;
+    let name_and_module = &line[digits + 3..];
+    let (name, module) = match name_and_module.split_once('\t') {
+        Some((name, module)) => (name, Some(module.strip_prefix('[')?.strip_suffix(']')?)),
+        None => (name_and_module, None),
+    };
+    if name.is_empty() || name.contains(' ') {
+        return None;
+    }
+    Some((addr != 0).then_some((addr, name, module)))
+}
+
+/// `text_symbol` for any whitespace between the fields.
+fn text_symbol_loosely(line: &str) -> Option<(u64, &str, Option<&str>)> {
     let mut parts = line.split_ascii_whitespace();
     let addr = u64::from_str_radix(parts.next()?, 16).ok()?;
     let kind = parts.next()?;
@@ -217,17 +257,33 @@ fn loaded_modules(text: &str) -> Vec<(String, u64, u64)> {
     loaded
 }
 
-/// At most the first `limit` bytes of `path`, as text.
+/// The first lines of `path`, up to the one naming `_text` or `_stext` or `limit` bytes,
+/// whole lines only. Read a page at a time: the kernel formats `/proc/kallsyms` as it is read.
 fn read_head(path: &str, limit: u64) -> Option<String> {
-    let mut head = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(limit)
-        .read_to_string(&mut head)
-        .ok()?;
+    let mut file = std::fs::File::open(path).ok()?.take(limit);
+    let mut head = Vec::new();
+    let mut page = [0u8; 4096];
+    let found = |head: &[u8]| {
+        RELOC_SYMBOLS.iter().any(|name| {
+            let line_end = format!(" {name}\n");
+            head.windows(line_end.len())
+                .any(|w| w == line_end.as_bytes())
+        })
+    };
+    loop {
+        let n = file.read(&mut page).ok()?;
+        head.extend_from_slice(&page[..n]);
+        if n == 0 || found(&head) {
+            break;
+        }
+    }
     // A line cut short could be a longer name's prefix.
-    head.truncate(head.rfind('\n').map_or(0, |end| end + 1));
-    Some(head)
+    head.truncate(
+        head.iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |end| end + 1),
+    );
+    Some(String::from_utf8_lossy(&head).into_owned())
 }
 
 /// The build-id of the running kernel, from the ELF notes in `/sys/kernel/notes`.
@@ -323,14 +379,49 @@ mod tests {
     #[test]
     fn only_whole_lines_of_the_head_are_read() {
         let dir = std::env::temp_dir().join(format!("profview-head-{}", std::process::id()));
-        std::fs::write(
-            &dir,
-            "ffffffff9a000000 T _stext\nffffffff9a000000 T _text_and_more\n",
-        )
-        .unwrap();
-        let head = read_head(dir.to_str().unwrap(), 40).unwrap();
+        let listing = "ffffffff9a000000 T _stext_and_more\nffffffff9a000000 T _text\nf\n";
+        std::fs::write(&dir, listing).unwrap();
+        let cut = read_head(dir.to_str().unwrap(), 50).unwrap();
+        let whole = read_head(dir.to_str().unwrap(), 4096).unwrap();
         std::fs::remove_file(&dir).unwrap();
-        assert_eq!(head, "ffffffff9a000000 T _stext\n");
+        assert_eq!(cut, "ffffffff9a000000 T _stext_and_more\n");
+        assert_eq!(whole, listing);
+    }
+
+    /// The fast reading of the kernel's own layout and the loose one agree on every line.
+    #[test]
+    fn both_readings_of_a_line_agree() {
+        let lines = [
+            "ffffffff81000000 T _text",
+            "ffffffff81000100 t do_work",
+            "ffffffff81000200 D some_data",
+            "ffffffffc0a00010 t ext4_init\t[ext4]",
+            "0000000000000000 T hidden",
+            "ffffffff81000300  T  spaced   [mod]",
+            "ffffffff81000300 T tab_only\t",
+            "ffffffff81000300 T bad\tmodule",
+            "ffffffff8100030g T not_hex",
+            "10000000000000000 T too_long",
+            "ffffffff81000300 T",
+            "",
+            "ffffffff81000300",
+        ];
+        for line in lines {
+            let fast = kernel_format(line);
+            assert!(
+                fast.is_none() || fast == Some(text_symbol_loosely(line)),
+                "{line:?}: {fast:?}"
+            );
+        }
+        assert_eq!(
+            kernel_format("ffffffffc0a00010 t ext4_init\t[ext4]"),
+            Some(Some((0xffffffffc0a00010, "ext4_init", Some("ext4"))))
+        );
+        assert_eq!(kernel_format("ffffffff81000200 D some_data"), Some(None));
+        assert_eq!(
+            text_symbol("ffffffff81000300  T  spaced   [mod]"),
+            Some((0xffffffff81000300, "spaced", Some("mod")))
+        );
     }
 
     #[test]
