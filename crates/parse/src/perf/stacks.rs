@@ -36,10 +36,11 @@ pub struct StackBuilder {
     /// Starts at 1, so that the zero-filled entries are never valid.
     generation: u32,
     /// The stack of the `k` outermost frames of chains built before, for `k` a multiple of
-    /// `CHECKPOINT`, by a 128-bit hash of the process and those frames.
-    outer: FxHashMap<u128, StackId>,
+    /// `CHECKPOINT`, by a 128-bit hash of the process and those frames (as two words: a
+    /// `u128` is 16-byte aligned, which made each entry 32 bytes instead of 24).
+    outer: FxHashMap<[u64; 2], StackId>,
     /// The current chain's outer-part hashes: `prefix[k - 1]` covers its `k` outermost frames.
-    prefix: Vec<u128>,
+    prefix: Vec<[u64; 2]>,
     /// The remembered outer parts the last search found: (depth, stack).
     found: Vec<(usize, StackId)>,
 }
@@ -169,13 +170,15 @@ pub(super) fn mix128(h: u128, word: u64) -> u128 {
 }
 
 /// `out[k - 1]` = a hash of `pid` and the `k` outermost of `frames` (leaf first).
-fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<u128>) {
+fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<[u64; 2]>) {
     out.clear();
     let mut h = mix128(0, u64::from(pid as u32));
     for raw in frames.iter().rev() {
-        let flags = u64::from(raw.is_return) | u64::from(raw.kernel) << 1;
-        h = mix128(mix128(h, raw.address), flags);
-        out.push(h);
+        // The flags go in the high half, the address in the low one: one multiply a frame,
+        // and still a different input for every (address, flags).
+        let flags = u128::from(raw.is_return) | u128::from(raw.kernel) << 1;
+        h = mix128(h ^ flags << 64, raw.address);
+        out.push([h as u64, (h >> 64) as u64]);
     }
 }
 
@@ -184,8 +187,8 @@ fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<u128>) {
 /// shallowest first: the last is the deepest there is. Remembered parts are closed under
 /// taking outer parts (a chain's levels are built root first), so the search finds it.
 fn longest_known(
-    outer: &FxHashMap<u128, StackId>,
-    prefix: &[u128],
+    outer: &FxHashMap<[u64; 2], StackId>,
+    prefix: &[[u64; 2]],
     shared: usize,
     found: &mut Vec<(usize, StackId)>,
 ) {
@@ -309,8 +312,8 @@ mod tests {
 
     /// The deepest remembered checkpoint (the last found), `None` for none.
     fn deepest(
-        outer: &FxHashMap<u128, StackId>,
-        prefix: &[u128],
+        outer: &FxHashMap<[u64; 2], StackId>,
+        prefix: &[[u64; 2]],
         shared: usize,
     ) -> Option<(usize, StackId)> {
         let mut found = Vec::new();
@@ -324,7 +327,7 @@ mod tests {
 
     #[test]
     fn longest_known_finds_the_deepest_remembered_checkpoint() {
-        let prefix: Vec<u128> = (1..=13).collect();
+        let prefix: Vec<[u64; 2]> = (1..=13).map(|i| [i, 0]).collect();
         let stack = StackId::from_index;
         let mut outer = FxHashMap::default();
         assert_eq!(deepest(&outer, &prefix, 0), None);
