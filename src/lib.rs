@@ -29,7 +29,7 @@ struct ReadmeExample;
 use std::path::Path;
 use std::sync::Arc;
 
-use profview_symbolize::{KernelSymbols, SymbolPaths, SymbolizeOptions};
+use profview_symbolize::{KernelSymbols, PendingModule, SymbolPaths, SymbolizeOptions};
 
 pub use profview_analyze as analyze;
 pub use profview_model as model;
@@ -223,14 +223,16 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
     read.symbol_paths = Some(Arc::clone(&symbol_paths));
     read.progress = options.progress.clone();
     read.aggregate_samples = options.aggregate_samples;
-    // Kernel symbols load on the other core while the records are read.
-    let (parsed, kernel) = std::thread::scope(|scope| {
-        let kernel = scope.spawn(|| preload_kernel_symbols(path, options, &symbol_paths));
+    // Kernel symbols and the recorded modules' symbol tables and DWARF load on the other
+    // core while the records are read.
+    let (parsed, (kernel, prepared)) = std::thread::scope(|scope| {
+        let prepared = prepare_modules(path, options, &symbol_paths);
+        let ahead = scope.spawn(|| preload_kernel_symbols(path, options, &symbol_paths));
         let parsed = profview_parse::read_path(path, &read);
-        let kernel = kernel
+        let kernel = ahead
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (parsed, kernel)
+        (parsed, (kernel, prepared))
     });
     let mut profile = match (parsed?, options.side) {
         (Parsed::Single(p), _) => p,
@@ -254,7 +256,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
             }
             KernelPreload::NotNeeded => None,
         };
-        symbolize_profile(&mut profile, &symbol_paths, options, kernel);
+        symbolize_profile(&mut profile, &symbol_paths, options, (kernel, prepared));
         name_from_sidecar(path, &mut profile)?;
     }
     if !options.inline {
@@ -320,17 +322,23 @@ pub fn open_many(paths: &[std::path::PathBuf], options: &OpenOptions) -> Result<
             }
             None => None,
         };
-        symbolize_profile(&mut all, &symbol_paths(options), options, kernel);
+        symbolize_profile(
+            &mut all,
+            &symbol_paths(options),
+            options,
+            (kernel, Vec::new()),
+        );
     }
     Ok(all)
 }
 
-/// Name the unresolved frames of `profile`, with `kernel`'s symbols for kernel addresses.
+/// Name the unresolved frames of `profile`, with `kernel`'s symbols for kernel addresses and
+/// the modules read ahead in `prepared`.
 fn symbolize_profile(
     profile: &mut Profile,
     symbol_paths: &Arc<SymbolPaths>,
     options: &OpenOptions,
-    kernel: Option<KernelSymbols>,
+    (kernel, prepared): (Option<KernelSymbols>, Vec<PendingModule>),
 ) {
     if let Some(progress) = &options.progress {
         progress.report(Stage::Symbolizing, 0, 0);
@@ -338,7 +346,30 @@ fn symbolize_profile(
     let mut sym = SymbolizeOptions::new(Arc::clone(symbol_paths));
     sym.inline = options.inline;
     sym.kernel = kernel;
+    sym.prepared = std::sync::Mutex::new(prepared);
     profview_symbolize::symbolize(profile, &sym);
+}
+
+/// The user modules a perf.data file's header lists (those its samples hit), found and read
+/// (symbol tables, and DWARF for inlined frames) on other threads while the records are read:
+/// for a Rust binary with full debug info, decompressing its DWARF takes as long as reading a
+/// large recording.
+fn prepare_modules(
+    path: &Path,
+    options: &OpenOptions,
+    symbol_paths: &Arc<SymbolPaths>,
+) -> Vec<PendingModule> {
+    if !options.symbolize || !profview_parse::is_perf_data_file(path) {
+        return Vec::new();
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let modules = profview_parse::perf::recorded_user_modules(&file)
+        .into_iter()
+        .map(|(module, build_id)| (module, Some(build_id)))
+        .collect();
+    PendingModule::start(modules, symbol_paths, options.inline)
 }
 
 /// Where binaries and debug files are looked for.

@@ -35,7 +35,9 @@ pub use kallsyms::{running_kernel_build_id, KernelSymbols};
 use profview_demangle::demangle;
 use profview_files::map_file;
 pub use profview_files::SymbolPaths;
-pub use resolve::{resolve_module, ModuleJob, ModuleOutcome, SymFrame};
+pub use resolve::{
+    resolve_module, ModuleJob, ModuleOutcome, PendingModule, PreparedModule, SymFrame,
+};
 
 /// A symbolization input that cannot be used at all.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,10 @@ pub struct SymbolizeOptions {
     /// Expand inlined frames (default). Off: only the outer function, as perf report's Symbol
     /// column shows.
     pub inline: bool,
+    /// Modules being read ahead ([`PendingModule::start`], while the profile was read): each
+    /// is waited for and used for the module it is for (same path, build-id and `inline`);
+    /// the others are opened here.
+    pub prepared: std::sync::Mutex<Vec<PendingModule>>,
 }
 
 impl SymbolizeOptions {
@@ -78,6 +84,7 @@ impl SymbolizeOptions {
             symbol_paths,
             kernel: None,
             inline: true,
+            prepared: std::sync::Mutex::default(),
         }
     }
 }
@@ -97,13 +104,26 @@ pub struct SymbolizeStats {
 pub fn symbolize(profile: &mut Profile, options: &SymbolizeOptions) -> SymbolizeStats {
     profile.meta.symbolized = true;
     let (user_jobs, kernel_frames) = collect_jobs(profile);
+    let mut ready = options
+        .prepared
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
+    let user_jobs: Vec<_> = user_jobs
+        .into_iter()
+        .map(|(module, job)| {
+            let found = ready.iter().position(|p| p.is_for(&job, options.inline));
+            (module, job, found.map(|i| ready.swap_remove(i)))
+        })
+        .collect();
     let outcomes: Vec<(ModuleId, ModuleOutcome)> = user_jobs
         .into_par_iter()
-        .map(|(module, job)| {
-            (
-                module,
-                resolve_module(&job, &options.symbol_paths, options.inline),
-            )
+        .map(|(module, job, pending)| {
+            let prepared = pending.and_then(PendingModule::wait).unwrap_or_else(|| {
+                let build_id = job.build_id.as_deref();
+                PreparedModule::open(&job.path, build_id, &options.symbol_paths, options.inline)
+            });
+            (module, prepared.resolve(&job))
         })
         .collect();
     let mut stats = SymbolizeStats::default();

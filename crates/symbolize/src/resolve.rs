@@ -1,11 +1,14 @@
 //! Resolving the addresses of one module: file offsets → SVMAs → symbol names, inlined
 //! frames and source lines.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 
 use object::Object;
 
 use crate::symtab::{file_offset_to_svma, SymbolTable};
+use memmap2::Mmap;
 use profview_demangle::demangle;
 use profview_files::{map_file, ModuleFiles, SymbolPaths};
 
@@ -48,31 +51,171 @@ pub struct ModuleOutcome {
 
 /// Resolve every offset of `job`.
 pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> ModuleOutcome {
-    let files = paths.locate(&job.path, job.build_id.as_deref());
-    let mut outcome = ModuleOutcome {
-        looked_up: job.offsets.len(),
-        ..ModuleOutcome::default()
-    };
-    let Some(symbol_path) = files.symbol_file().map(ToOwned::to_owned) else {
-        outcome.problem = Some("no binary or debug file found".to_owned());
-        outcome.files = files;
-        return outcome;
-    };
+    PreparedModule::open(&job.path, job.build_id.as_deref(), paths, inline).resolve(job)
+}
+
+/// A module's files found, mapped and read (symbol table, DWARF sections) ahead of its
+/// lookups: the costly part of symbolizing a module, independent of which addresses are
+/// looked up, so it can run while the profile is still being read ([`PendingModule`]).
+#[derive(Debug)]
+pub struct PreparedModule {
+    inline: bool,
+    files: ModuleFiles,
+    opened: Result<Opened, String>,
+}
+
+/// What a module's lookups read.
+struct Opened {
+    symbol_path: std::path::PathBuf,
+    layout_data: Mmap,
+    symtab: SymbolTable,
+    dwarf: Option<addr2line::Loader>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("symbol_path", &self.symbol_path)
+            .field("dwarf", &self.dwarf.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedModule {
+    /// Find and read the files of the module recorded at `path` with `build_id`.
+    pub fn open(path: &str, build_id: Option<&[u8]>, paths: &SymbolPaths, inline: bool) -> Self {
+        let files = paths.locate(path, build_id);
+        let opened = open_files(&files, inline);
+        Self {
+            inline,
+            files,
+            opened,
+        }
+    }
+
+    /// Resolve every offset of `job`.
+    pub fn resolve(self, job: &ModuleJob) -> ModuleOutcome {
+        let mut outcome = ModuleOutcome {
+            looked_up: job.offsets.len(),
+            files: self.files,
+            ..ModuleOutcome::default()
+        };
+        let opened = match self.opened {
+            Ok(opened) => opened,
+            Err(problem) => {
+                outcome.problem = Some(problem);
+                return outcome;
+            }
+        };
+        let Ok(layout) = object::File::parse(&opened.layout_data[..]) else {
+            let path = opened.symbol_path.display();
+            outcome.problem = Some(format!("{path} is not a valid ELF file"));
+            return outcome;
+        };
+        let base = image_base(&layout);
+        for &offset in &job.offsets {
+            let svma = if job.relative {
+                offset.checked_add(base)
+            } else {
+                file_offset_to_svma(&layout, offset)
+            };
+            let Some(svma) = svma else {
+                continue;
+            };
+            let frames = lookup(svma, &opened.symtab, opened.dwarf.as_ref(), self.inline);
+            if !frames.is_empty() {
+                outcome.frames.insert(offset, frames);
+            }
+        }
+        if outcome.frames.is_empty() && !job.offsets.is_empty() {
+            outcome.problem = Some(format!(
+                "{} has no symbol for these addresses",
+                opened.symbol_path.display()
+            ));
+        }
+        outcome
+    }
+}
+
+/// A module being read ahead on another thread ([`PendingModule::start`]): symbolizing waits
+/// for it only when it comes to that module, and looks up the modules that are ready first.
+#[derive(Debug)]
+pub struct PendingModule {
+    key: (String, Option<Vec<u8>>),
+    inline: bool,
+    done: Receiver<PreparedModule>,
+}
+
+impl PendingModule {
+    /// Read `modules` (recorded path, build-id) on threads of their own, at most one a core,
+    /// while the caller goes on (reading the profile). The threads end when the modules are
+    /// read, whether or not anyone waits for them.
+    pub fn start(
+        modules: Vec<(String, Option<Vec<u8>>)>,
+        paths: &Arc<SymbolPaths>,
+        inline: bool,
+    ) -> Vec<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut pending = Vec::new();
+        let mut queue = VecDeque::new();
+        for key in modules {
+            let (tx, done) = std::sync::mpsc::channel();
+            queue.push_back((key.clone(), tx));
+            pending.push(Self { key, inline, done });
+        }
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..threads.min(pending.len()) {
+            let (queue, paths) = (Arc::clone(&queue), Arc::clone(paths));
+            let next = move || queue.lock().ok().and_then(|mut q| q.pop_front());
+            let spawned = std::thread::Builder::new()
+                .name("profview-symbols".to_owned())
+                .spawn(move || {
+                    while let Some(((path, build_id), tx)) = next() {
+                        let _ = tx.send(PreparedModule::open(
+                            &path,
+                            build_id.as_deref(),
+                            &paths,
+                            inline,
+                        ));
+                    }
+                });
+            // Without a thread the senders drop, and `wait` opens the modules itself.
+            drop(spawned);
+        }
+        pending
+    }
+
+    /// Whether this is the module `job` names, read for lookups with or without inlining.
+    pub fn is_for(&self, job: &ModuleJob, inline: bool) -> bool {
+        self.inline == inline && self.key.0 == job.path && self.key.1 == job.build_id
+    }
+
+    /// The module, once read; `None` if its thread could not read it (it panicked, or none
+    /// could be started).
+    pub fn wait(self) -> Option<PreparedModule> {
+        self.done.recv().ok()
+    }
+}
+
+/// Map a module's files and read its symbol table and (for inlined frames, or when there is
+/// no symbol table) its DWARF; `Err` says why nothing can be resolved.
+fn open_files(files: &ModuleFiles, inline: bool) -> Result<Opened, String> {
+    let symbol_path = files
+        .symbol_file()
+        .map(ToOwned::to_owned)
+        .ok_or_else(|| "no binary or debug file found".to_owned())?;
     // Offsets are translated through the binary's program headers (a debug file has the same
     // layout, so it serves when the binary is missing).
     let layout_path = files.binary.clone().unwrap_or_else(|| symbol_path.clone());
-    outcome.files = files;
     let (Ok(layout_data), Ok(symbol_data)) = (map_file(&layout_path), map_file(&symbol_path))
     else {
-        outcome.problem = Some(format!("cannot read {}", symbol_path.display()));
-        return outcome;
+        return Err(format!("cannot read {}", symbol_path.display()));
     };
     let (Ok(layout), Ok(symbols_file)) = (
         object::File::parse(&layout_data[..]),
         object::File::parse(&symbol_data[..]),
     ) else {
-        outcome.problem = Some(format!("{} is not a valid ELF file", symbol_path.display()));
-        return outcome;
+        return Err(format!("{} is not a valid ELF file", symbol_path.display()));
     };
     let symtab = SymbolTable::from_object(&symbols_file, &layout);
     // Without inlining the symbol table names every frame (as perf report does), so the cost
@@ -85,28 +228,12 @@ pub fn resolve_module(job: &ModuleJob, paths: &SymbolPaths, inline: bool) -> Mod
     } else {
         None
     };
-    let base = image_base(&layout);
-    for &offset in &job.offsets {
-        let svma = if job.relative {
-            offset.checked_add(base)
-        } else {
-            file_offset_to_svma(&layout, offset)
-        };
-        let Some(svma) = svma else {
-            continue;
-        };
-        let frames = lookup(svma, &symtab, dwarf.as_ref(), inline);
-        if !frames.is_empty() {
-            outcome.frames.insert(offset, frames);
-        }
-    }
-    if outcome.frames.is_empty() && !job.offsets.is_empty() {
-        outcome.problem = Some(format!(
-            "{} has no symbol for these addresses",
-            symbol_path.display()
-        ));
-    }
-    outcome
+    Ok(Opened {
+        symbol_path,
+        layout_data,
+        symtab,
+        dwarf,
+    })
 }
 
 /// The most a compressed section may claim to grow to, as a multiple of its compressed size:
@@ -198,4 +325,40 @@ pub(crate) fn image_base(file: &object::File<'_>) -> u64 {
     file.segments()
         .find(|seg| seg.file_range().0 == 0)
         .map_or(0, |seg| seg.address())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module read ahead on another thread resolves exactly as one opened when needed; a
+    /// module that cannot be found says so either way.
+    #[test]
+    fn a_module_read_ahead_resolves_as_one_opened_when_needed() {
+        let exe = std::env::current_exe().unwrap();
+        let path = exe.to_str().unwrap().to_owned();
+        let paths = Arc::new(SymbolPaths::only(Vec::new()));
+        let offsets: Vec<u64> = (0x1000..0x400000).step_by(0x1357).collect();
+        let job = |path: &str| ModuleJob {
+            path: path.to_owned(),
+            build_id: None,
+            offsets: offsets.clone(),
+            relative: false,
+        };
+        let missing = "/nonexistent/profview-test-module".to_owned();
+        let modules = vec![(path.clone(), None), (missing.clone(), None)];
+        for inline in [true, false] {
+            let pending = PendingModule::start(modules.clone(), &paths, inline);
+            for (p, name) in pending.into_iter().zip([&path, &missing]) {
+                assert!(p.is_for(&job(name), inline) && !p.is_for(&job(name), !inline));
+                let ahead = p.wait().unwrap().resolve(&job(name));
+                let now = resolve_module(&job(name), &paths, inline);
+                assert_eq!(ahead.frames, now.frames);
+                assert_eq!(ahead.problem, now.problem);
+                assert_eq!(ahead.looked_up, now.looked_up);
+            }
+        }
+        let now = resolve_module(&job(&path), &paths, true);
+        assert!(now.frames.len() > 10, "the test binary names its own code");
+    }
 }

@@ -79,6 +79,35 @@ pub fn read_perf_file(
     read_perf(name, &file, open, options)
 }
 
+/// The user-space modules a perf.data file's header lists with their build-ids,
+/// as (recorded path, build-id): `perf record` lists the ones its samples hit, so their
+/// symbols can be read while the records are. Empty for a pipe-mode stream, a file without
+/// the list, or a header that does not check out (reading the file then says why).
+pub fn recorded_user_modules(file: &File) -> Vec<(String, Vec<u8>)> {
+    use linux_perf_data::DsoKey;
+    let mut size_field = [0u8; 8];
+    let pipe_mode = !(&file).read_at(8, &mut size_field) || size_field == 16u64.to_le_bytes();
+    if pipe_mode || header::check_file(&file).is_err() {
+        return Vec::new();
+    }
+    let Ok(reader) = PerfFileReader::parse_file(BufReader::new(file)) else {
+        return Vec::new();
+    };
+    let build_ids = reader.perf_file.build_ids().unwrap_or_default();
+    let mut modules: Vec<(String, Vec<u8>)> = build_ids
+        .into_iter()
+        .filter(|(key, _)| matches!(key, DsoKey::User { .. }))
+        .map(|(_, info)| {
+            (
+                String::from_utf8_lossy(&info.path).into_owned(),
+                info.build_id,
+            )
+        })
+        .collect();
+    modules.sort();
+    modules
+}
+
 fn read_perf<S: Source + Sync, R: Read + Seek + Send>(
     name: &str,
     source: &S,
