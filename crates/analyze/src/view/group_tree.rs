@@ -30,10 +30,6 @@ pub(crate) struct GroupTree {
 }
 
 impl GroupTree {
-    pub(crate) fn new() -> Self {
-        Self::with_capacity(1)
-    }
-
     /// An empty tree with room for `nodes` nodes.
     pub(crate) fn with_capacity(nodes: usize) -> Self {
         let mut tree = Self {
@@ -146,7 +142,7 @@ mod tests {
 
     /// A tree of the given paths; returns it and the node of each path's end.
     fn tree(paths: &[&[usize]]) -> (GroupTree, Vec<Node>) {
-        let mut t = GroupTree::new();
+        let mut t = GroupTree::with_capacity(1);
         let ends = paths
             .iter()
             .map(|p| {
