@@ -42,7 +42,7 @@ pub use normalize::{frame_key, normalize_name};
 use noise::{estimate_shift, Comparison, Judged, SideScale};
 use sums::{PathNode, PathTrie, Sums, ROOT};
 
-use crate::NodeId;
+use crate::{NodeId, StackWeights};
 
 /// Why two profiles cannot be compared as asked.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -318,9 +318,22 @@ pub fn diff(
             after_unit: a.unit.name(),
         });
     }
+    // Each side's stack weights and their depth-first layout, the costly part of the sums,
+    // on a core each; the sums then share one table of names and one trie of paths.
+    let laid_out = |side: &DiffSide<'_>| {
+        let weights = StackWeights::new(side.profile, side.kind);
+        weights.path_sums(side.profile);
+        weights
+    };
+    let (before_weights, after_weights) = std::thread::scope(|scope| {
+        let b = scope.spawn(|| laid_out(&before));
+        let a = laid_out(&after);
+        let b = b.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (b, a)
+    });
     let mut sums = Sums::default();
-    sums.add(0, before.profile, before.kind);
-    sums.add(1, after.profile, after.kind);
+    sums.add(0, before.profile, &before_weights);
+    sums.add(1, after.profile, &after_weights);
 
     let scales = [
         SideScale::new(b.total_weight, b.sample_count),

@@ -1,7 +1,7 @@
 //! Both profiles summed over one set of comparable names: self and total weight per function,
 //! and self weight per call path (a prefix tree shared by both sides).
 
-use profview_model::{FrameId, Profile, WeightKindId};
+use profview_model::{FrameId, Profile};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
@@ -179,8 +179,8 @@ pub struct Sums {
 }
 
 impl Sums {
-    /// Add the samples of `kind` in `profile` as side `side`.
-    pub fn add(&mut self, side: SideIndex, profile: &Profile, kind: WeightKindId) {
+    /// Add the samples `weights` holds of `profile` as side `side`.
+    pub fn add(&mut self, side: SideIndex, profile: &Profile, weights: &StackWeights) {
         let frame_keys: Vec<Key> = (0..profile.frames().len())
             .map(|i| {
                 let frame = FrameId::from_index(i);
@@ -210,7 +210,6 @@ impl Sums {
             stack_paths.push(path);
         }
 
-        let weights = StackWeights::new(profile, kind);
         for (stack, w) in weights.nonzero() {
             self.paths.self_weight[side][stack_paths[stack.index()] as usize] += w;
             // Function rows give inlined code's time to the function that holds it (perf
