@@ -144,6 +144,11 @@ pub(super) struct ProfileBuilder {
 }
 
 impl ProfileBuilder {
+    /// Ask ahead for what [`Self::compact_sample`] will read first for raw chain `id`.
+    pub(super) fn prefetch_chain(&self, id: u32) {
+        self.stacks.prefetch_numbered(id);
+    }
+
     /// Any record but a sample the block reader decoded itself.
     pub(super) fn handle(
         &mut self,

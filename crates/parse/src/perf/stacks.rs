@@ -76,6 +76,14 @@ impl StackBuilder {
         }
     }
 
+    /// Ask for the place of raw chain number `id`'s stack ahead of [`Self::numbered`]: the
+    /// chains of a million distinct stacks are numbered in a table too large for the cache.
+    pub fn prefetch_numbered(&self, id: u32) {
+        if let Some(slot) = self.numbered.get(id as usize) {
+            super::prefetch::prefetch(slot);
+        }
+    }
+
     /// Changes whenever the mappings change (and with them every stack built for a chain).
     pub fn generation(&self) -> u32 {
         self.generation

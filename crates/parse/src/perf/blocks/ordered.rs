@@ -133,6 +133,7 @@ pub(super) fn merge<'a>(
     let mut chains = ChainStore::default();
     let mut sorter = RoundSorter::default();
     let mut generation = builder.stack_generation();
+    let mut window = VecDeque::with_capacity(AHEAD);
     for p in parsed {
         let p = p?;
         waiting.insert(p.index, p);
@@ -144,15 +145,13 @@ pub(super) fn merge<'a>(
                 match entry {
                     Entry::Item(key, item) => sorter.insert(key, item),
                     Entry::FinishedRound => {
-                        for (key, item) in sorter.finish_round() {
-                            handle(
-                                item,
-                                time_of(key),
-                                builder,
-                                profile,
-                                (layout, &chains, published),
-                            )?;
-                        }
+                        handle_all(
+                            sorter.finish_round(),
+                            &mut window,
+                            builder,
+                            profile,
+                            (layout, &chains, published),
+                        )?;
                         chains.release_before(sorter.oldest_block().unwrap_or(p.index), spare);
                         if builder.stack_generation() != generation {
                             generation = builder.stack_generation();
@@ -167,16 +166,49 @@ pub(super) fn merge<'a>(
     if !waiting.is_empty() {
         return Err(Unsuitable);
     }
-    for (key, item) in sorter.finish() {
+    handle_all(
+        sorter.finish(),
+        &mut window,
+        builder,
+        profile,
+        (layout, &chains, published),
+    )
+}
+
+/// How many records ahead of the one handled a sample's chain is asked for: enough for the
+/// memory to arrive, few enough that it is still cached when used.
+const AHEAD: usize = 8;
+
+/// Handle `released` in order, asking for each sample's first table entry `AHEAD` records
+/// before it is handled (`window` holds those records).
+fn handle_all<'a>(
+    released: impl Iterator<Item = (SortKey, Item<'a>)>,
+    window: &mut VecDeque<(SortKey, Item<'a>)>,
+    builder: &mut ProfileBuilder,
+    profile: &mut Profile,
+    (layout, chains, published): (&Layout, &ChainStore, &Published),
+) -> Result<(), Unsuitable> {
+    window.clear();
+    let mut released = released.fuse();
+    loop {
+        while window.len() < AHEAD {
+            let Some(next) = released.next() else { break };
+            if let Item::Sample { block, local, .. } = next.1 {
+                builder.prefetch_chain(chains.chain(block, local).0);
+            }
+            window.push_back(next);
+        }
+        let Some((key, item)) = window.pop_front() else {
+            return Ok(());
+        };
         handle(
             item,
             time_of(key),
             builder,
             profile,
-            (layout, &chains, published),
+            (layout, chains, published),
         )?;
     }
-    Ok(())
 }
 
 fn handle(

@@ -106,22 +106,11 @@ fn whole_records(bytes: &[u8], limit: usize) -> Result<usize, Unsuitable> {
 const PREFETCH_AHEAD: usize = 8192;
 const CACHE_LINE: usize = 64;
 
-/// Ask for the cache line holding `bytes[at]` without waiting for it. A plain load would not
-/// do: the processor retires in order, so a load of memory not yet cached holds up the walk
-/// behind it as surely as the header reads it was meant to spare.
+/// Ask for the cache line holding `bytes[at]`, if there is one.
 fn prefetch(bytes: &[u8], at: usize) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(byte) = bytes.get(at) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch is a hint to the cache: it reads nothing into the program and
-        // never faults, and the address is inside `bytes` anyway.
-        #[allow(unsafe_code)]
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast());
-        }
+        super::super::prefetch::prefetch(byte);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (bytes, at);
 }
 
 #[cfg(test)]
