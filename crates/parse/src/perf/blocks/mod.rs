@@ -33,7 +33,7 @@ use super::source::Source;
 use crate::progress::Progress;
 use ordered::merge;
 use walk::{read_region, Block, Unsuitable, BLOCK};
-use workers::{parse_block, ChainTable, Layout, Parsed, Published, Spare};
+use workers::{parse_block, ChainNumbers, ChainTable, Layout, Parsed, Published, Spare};
 
 /// Read `source`'s records region into `profile` through `builder`, or say the file is one the
 /// general reader must take. On `Err` the profile is half-built and must be dropped.
@@ -53,6 +53,7 @@ pub(super) fn read_blocks<S: Source + Sync>(
     let stop = AtomicBool::new(false);
     let published = Published::default();
     let spare = Spare::default();
+    let numbers = ChainNumbers::default();
     let (block_tx, block_rx) = sync_channel::<Block<'_>>(workers + 1);
     let block_rx = Mutex::new(block_rx);
     // One parsed block waiting: the ordered pass is what bounds the time, so more waiting
@@ -68,7 +69,8 @@ pub(super) fn read_blocks<S: Source + Sync>(
         });
         for _ in 0..workers {
             let parsed_tx = parsed_tx.clone();
-            let (block_rx, layout, published, spare) = (&block_rx, &layout, &published, &spare);
+            let (block_rx, layout, published) = (&block_rx, &layout, &published);
+            let (spare, numbers) = (&spare, &numbers);
             scope.spawn(move || {
                 let mut cache = CacheX86_64::new();
                 let mut table = ChainTable::default();
@@ -78,8 +80,13 @@ pub(super) fn read_blocks<S: Source + Sync>(
                         Err(_) => return,
                     };
                     let Ok(block) = block else { return };
-                    let parsed =
-                        parse_block(&block, layout, published, (spare, &mut table), &mut cache);
+                    let parsed = parse_block(
+                        &block,
+                        layout,
+                        published,
+                        (spare, &mut table, numbers),
+                        &mut cache,
+                    );
                     if parsed_tx.send(parsed).is_err() {
                         return;
                     }
@@ -87,7 +94,13 @@ pub(super) fn read_blocks<S: Source + Sync>(
             });
         }
         drop(parsed_tx);
-        let result = merge(parsed_rx, builder, profile, &layout, (&published, &spare));
+        let result = merge(
+            parsed_rx,
+            builder,
+            profile,
+            &layout,
+            (&published, &spare, &numbers),
+        );
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
         }

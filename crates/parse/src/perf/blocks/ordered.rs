@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use linux_perf_data::linux_perf_event_reader::{RawData, RawEventRecord};
 use profview_model::Profile;
-use rustc_hash::FxHashMap;
 
 use super::super::builder::ProfileBuilder;
 use super::super::records::unparseable;
@@ -17,48 +16,24 @@ use super::super::stacks::RawChain;
 use super::super::unwind::ProcessUnwinder;
 use super::walk::Unsuitable;
 use super::workers::{
-    time_of, BlockChains, Entry, Item, Layout, Parsed, Published, RecordRef, SortKey, Spare,
-    Unwound, UnwoundStack, HAS_CHAIN, HAS_IP, KERNEL,
+    time_of, BlockChains, ChainNumbers, Entry, Item, Layout, Parsed, Published, RecordRef, SortKey,
+    Spare, Unwound, UnwoundStack, HAS_CHAIN, HAS_IP, KERNEL,
 };
 
-/// The raw callchains of the file, numbered by their 128-bit hash (the same chain in two
-/// blocks gets one number while the mappings stay the same), and the words of those the
-/// pending samples have: a block's chains are kept until no sample waiting in the sorter comes
-/// from it, so memory follows the blocks in flight, not the file's distinct chains.
+/// The words of the raw callchains the pending samples have (numbered for the file by the
+/// workers, [`ChainNumbers`]): a block's chains are kept until no sample waiting in the
+/// sorter comes from it, so memory follows the blocks in flight, not the file's distinct
+/// chains.
 #[derive(Default)]
 struct ChainStore {
-    /// By the hash's two halves: a `u128` key is aligned to 16 bytes, which made each entry
-    /// 32 bytes instead of 24 (a million distinct chains: a table of two million entries).
-    numbers: FxHashMap<[u64; 2], u32>,
-    /// The next number: numbers are never reused, so a number a block in flight holds stays
-    /// its chain's after the table forgets it.
-    next: u32,
     /// Consecutive blocks from the oldest one a pending sample comes from.
     blocks: VecDeque<(usize, BlockChains)>,
 }
 
 impl ChainStore {
-    /// Keep block `index`'s chains, numbering each for the file.
-    fn add_block(&mut self, index: usize, mut chains: BlockChains) {
-        let next = &mut self.next;
-        let numbers = chains.hashes.iter().map(|&hash| {
-            let halves = [hash as u64, (hash >> 64) as u64];
-            *self.numbers.entry(halves).or_insert_with(|| {
-                *next += 1;
-                *next - 1
-            })
-        });
-        chains.numbers = numbers.collect();
+    /// Keep block `index`'s chains.
+    fn add_block(&mut self, index: usize, chains: BlockChains) {
         self.blocks.push_back((index, chains));
-    }
-
-    /// Forget which hash has which number: the mappings changed, so the stacks built for the
-    /// numbers so far no longer hold (the builder ignores them), and a chain seen again gets a
-    /// new number. Thousands of short processes each start with new mappings and new
-    /// addresses: the table then holds one process's chains, not every chain of the file, and
-    /// keeps its memory instead of growing by rehashing.
-    fn forget_numbers(&mut self) {
-        self.numbers.clear();
     }
 
     /// The number in the file and the key words of chain `local` of block `block`.
@@ -126,7 +101,7 @@ pub(super) fn merge<'a>(
     builder: &mut ProfileBuilder,
     profile: &mut Profile,
     layout: &Layout,
-    (published, spare): (&Published, &Spare<'a>),
+    (published, spare, numbers): (&Published, &Spare<'a>, &ChainNumbers),
 ) -> Result<(), Unsuitable> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
@@ -155,7 +130,7 @@ pub(super) fn merge<'a>(
                         chains.release_before(sorter.oldest_block().unwrap_or(p.index), spare);
                         if builder.stack_generation() != generation {
                             generation = builder.stack_generation();
-                            chains.forget_numbers();
+                            numbers.forget();
                         }
                     }
                 }
@@ -423,9 +398,15 @@ mod tests {
 
     #[test]
     fn the_same_chain_in_two_blocks_gets_one_number() {
+        let numbers = ChainNumbers::default();
+        let numbered = |list: &[&[u64]]| {
+            let mut c = chains(list);
+            numbers.number(&mut c).unwrap();
+            c
+        };
         let mut store = ChainStore::default();
-        store.add_block(0, chains(&[&[1, 0x10], &[1, 0x20, 0x30]]));
-        store.add_block(1, chains(&[&[1, 0x20, 0x30], &[2, 0x10]]));
+        store.add_block(0, numbered(&[&[1, 0x10], &[1, 0x20, 0x30]]));
+        store.add_block(1, numbered(&[&[1, 0x20, 0x30], &[2, 0x10]]));
         assert_eq!(store.chain(0, 0), (0, &[1, 0x10][..]));
         assert_eq!(store.chain(0, 1), (1, &[1, 0x20, 0x30][..]));
         assert_eq!(store.chain(1, 0), (1, &[1, 0x20, 0x30][..]));
@@ -437,7 +418,7 @@ mod tests {
             spare.take_chains().is_some_and(|c| c.ends.is_empty()),
             "given back empty"
         );
-        store.add_block(2, chains(&[&[1, 0x10]]));
+        store.add_block(2, numbered(&[&[1, 0x10]]));
         assert_eq!(store.blocks.len(), 2);
         assert_eq!(store.chain(1, 1), (2, &[2, 0x10][..]));
         assert_eq!(
@@ -447,8 +428,8 @@ mod tests {
         );
         // After the mappings change, a chain seen again gets a new number, and the numbers
         // blocks in flight hold stay theirs.
-        store.forget_numbers();
-        store.add_block(3, chains(&[&[1, 0x10], &[3, 0x40]]));
+        numbers.forget();
+        store.add_block(3, numbered(&[&[1, 0x10], &[3, 0x40]]));
         assert_eq!(store.chain(3, 0), (3, &[1, 0x10][..]));
         assert_eq!(store.chain(3, 1), (4, &[3, 0x40][..]));
         assert_eq!(store.chain(2, 0), (0, &[1, 0x10][..]));

@@ -340,6 +340,53 @@ impl ChainTable {
     }
 }
 
+/// The file-wide numbers of raw callchains, by their 128-bit hash: the same chain in two
+/// blocks gets one number while the mappings stay the same. Each worker numbers its block's
+/// chains when it has parsed them (which worker first does not matter: a number only has to
+/// name one chain), so the ordered pass does not probe a table of a million chains for each.
+#[derive(Default)]
+pub(super) struct ChainNumbers(Mutex<NumberTable>);
+
+#[derive(Default)]
+struct NumberTable {
+    /// By the hash's two halves: a `u128` key is aligned to 16 bytes, which made each entry
+    /// 32 bytes instead of 24 (a million distinct chains: a table of two million entries).
+    numbers: FxHashMap<[u64; 2], u32>,
+    /// The next number: numbers are never reused, so a number a block in flight holds stays
+    /// its chain's after the table forgets it.
+    next: u32,
+}
+
+impl ChainNumbers {
+    /// Number `chains` for the file.
+    pub(super) fn number(&self, chains: &mut BlockChains) -> Result<(), Unsuitable> {
+        let mut table = self.0.lock().map_err(|_| Unsuitable)?;
+        let NumberTable { numbers, next } = &mut *table;
+        chains.numbers.clear();
+        chains.numbers.extend(chains.hashes.iter().map(|&hash| {
+            let halves = [hash as u64, (hash >> 64) as u64];
+            *numbers.entry(halves).or_insert_with(|| {
+                *next += 1;
+                *next - 1
+            })
+        }));
+        Ok(())
+    }
+
+    /// Forget which hash has which number: the mappings changed, so the stacks built for the
+    /// numbers so far no longer hold (the builder ignores them), and a chain seen again gets a
+    /// new number. Thousands of short processes each start with new mappings and new
+    /// addresses: the table then holds one process's chains, not every chain of the file, and
+    /// keeps its memory instead of growing by rehashing. A block numbered before this but
+    /// handled after, or the other way round, only costs its samples the cached stack: the
+    /// builder checks each number's stack against the mappings' generation.
+    pub(super) fn forget(&self) {
+        if let Ok(mut table) = self.0.lock() {
+            table.numbers.clear();
+        }
+    }
+}
+
 /// Buffers of blocks the ordered pass is done with, for the workers' next blocks: a block's
 /// records and chains are a few MB, and allocating them anew for every block cost page
 /// faults and kept glibc's memory high (its mmap threshold could not be lowered without
@@ -403,7 +450,7 @@ pub(super) fn parse_block<'a>(
     block: &Block<'a>,
     layout: &Layout,
     published: &Published,
-    (spare, table): (&Spare<'a>, &mut ChainTable),
+    (spare, table, numbers): (&Spare<'a>, &mut ChainTable, &ChainNumbers),
     cache: &mut CacheX86_64,
 ) -> Result<Parsed<'a>, Unsuitable> {
     let bytes = &block.bytes[..block.end];
@@ -468,6 +515,7 @@ pub(super) fn parse_block<'a>(
         };
         entries.push(Entry::Item(key, item));
     }
+    numbers.number(&mut chains)?;
     Ok(Parsed {
         index: block.index,
         entries,
