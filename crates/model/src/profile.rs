@@ -543,6 +543,12 @@ impl Profile {
     /// level, say). An empty list drops the frame; a root frame is kept rather than leave a
     /// stack empty. Samples are moved to the new stacks.
     pub fn expand_frames(&mut self, replacement: &[Option<Vec<FrameId>>]) {
+        if let Some(renamed) = self.one_for_one(replacement) {
+            // Symbolizing without inlined frames names each address once: the tree keeps its
+            // shape and every id, and the samples their stacks.
+            self.stacks.rename_frames(|f| renamed[f.index()]);
+            return;
+        }
         // Only the old nodes are read: their lookup structures go at once, and the nodes and
         // the renumbering as soon as they are used, so that the old and the new tree are not
         // all held at the same time (this is the peak of a large profile's memory).
@@ -571,6 +577,38 @@ impl Profile {
         if self.samples.is_aggregated() {
             self.samples.merge_rows();
         }
+    }
+
+    /// The frame each frame becomes under `replacement`, by frame index, when that changes
+    /// no stack's shape: every frame the stacks use is replaced by exactly one frame (or
+    /// kept), and no two of them by the same one (then no two children of a node merge, and
+    /// a rebuild would give every node its old id). `None` otherwise.
+    fn one_for_one(&self, replacement: &[Option<Vec<FrameId>>]) -> Option<Vec<FrameId>> {
+        let frames = self.frames.values().len();
+        let mut used = vec![false; frames];
+        for node in self.stacks.values() {
+            *used.get_mut(node.frame.index())? = true;
+        }
+        let mut renamed = Vec::with_capacity(frames);
+        let mut taken = vec![false; frames];
+        for (i, &used) in used.iter().enumerate() {
+            let new = match replacement.get(i).and_then(Option::as_ref) {
+                None => FrameId::from_index(i),
+                Some(list) => match list[..] {
+                    [one] => one,
+                    _ if !used => FrameId::from_index(i),
+                    _ => return None,
+                },
+            };
+            if used {
+                let slot = taken.get_mut(new.index())?;
+                if std::mem::replace(slot, true) {
+                    return None;
+                }
+            }
+            renamed.push(new);
+        }
+        Some(renamed)
     }
 
     // ---- processes, threads ------------------------------------------------------------------
@@ -813,6 +851,98 @@ mod tests {
         };
         assert_eq!(rows(&late), rows(&early));
         assert_eq!(late.sample_count(cycles), 6);
+    }
+
+    /// Paths of frame names, interned in order: a root with three children (the third
+    /// hashed, not in the first-children array), a second root, and samples on some.
+    fn named_tree(names: [&str; 6]) -> Profile {
+        let mut p = Profile::new();
+        p.aggregate_samples();
+        let kind = p.add_weight_kind("cycles", WeightUnit::Events);
+        let thread = p.add_thread(None, Some(1), None);
+        let f = names.map(|n| p.resolved_frame(n, None, FrameKind::User));
+        let paths: [&[FrameId]; 6] = [
+            &[f[0], f[1]],
+            &[f[0], f[2]],
+            &[f[0], f[3], f[1]],
+            &[f[0], f[3], f[2]],
+            &[f[4]],
+            &[f[4], f[5]],
+        ];
+        for (i, path) in paths.iter().enumerate() {
+            let stack = p.intern_stack_path(path);
+            let weight = f64::from(1u32 << i);
+            p.add_sample(Sample {
+                thread,
+                time: None,
+                stack,
+                kind,
+                weight,
+            });
+        }
+        p
+    }
+
+    /// What a profile's stacks and samples say, by name: the same for two profiles that
+    /// differ only in how their frames were made.
+    fn by_name(p: &Profile) -> (Vec<(Option<StackId>, String)>, Vec<(StackId, f64)>) {
+        let stacks = p
+            .stacks()
+            .iter()
+            .map(|n| (n.parent, p.frame_label(n.frame)))
+            .collect();
+        let samples = (0..p.samples().len())
+            .map(|i| (p.samples().get(i).stack, p.samples().get(i).weight))
+            .collect();
+        (stacks, samples)
+    }
+
+    /// Renaming each frame to a frame of its own keeps the tree as it is: the same as a
+    /// profile built with the new names, and the renamed nodes found again by lookup.
+    #[test]
+    fn a_one_for_one_renaming_keeps_every_stack() {
+        let mut p = named_tree(["a", "b", "c", "d", "e", "f"]);
+        let renamed = ["A", "B", "C", "D", "E", "F"];
+        let mut replacement = vec![None; p.frames().len()];
+        for (i, name) in renamed.iter().enumerate() {
+            if i != 2 {
+                let new = p.resolved_frame(name, None, FrameKind::User);
+                replacement[i] = Some(vec![new]);
+            }
+        }
+        p.expand_frames(&replacement);
+        let built = named_tree(["A", "B", "c", "D", "E", "F"]);
+        assert_eq!(by_name(&p), by_name(&built));
+        let nodes = p.stacks().len();
+        for (i, node) in built.stacks().iter().enumerate() {
+            let name = built.frame_label(node.frame);
+            let frame = p.resolved_frame(&name, None, FrameKind::User);
+            assert_eq!(p.intern_stack(node.parent, frame).index(), i, "{name}");
+        }
+        assert_eq!(p.stacks().len(), nodes, "every node found, none added");
+    }
+
+    /// A renaming that gives two frames one name, or a frame a name another frame keeps, is
+    /// not one for one: the stacks that meet merge.
+    #[test]
+    fn a_renaming_that_joins_frames_merges_their_stacks() {
+        for (from, to) in [([1, 2], "X"), ([2, 2], "b")] {
+            let mut p = named_tree(["a", "b", "c", "d", "e", "f"]);
+            let x = p.resolved_frame(to, None, FrameKind::User);
+            let mut replacement = vec![None; p.frames().len()];
+            for i in from {
+                replacement[i] = Some(vec![x]);
+            }
+            p.expand_frames(&replacement);
+            let names = if to == "X" {
+                ["a", "X", "X", "d", "e", "f"]
+            } else {
+                ["a", "b", "b", "d", "e", "f"]
+            };
+            let built = named_tree(names);
+            assert_eq!(by_name(&p), by_name(&built), "{to}");
+            assert!(p.stacks().len() < named_tree(["a", "b", "c", "d", "e", "f"]).stacks().len());
+        }
     }
 
     #[test]

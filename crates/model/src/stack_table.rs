@@ -97,6 +97,27 @@ impl StackTable {
         &self.nodes
     }
 
+    /// Give every node the frame `new_frame` says, the tree's shape kept. For a renaming that
+    /// gives no two children of a node one frame (the caller checks), this is the table that
+    /// interning the renamed nodes in order would make, without a lookup.
+    pub(crate) fn rename_frames(&mut self, new_frame: impl Fn(FrameId) -> FrameId) {
+        for node in &mut self.nodes {
+            node.frame = new_frame(node.frame);
+        }
+        for kids in &mut self.first_children {
+            for (_, frame) in kids {
+                *frame = new_frame(*frame);
+            }
+        }
+        self.others = std::mem::take(&mut self.others)
+            .into_iter()
+            .map(|(node, i)| {
+                let frame = new_frame(node.frame);
+                (StackNode { frame, ..node }, i)
+            })
+            .collect();
+    }
+
     /// The nodes alone, the lookup structures dropped (a rebuild reads only the nodes).
     pub(crate) fn into_nodes(self) -> Vec<StackNode> {
         self.nodes
