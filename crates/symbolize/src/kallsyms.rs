@@ -31,16 +31,16 @@ impl KernelSymbols {
             path: path.to_owned(),
             source,
         };
-        let bytes = std::fs::read(path).map_err(io_err)?;
+        // Mapped, not read: a listing is a few MB, parsed once, its names copied out.
+        let bytes = profview_files::map_file(path).map_err(io_err)?;
         let text = if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut out = String::new();
-            flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            flate2::read::MultiGzDecoder::new(&bytes[..])
                 .read_to_string(&mut out)
                 .map_err(io_err)?;
-            out
+            std::borrow::Cow::Owned(out)
         } else {
-            String::from_utf8(bytes)
-                .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
+            String::from_utf8_lossy(&bytes)
         };
         let symbols = Self::parse(&text);
         if symbols.addresses.is_empty() {
