@@ -883,9 +883,12 @@ mod tests {
         p
     }
 
+    /// A stack node by its parent and its frame's name.
+    type NamedNode = (Option<StackId>, String);
+
     /// What a profile's stacks and samples say, by name: the same for two profiles that
     /// differ only in how their frames were made.
-    fn by_name(p: &Profile) -> (Vec<(Option<StackId>, String)>, Vec<(StackId, f64)>) {
+    fn by_name(p: &Profile) -> (Vec<NamedNode>, Vec<(StackId, f64)>) {
         let stacks = p
             .stacks()
             .iter()
