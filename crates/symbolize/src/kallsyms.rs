@@ -31,16 +31,27 @@ impl KernelSymbols {
             path: path.to_owned(),
             source,
         };
-        // Mapped, not read: a listing is a few MB, parsed once, its names copied out.
-        let bytes = profview_files::map_file(path).map_err(io_err)?;
+        // Mapped, not read, when it is a file: a listing is a few MB, parsed once, its names
+        // copied out. `/proc/kallsyms` itself cannot be mapped (and says its size is 0).
+        let mapped = profview_files::map_file(path)
+            .ok()
+            .filter(|m| !m.is_empty());
+        let read;
+        let bytes: &[u8] = match &mapped {
+            Some(map) => map,
+            None => {
+                read = std::fs::read(path).map_err(io_err)?;
+                &read
+            }
+        };
         let text = if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut out = String::new();
-            flate2::read::MultiGzDecoder::new(&bytes[..])
+            flate2::read::MultiGzDecoder::new(bytes)
                 .read_to_string(&mut out)
                 .map_err(io_err)?;
             std::borrow::Cow::Owned(out)
         } else {
-            String::from_utf8_lossy(&bytes)
+            String::from_utf8_lossy(bytes)
         };
         let symbols = Self::parse(&text);
         if symbols.addresses.is_empty() {
@@ -374,6 +385,20 @@ mod tests {
             "a kernel without modules"
         );
         assert_eq!(saved.lookup(0xffffffffc0a0f010), Some("ext4_exit"));
+    }
+
+    /// `--kallsyms /proc/kallsyms` reads the kernel's own listing, which cannot be mapped:
+    /// symbols, or (unprivileged, addresses hidden) "no text symbols", never a read error.
+    #[test]
+    fn the_running_kernels_listing_is_read_as_a_file_given() {
+        let path = Path::new("/proc/kallsyms");
+        if !path.exists() {
+            return;
+        }
+        match KernelSymbols::from_path(path) {
+            Ok(symbols) => assert!(!symbols.is_empty()),
+            Err(err) => assert!(matches!(err, SymbolizeError::BadKallsyms { .. }), "{err}"),
+        }
     }
 
     #[test]
