@@ -223,8 +223,8 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Profil
     read.symbol_paths = Some(Arc::clone(&symbol_paths));
     read.progress = options.progress.clone();
     read.aggregate_samples = options.aggregate_samples;
-    // Kernel symbols and the recorded modules' symbol tables and DWARF load on the other
-    // core while the records are read.
+    // While the records are read, the recorded modules' symbol tables and DWARF load on
+    // threads of their own and the kernel's symbols on another.
     let (parsed, (kernel, prepared)) = std::thread::scope(|scope| {
         let prepared = prepare_modules(path, options, &symbol_paths);
         let ahead = scope.spawn(|| preload_kernel_symbols(path, options, &symbol_paths));
@@ -315,19 +315,13 @@ pub fn open_many(paths: &[std::path::PathBuf], options: &OpenOptions) -> Result<
     check_common_event(&events)?;
     all.meta.source_name = Some(format!("{} profiles", files.len()));
     if options.symbolize && profview_symbolize::unresolved_frame_count(&all) > 0 {
+        let paths = symbol_paths(options);
         let kernel = match &options.kallsyms {
             Some(file) => Some(KernelSymbols::from_path(file)?),
-            None if recorded_on_running_kernel(&all) => {
-                running_kernel_symbols(&symbol_paths(options))
-            }
+            None if recorded_on_running_kernel(&all) => running_kernel_symbols(&paths),
             None => None,
         };
-        symbolize_profile(
-            &mut all,
-            &symbol_paths(options),
-            options,
-            (kernel, Vec::new()),
-        );
+        symbolize_profile(&mut all, &paths, options, (kernel, Vec::new()));
     }
     Ok(all)
 }

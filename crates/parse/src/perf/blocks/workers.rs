@@ -428,7 +428,7 @@ impl<'a> Spare<'a> {
 
 /// A sample's raw callchain as found in a block: the process, the CPU mode and the sampled IP
 /// packed in two words, then the chain's bytes.
-#[derive(PartialEq, Eq, Hash)]
+#[derive(Hash)]
 struct ChainKey<'a> {
     head: u64,
     ip: u64,
