@@ -138,6 +138,26 @@ impl PathSums {
     }
 }
 
+impl PathSums {
+    /// Visit the laid-out nodes depth first, each after its callers: `visit(path, node,
+    /// frame)` gets the values it returned for the node's callers (root first) and returns
+    /// the node's own, which its callees will see on their path. A walk up a node's stack
+    /// is then a walk down an array in the cache, not jumps across the stack table.
+    pub(crate) fn depth_first<T>(&self, mut visit: impl FnMut(&[T], StackId, FrameId) -> T) {
+        let mut path: Vec<T> = Vec::new();
+        let mut ends: Vec<u32> = Vec::new();
+        for (p, (&node, &frame)) in self.order.iter().zip(&self.frames).enumerate() {
+            while ends.last().is_some_and(|&end| end as usize <= p) {
+                ends.pop();
+                path.pop();
+            }
+            let value = visit(&path, StackId::from_index(node as usize), frame);
+            path.push(value);
+            ends.push(self.end[p]);
+        }
+    }
+}
+
 /// For every stack node, `own(frame) + value(parent)` (`own(frame)` for a root), in one
 /// forward pass: what a node inherits from its callers.
 pub(crate) fn down_the_tree<T: Copy + Default>(

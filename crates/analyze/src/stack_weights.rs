@@ -46,6 +46,11 @@ impl StackWeights {
         self.weights[stack.index()]
     }
 
+    /// [`Self::get`], 0 for a stack added to the profile after these were summed.
+    pub(crate) fn get_or_zero(&self, stack: StackId) -> f64 {
+        self.weights.get(stack.index()).copied().unwrap_or(0.0)
+    }
+
     /// Sum over all stacks.
     pub fn total(&self) -> f64 {
         self.total
