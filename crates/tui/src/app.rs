@@ -56,6 +56,9 @@ pub struct App<'p> {
     pub view: View,
     /// Findings and diagnostics of the samples the view keeps.
     pub analysis: Analysis,
+    /// The findings of the opening view are still being computed (see
+    /// [`App::before_findings`]).
+    findings_pending: bool,
     /// The functions table, in the chosen order (the Functions tab and the Summary show
     /// it).
     pub functions: TopFunctions,
@@ -96,6 +99,7 @@ macro_rules! context {
             title: &$app.title,
             view: &$app.view,
             analysis: &$app.analysis,
+            findings_pending: $app.findings_pending,
             functions: &$app.functions,
             function_sort: $app.function_sort,
             search: &$app.search,
@@ -109,17 +113,28 @@ macro_rules! context {
 impl<'p> App<'p> {
     /// The browser on `input`: every view computed, the Summary shown (the Diff view with a comparison).
     pub fn new(input: Input<'p>) -> Self {
+        let (profile, kind) = (input.profile, input.kind);
         // The findings and the call tree are independent passes over the same stacks: one on
-        // each core, so the first screen comes sooner.
-        let ((explorer, view), analysis) = std::thread::scope(|scope| {
-            let analysis = scope.spawn(|| Analysis::new(input.profile, input.kind));
-            let explorer = Explorer::new(input.profile, Grouping::Function);
-            let view = explorer.view(&[input.kind], &[]);
-            let analysis = analysis
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            ((explorer, view), analysis)
-        });
+        // each core.
+        std::thread::scope(|scope| {
+            let analysis = scope.spawn(move || Analysis::new(profile, kind));
+            let mut app = Self::before_findings(input);
+            app.findings_ready(
+                analysis
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            app
+        })
+    }
+
+    /// The browser on `input` with every view but the findings, which the caller computes
+    /// (`Analysis::new` of the input's profile and kind) and hands to
+    /// [`Self::findings_ready`]: on a large profile they take as long as the call tree, and
+    /// the browser can show its first screen without them.
+    pub fn before_findings(input: Input<'p>) -> Self {
+        let explorer = Explorer::new(input.profile, Grouping::Function);
+        let view = explorer.view(&[input.kind], &[]);
         let tab = if input.diff.is_some() {
             Tab::Diff
         } else {
@@ -135,7 +150,8 @@ impl<'p> App<'p> {
             profile: input.profile,
             kind: input.kind,
             title: input.title,
-            analysis,
+            analysis: Analysis::default(),
+            findings_pending: true,
             // Filled from the view by `reset_from_view` below.
             functions: TopFunctions {
                 total_weight: 0.0,
@@ -161,6 +177,15 @@ impl<'p> App<'p> {
         };
         app.reset_from_view();
         app
+    }
+
+    /// The findings of the opening view, computed apart. Dropped when the view changed
+    /// meanwhile (a transform, a filter, another weight): its findings were computed then.
+    pub fn findings_ready(&mut self, analysis: Analysis) {
+        if self.findings_pending {
+            self.analysis = analysis;
+            self.findings_pending = false;
+        }
     }
 
     /// The state a reload keeps (see [`Carried`]).
@@ -376,6 +401,7 @@ impl<'p> App<'p> {
         };
         self.analysis =
             Analysis::from_parts(self.profile, self.kind, &weights, self.explorer.groups());
+        self.findings_pending = false;
         if self.transforms.applied().is_empty() {
             // The phases are the whole run's.
             self.analysis = std::mem::take(&mut self.analysis).with_phases(self.profile, self.kind);

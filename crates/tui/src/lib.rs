@@ -23,8 +23,10 @@ mod theme;
 mod ui;
 
 use std::io;
+use std::thread::ScopedJoinHandle;
 use std::time::Duration;
 
+use profview_analyze::Analysis;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
 };
@@ -86,16 +88,22 @@ pub fn browse(
     input: Input<'_>,
     carried: Carried,
 ) -> io::Result<(Exit, Carried)> {
-    let mut app = App::new(input);
-    app.restore(carried);
-    let theme = Theme::from_env();
-    event_loop(terminal, &mut app, theme)?;
-    let exit = if app.reload_inline {
-        Exit::ToggleInline
-    } else {
-        Exit::Quit
-    };
-    Ok((exit, app.carried()))
+    let (profile, kind) = (input.profile, input.kind);
+    std::thread::scope(|scope| {
+        // The findings on the other core, shown when they come: the call tree and the
+        // functions table do not wait for them.
+        let findings = scope.spawn(move || Analysis::new(profile, kind));
+        let mut app = App::before_findings(input);
+        app.restore(carried);
+        let theme = Theme::from_env();
+        event_loop(terminal, &mut app, theme, Some(findings))?;
+        let exit = if app.reload_inline {
+            Exit::ToggleInline
+        } else {
+            Exit::Quit
+        };
+        Ok((exit, app.carried()))
+    })
 }
 
 /// Show a loading screen for `title` with `status()` until `done()`. Returns `false` when the
@@ -117,11 +125,23 @@ pub fn wait_loading(
     Ok(true)
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, app: &mut App<'_>, theme: Theme) -> io::Result<()> {
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App<'_>,
+    theme: Theme,
+    mut findings: Option<ScopedJoinHandle<'_, Analysis>>,
+) -> io::Result<()> {
     while !app.quit {
+        if findings.as_ref().is_some_and(|f| f.is_finished()) {
+            if let Some(done) = findings.take() {
+                app.findings_ready(done.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+        }
         terminal.draw(|f| ui::render(app, theme, f))?;
-        // The timeout keeps the loop alive for resizes that come without an event.
-        if !event::poll(Duration::from_millis(250))? {
+        // The timeout keeps the loop alive for resizes that come without an event, and
+        // shows the findings soon after they come.
+        let timeout = if findings.is_some() { 20 } else { 250 };
+        if !event::poll(Duration::from_millis(timeout))? {
             continue;
         }
         if let Some(action) = action_for_event(event::read()?, app.search.typing) {

@@ -501,6 +501,48 @@ fn findings_follow_the_filters() {
     assert!(a.analysis.findings[0].summary.starts_with("hot takes"));
 }
 
+/// The whole screen as text.
+fn screen_text(backend: &TestBackend) -> String {
+    (0..backend.buffer().area.height)
+        .map(|y| row_text(backend, y))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_first_screen_does_not_wait_for_the_findings() {
+    let p = profile();
+    let mut a = App::before_findings(input(&p));
+    let before = screen_text(&screen(&mut a, &[], 90, 20));
+    assert!(before.contains("analyzing…"), "{before}");
+    assert!(before.contains("Top functions"), "{before}");
+    assert!(!before.contains("single_hotspot"), "{before}");
+    a.findings_ready(profview_analyze::Analysis::new(&p, WeightKindId::from_index(0)));
+    let after = screen_text(&screen(&mut a, &[], 90, 20));
+    assert!(!after.contains("analyzing…"), "{after}");
+    assert!(after.contains("single_hotspot"), "{after}");
+}
+
+#[test]
+fn findings_that_come_after_the_view_changed_are_dropped() {
+    let p = profile();
+    let mut a = App::before_findings(input(&p));
+    // Drop `hot` before the opening view's findings come: the view's own are computed then.
+    apply(&mut a, &[Action::GoTab(2), Action::Drop]);
+    a.findings_ready(profview_analyze::Analysis::new(&p, WeightKindId::from_index(0)));
+    assert!(
+        a.analysis
+            .findings
+            .iter()
+            .all(|f| !f.summary.contains("hot takes")),
+        "{:?}",
+        a.analysis.findings
+    );
+    let text = screen_text(&screen(&mut a, &[Action::GoTab(1)], 90, 20));
+    assert_eq!(a.tab, Tab::Summary);
+    assert!(!text.contains("analyzing…"), "{text}");
+}
+
 /// A heap profile: `main → cache 3 MiB peak / 3 MiB leaked / 40 allocations`, `main → parse
 /// 1 MiB peak / 0 leaked / 960 allocations`, and a heap that grows then falls over 100 ms.
 fn heap_profile() -> Profile {

@@ -223,6 +223,8 @@ pub struct Context<'a> {
     pub view: &'a View,
     /// Findings and diagnostics of the samples the view keeps.
     pub analysis: &'a Analysis,
+    /// The findings are still being computed.
+    pub findings_pending: bool,
     /// The functions table, in its order.
     pub functions: &'a TopFunctions,
     /// The functions table's order.

@@ -239,7 +239,9 @@ fn heap_chart(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static
 
 fn findings(ctx: &Context<'_>, theme: Theme, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled("Findings", theme.header())];
-    if ctx.analysis.findings.is_empty() {
+    if ctx.findings_pending {
+        lines.push(Line::styled("  analyzing…", theme.dim()));
+    } else if ctx.analysis.findings.is_empty() {
         lines.push(Line::raw("  nothing stands out"));
     }
     for f in &ctx.analysis.findings {
