@@ -97,18 +97,21 @@ row() { # file, label, seconds, MB, ratios
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 
-tui_first_screen() { # data file, options...: seconds from start to the loaded Summary on screen
+tui_first_screen() { # data file, options...: seconds from start to the Summary with its top
+  # functions on screen, and to its findings (computed beside it, shown when they come)
   local data=$1; shift
-  command -v tmux >/dev/null || { echo "-"; return; }
+  command -v tmux >/dev/null || { echo "- -"; return; }
   tmux kill-session -t pvbench 2>/dev/null || true
-  local start end
+  local start end found
   start=$(date +%s.%N)
   tmux new-session -d -s pvbench -x 160 -y 48 "$PV tui $* $data"
   until tmux capture-pane -p -t pvbench 2>/dev/null | grep -q "Top functions"; do sleep 0.01; done
   end=$(date +%s.%N)
+  while tmux capture-pane -p -t pvbench 2>/dev/null | grep -q "analyzing…"; do sleep 0.01; done
+  found=$(date +%s.%N)
   tmux send-keys -t pvbench q 2>/dev/null || true
   sleep 0.2; tmux kill-session -t pvbench 2>/dev/null || true
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'
+  awk -v a="$start" -v b="$end" -v c="$found" 'BEGIN { printf "%.3f %.3f", b - a, c - a }'
 }
 
 echo
@@ -204,11 +207,21 @@ half=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSY
 full=$(peak_mb "$PV" report --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS" "$OUT/fp.perf.data")
 row memory "profview report fp-half -> fp (2x)" "-" "$half -> $full" "$(awk -v a="$half" -v b="$full" 'BEGIN { printf "%.2fx memory for %.1fx the file", b / a, 2 }')"
 
-# The terminal browser's first screen (the Summary, findings and top functions) on the large file.
-first=()
-for _ in 1 2 3; do first+=("$(tui_first_screen "$OUT/fp.perf.data" --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS")"); done
-median=$(printf '%s\n' "${first[@]}" | sort -n | sed -n 2p)
-row tui "profview tui: first screen on fp" "$median" "-" "(target: 2 s)"
+# The terminal browser's first screen (the Summary with its top functions), and its findings,
+# on the large file and (as a user opens it, inlined frames on) on a million distinct stacks.
+tui_row() { # label, data file, options...
+  local label=$1; shift
+  local first=() found=() times
+  for _ in 1 2 3; do
+    times=$(tui_first_screen "$@")
+    first+=("${times% *}"); found+=("${times#* }")
+  done
+  local median
+  median=$(printf '%s\n' "${first[@]}" | sort -n | sed -n 2p)
+  row tui "profview tui: first screen on $label" "$median" "-" "(target: 2 s); findings at $(printf '%s\n' "${found[@]}" | sort -n | sed -n 2p) s"
+}
+tui_row fp "$OUT/fp.perf.data" --no-inline --symbol-path "$OUT" --kallsyms "$KALLSYMS"
+tui_row hc "$OUT/hc.perf.data" --kallsyms "$KALLSYMS"
 
 # diff: two recordings of the same program, against perf diff and the inferno pipeline.
 a=$OUT/fp-deep.perf.data; b=$OUT/fp-deep-2.perf.data
