@@ -157,6 +157,12 @@ const NO_ROW: u32 = u32::MAX;
 const NO_TIME: u64 = u64::MAX;
 
 impl SampleTable {
+    /// Add one sample: what [`Profile::add_sample`] does, for a table filled apart from its
+    /// profile ([`Profile::take_samples`]).
+    pub fn add_sample(&mut self, sample: Sample) {
+        self.push(sample);
+    }
+
     fn push(&mut self, s: Sample) {
         if let Some(t) = s.time {
             self.time_bounds = Some(match self.time_bounds {
@@ -715,6 +721,17 @@ impl Profile {
     /// Add a sample.
     pub fn add_sample(&mut self, sample: Sample) {
         self.samples.push(sample);
+    }
+
+    /// Move the sample table out, leaving an empty one: a reader can fill it on a thread of
+    /// its own while it interns stacks, then give it back with [`Profile::put_samples`].
+    pub fn take_samples(&mut self) -> SampleTable {
+        std::mem::take(&mut self.samples)
+    }
+
+    /// Put back a table [`Profile::take_samples`] took, with the samples added since.
+    pub fn put_samples(&mut self, samples: SampleTable) {
+        self.samples = samples;
     }
 
     /// Sum samples with the same thread, stack and weight kind from now on (and those already

@@ -517,7 +517,10 @@ fn the_first_screen_does_not_wait_for_the_findings() {
     assert!(before.contains("analyzing…"), "{before}");
     assert!(before.contains("Top functions"), "{before}");
     assert!(!before.contains("single_hotspot"), "{before}");
-    a.findings_ready(profview_analyze::Analysis::new(&p, WeightKindId::from_index(0)));
+    a.findings_ready(profview_analyze::Analysis::new(
+        &p,
+        WeightKindId::from_index(0),
+    ));
     let after = screen_text(&screen(&mut a, &[], 90, 20));
     assert!(!after.contains("analyzing…"), "{after}");
     assert!(after.contains("single_hotspot"), "{after}");
@@ -529,7 +532,10 @@ fn findings_that_come_after_the_view_changed_are_dropped() {
     let mut a = App::before_findings(input(&p));
     // Drop `hot` before the opening view's findings come: the view's own are computed then.
     apply(&mut a, &[Action::GoTab(2), Action::Drop]);
-    a.findings_ready(profview_analyze::Analysis::new(&p, WeightKindId::from_index(0)));
+    a.findings_ready(profview_analyze::Analysis::new(
+        &p,
+        WeightKindId::from_index(0),
+    ));
     assert!(
         a.analysis
             .findings

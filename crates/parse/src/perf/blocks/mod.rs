@@ -25,9 +25,9 @@ use std::sync::Mutex;
 
 use framehop::x86_64::CacheX86_64;
 use linux_perf_data::PerfFile;
-use profview_model::Profile;
+use profview_model::{Profile, Sample};
 
-use super::builder::ProfileBuilder;
+use super::builder::{ProfileBuilder, RowSender};
 use super::header::Region;
 use super::source::Source;
 use crate::progress::Progress;
@@ -94,12 +94,30 @@ pub(super) fn read_blocks<S: Source + Sync>(
             });
         }
         drop(parsed_tx);
+        // The sample table filled on a thread of its own, in the order the ordered pass
+        // sends samples in.
+        let (rows_tx, rows_rx) = sync_channel::<Vec<Sample>>(4);
+        let mut table = profile.take_samples();
+        let rows = scope.spawn(move || {
+            for batch in rows_rx {
+                batch.into_iter().for_each(|s| table.add_sample(s));
+            }
+            table
+        });
+        builder.rows = Some(RowSender::new(rows_tx));
         let result = merge(
             parsed_rx,
             builder,
             profile,
             &layout,
             (&published, &spare, &numbers),
+        );
+        if let Some(rows) = builder.rows.take() {
+            rows.finish();
+        }
+        profile.put_samples(
+            rows.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         );
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
