@@ -42,7 +42,8 @@ impl PathSums {
         // after the siblings with a larger index, whose sizes are what the parent's size holds
         // so far. Children come after their parents: when a backward pass reaches a node, its
         // subtree is complete.
-        let mut size = vec![0u32; n];
+        // Summed into at the parents' places: written out first (`filled`).
+        let mut size = profview_model::filled(n, 0u32);
         let mut offset = vec![0u32; n];
         let mut roots = 0u32;
         for i in (0..n).rev() {

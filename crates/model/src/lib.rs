@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod filled;
 mod frame;
 mod hint;
 mod ids;
@@ -24,6 +25,7 @@ mod stack_table;
 mod strings;
 mod units;
 
+pub use filled::filled;
 pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, UnresolvedFrame};
 pub use hint::Hint;
 pub use ids::{

@@ -759,7 +759,7 @@ impl Profile {
 
     /// The weights of kind `kind` summed per stack, indexed by [`StackId::index`].
     pub fn weights_per_stack(&self, kind: WeightKindId) -> Vec<f64> {
-        let mut sums = vec![0.0; self.stacks.values().len()];
+        let mut sums = crate::filled(self.stacks.values().len(), 0.0);
         let s = &self.samples;
         for ((stack, k), w) in s.stack.iter().zip(&s.kind).zip(&s.weight) {
             if *k == kind {

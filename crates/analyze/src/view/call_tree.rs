@@ -57,7 +57,7 @@ impl CallTree {
         for n in (1..parent.len()).rev() {
             total_weight[parent[n] as usize] += total_weight[n];
         }
-        let mut count = vec![0u32; parent.len() + 1];
+        let mut count = profview_model::filled(parent.len() + 1, 0u32);
         for n in 1..parent.len() {
             if total_weight[n] != 0.0 {
                 count[parent[n] as usize + 1] += 1;

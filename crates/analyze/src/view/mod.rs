@@ -210,8 +210,9 @@ impl<'p> Explorer<'p> {
     ) -> (Vec<f64>, Vec<f64>) {
         let filter = SampleFilter::new(self.profile, kinds, transforms);
         let samples = self.profile.samples();
-        let mut self_weight = vec![0.0; nodes];
-        let mut kept = vec![0.0; self.path_of_stack.len()];
+        // Summed into at random places: written out first (`filled`).
+        let mut self_weight = profview_model::filled(nodes, 0.0);
+        let mut kept = profview_model::filled(self.path_of_stack.len(), 0.0);
         for i in 0..samples.len() {
             let s = samples.get(i);
             if !filter.keeps(s.kind, s.thread, s.time) {
