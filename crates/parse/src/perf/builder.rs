@@ -76,6 +76,7 @@ pub(super) fn start_profile(
         stats: Stats::default(),
         offcpu: OffCpu::new(perf_file.event_attributes().iter().map(|a| a.name())),
         rows: None,
+        spare_prepared: Vec::new(),
     };
     (profile, builder)
 }
@@ -145,6 +146,16 @@ pub(super) struct ProfileBuilder {
     pub(super) offcpu: Option<OffCpu>,
     /// Where samples go instead of the profile's table while another thread fills it.
     pub(super) rows: Option<RowSender>,
+    /// Buffers of [`Prepared`] chains, for reuse.
+    spare_prepared: Vec<Prepared>,
+}
+
+/// A chain's frames and outer-part hashes, made a few samples before it is built
+/// ([`ProfileBuilder::look_ahead`]).
+#[derive(Default)]
+pub(super) struct Prepared {
+    frames: Vec<RawFrame>,
+    prefix: Vec<[u64; 2]>,
 }
 
 /// Samples in batches, in order, to the thread that adds them to the profile's sample table
@@ -194,6 +205,25 @@ impl ProfileBuilder {
             Some(rows) => rows.push(sample),
             None => profile.add_sample(sample),
         }
+    }
+
+    /// A few samples ahead of a compact sample whose chain has no stack yet: its frames and
+    /// outer-part hashes, with the places the stack builder will look them up at asked for
+    /// (see [`StackBuilder::prepare`]). `None` when the chain already has its stack.
+    pub(super) fn look_ahead(&mut self, raw: &RawChain<'_>) -> Option<Prepared> {
+        if self.stacks.numbered(raw.id).is_some() {
+            return None;
+        }
+        let mut prepared = self.spare_prepared.pop().unwrap_or_default();
+        prepared.frames.clear();
+        chain_words_frames(raw.kernel, raw.ip, raw.chain, &mut prepared.frames);
+        if prepared.frames.is_empty() {
+            self.spare_prepared.push(prepared);
+            return None;
+        }
+        self.stacks
+            .prepare(raw.pid, &prepared.frames, &mut prepared.prefix);
+        Some(prepared)
     }
 
     /// Ask ahead for what [`Self::compact_sample`] will read first for raw chain `id`.
@@ -348,16 +378,31 @@ impl ProfileBuilder {
         tid: i32,
         time: Option<u64>,
         weight: u64,
-        raw: RawChain<'_>,
+        (raw, prepared): (RawChain<'_>, Option<Prepared>),
     ) {
         let Some(&kind) = self.kinds.get(attr_index) else {
             return;
         };
         let pid = raw.pid;
         let thread = self.processes.thread(profile, pid, tid);
-        let stack = match self.stacks.numbered(raw.id) {
-            Some(stack) => Some(stack),
-            None => {
+        let stack = match (self.stacks.numbered(raw.id), prepared) {
+            (Some(stack), prepared) => {
+                // Built since it was looked ahead at (the same chain twice in a row).
+                self.spare_prepared.extend(prepared);
+                Some(stack)
+            }
+            (None, Some(prepared)) => {
+                let stack = self.stacks.build_hashed(
+                    &mut self.processes,
+                    profile,
+                    (pid, tid),
+                    (&prepared.frames, &prepared.prefix),
+                );
+                self.stacks.remember_numbered(raw.id, stack);
+                self.spare_prepared.push(prepared);
+                Some(stack)
+            }
+            (None, None) => {
                 let mut frames = std::mem::take(&mut self.frames);
                 frames.clear();
                 chain_words_frames(raw.kernel, raw.ip, raw.chain, &mut frames);

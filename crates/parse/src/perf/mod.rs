@@ -30,6 +30,7 @@ mod guard;
 mod header;
 mod offcpu;
 mod options;
+mod outer;
 mod prefetch;
 mod records;
 mod repair;

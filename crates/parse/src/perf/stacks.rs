@@ -13,6 +13,7 @@ use linux_perf_data::linux_perf_event_reader::{CpuMode, SampleRecord};
 use profview_model::{Profile, StackId};
 use rustc_hash::FxHashMap;
 
+use super::outer::OuterTable;
 use super::sample::{RawFrame, MAX_CALLCHAIN};
 use super::state::Processes;
 
@@ -38,7 +39,7 @@ pub struct StackBuilder {
     /// The stack of the `k` outermost frames of chains built before, for `k` a multiple of
     /// `CHECKPOINT`, by a 128-bit hash of the process and those frames (as two words: a
     /// `u128` is 16-byte aligned, which made each entry 32 bytes instead of 24).
-    outer: FxHashMap<[u64; 2], StackId>,
+    outer: OuterTable,
     /// The current chain's outer-part hashes: `prefix[k - 1]` covers its `k` outermost frames.
     prefix: Vec<[u64; 2]>,
     /// The remembered outer parts the last search found: (depth, stack).
@@ -111,6 +112,33 @@ impl StackBuilder {
         (pid, tid): (i32, i32),
         frames: &[RawFrame],
     ) -> StackId {
+        let mut prefix = std::mem::take(&mut self.prefix);
+        outer_hashes(pid, frames, &mut prefix);
+        let stack = self.build_hashed(processes, profile, (pid, tid), (frames, &prefix));
+        self.prefix = prefix;
+        stack
+    }
+
+    /// The outer-part hashes of `frames` of process `pid` (for [`Self::build_hashed`]) in
+    /// `prefix`, with the places they would be found at asked for: done a few samples ahead,
+    /// the search for the chain's remembered outer part finds them in the cache instead of
+    /// waiting for memory at each probe (on a million distinct stacks, that wait was half
+    /// the stack builder's own time).
+    pub fn prepare(&self, pid: i32, frames: &[RawFrame], prefix: &mut Vec<[u64; 2]>) {
+        outer_hashes(pid, frames, prefix);
+        for depth in (CHECKPOINT..=prefix.len()).step_by(CHECKPOINT) {
+            self.outer.prefetch(prefix[depth - 1]);
+        }
+    }
+
+    /// [`Self::build`] with the hashes [`Self::prepare`] made for `frames`.
+    pub fn build_hashed(
+        &mut self,
+        processes: &mut Processes,
+        profile: &mut Profile,
+        (pid, tid): (i32, i32),
+        (frames, prefix): (&[RawFrame], &[[u64; 2]]),
+    ) -> StackId {
         let recent = self.recent.entry(tid).or_default();
         let shared = if recent.pid == pid {
             common_suffix(&recent.frames, frames)
@@ -122,8 +150,7 @@ impl StackBuilder {
             known_level(profile, &mut recent.stacks, last);
         }
         recent.stacks.truncate(shared);
-        outer_hashes(pid, frames, &mut self.prefix);
-        longest_known(&self.outer, &self.prefix, shared, &mut self.found);
+        longest_known(&self.outer, prefix, shared, &mut self.found);
         if let Some(&(depth, _)) = self.found.last() {
             recent.stacks.resize(depth, None);
             // Every outer part the search met is kept: a later sample that shares fewer
@@ -140,7 +167,7 @@ impl StackBuilder {
             let stack = profile.intern_stack(parent, frame);
             recent.stacks.push(Some(stack));
             if depth % CHECKPOINT == 0 {
-                self.outer.insert(self.prefix[depth - 1], stack);
+                self.outer.insert(prefix[depth - 1], stack);
             }
             parent = Some(stack);
         }
@@ -195,7 +222,7 @@ fn outer_hashes(pid: i32, frames: &[RawFrame], out: &mut Vec<[u64; 2]>) {
 /// shallowest first: the last is the deepest there is. Remembered parts are closed under
 /// taking outer parts (a chain's levels are built root first), so the search finds it.
 fn longest_known(
-    outer: &FxHashMap<[u64; 2], StackId>,
+    outer: &OuterTable,
     prefix: &[[u64; 2]],
     shared: usize,
     found: &mut Vec<(usize, StackId)>,
@@ -211,8 +238,8 @@ fn longest_known(
     let mut offset = 0;
     while first + offset <= hi {
         let depth = (first + offset) * CHECKPOINT;
-        match outer.get(&prefix[depth - 1]) {
-            Some(&stack) => {
+        match outer.get(prefix[depth - 1]) {
+            Some(stack) => {
                 found.push((depth, stack));
                 lo = first + offset + 1;
                 offset = offset * 2 + 1;
@@ -226,8 +253,8 @@ fn longest_known(
     while lo <= hi {
         let mid = (lo + hi) / 2;
         let depth = mid * CHECKPOINT;
-        match outer.get(&prefix[depth - 1]) {
-            Some(&stack) => {
+        match outer.get(prefix[depth - 1]) {
+            Some(stack) => {
                 found.push((depth, stack));
                 lo = mid + 1;
             }
@@ -340,11 +367,7 @@ mod tests {
     }
 
     /// The deepest remembered checkpoint (the last found), `None` for none.
-    fn deepest(
-        outer: &FxHashMap<[u64; 2], StackId>,
-        prefix: &[[u64; 2]],
-        shared: usize,
-    ) -> Option<(usize, StackId)> {
+    fn deepest(outer: &OuterTable, prefix: &[[u64; 2]], shared: usize) -> Option<(usize, StackId)> {
         let mut found = Vec::new();
         longest_known(outer, prefix, shared, &mut found);
         assert!(
@@ -362,9 +385,10 @@ mod tests {
         for len in 0..=40u64 {
             let prefix: Vec<[u64; 2]> = (1..=len).map(|i| [i, 0]).collect();
             for known in 0..=len as usize / CHECKPOINT {
-                let outer: FxHashMap<[u64; 2], StackId> = (1..=known)
-                    .map(|k| (prefix[k * CHECKPOINT - 1], stack(k * CHECKPOINT)))
-                    .collect();
+                let mut outer = OuterTable::default();
+                for k in 1..=known {
+                    outer.insert(prefix[k * CHECKPOINT - 1], stack(k * CHECKPOINT));
+                }
                 for shared in 0..=len as usize {
                     let deepest_past = (known * CHECKPOINT > shared)
                         .then(|| (known * CHECKPOINT, stack(known * CHECKPOINT)));
@@ -382,7 +406,7 @@ mod tests {
     fn longest_known_finds_the_deepest_remembered_checkpoint() {
         let prefix: Vec<[u64; 2]> = (1..=13).map(|i| [i, 0]).collect();
         let stack = StackId::from_index;
-        let mut outer = FxHashMap::default();
+        let mut outer = OuterTable::default();
         assert_eq!(deepest(&outer, &prefix, 0), None);
         outer.insert(prefix[3], stack(4));
         outer.insert(prefix[7], stack(8));

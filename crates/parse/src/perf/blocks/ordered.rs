@@ -10,7 +10,7 @@ use std::sync::Arc;
 use linux_perf_data::linux_perf_event_reader::{RawData, RawEventRecord};
 use profview_model::Profile;
 
-use super::super::builder::ProfileBuilder;
+use super::super::builder::{Prepared, ProfileBuilder};
 use super::super::records::unparseable;
 use super::super::stacks::RawChain;
 use super::super::unwind::ProcessUnwinder;
@@ -158,7 +158,7 @@ const AHEAD: usize = 8;
 /// before it is handled (`window` holds those records).
 fn handle_all<'a>(
     released: impl Iterator<Item = (SortKey, Item<'a>)>,
-    window: &mut VecDeque<(SortKey, Item<'a>)>,
+    window: &mut VecDeque<(SortKey, Item<'a>, Option<Prepared>)>,
     builder: &mut ProfileBuilder,
     profile: &mut Profile,
     (layout, chains, published): (&Layout, &ChainStore, &Published),
@@ -167,17 +167,31 @@ fn handle_all<'a>(
     let mut released = released.fuse();
     loop {
         while window.len() < AHEAD {
-            let Some(next) = released.next() else { break };
-            if let Item::Sample { block, local, .. } = next.1 {
+            let Some((key, item)) = released.next() else {
+                break;
+            };
+            if let Item::Sample { block, local, .. } = item {
                 builder.prefetch_chain(chains.chain(block, local).0);
             }
-            window.push_back(next);
+            window.push_back((key, item, None));
         }
-        let Some((key, item)) = window.pop_front() else {
+        // Half way: the chain's entry asked for above is in the cache by now, and a chain
+        // without a stack yet has the places its stack will be looked up at asked for.
+        if let Some((
+            _,
+            Item::Sample {
+                pid, block, local, ..
+            },
+            prepared @ None,
+        )) = window.get_mut(AHEAD / 2)
+        {
+            *prepared = builder.look_ahead(&raw_chain(chains, *pid, *block, *local));
+        }
+        let Some((key, item, prepared)) = window.pop_front() else {
             return Ok(());
         };
         handle(
-            item,
+            (item, prepared),
             time_of(key),
             builder,
             profile,
@@ -186,8 +200,21 @@ fn handle_all<'a>(
     }
 }
 
+/// The raw chain of a compact sample, as the block's worker numbered and kept it.
+fn raw_chain<'c>(chains: &'c ChainStore, pid: i32, block: u32, local: u32) -> RawChain<'c> {
+    let (chain, words) = chains.chain(block, local);
+    let head = words[0];
+    RawChain {
+        id: chain,
+        pid,
+        kernel: head & KERNEL != 0,
+        ip: (head & HAS_IP != 0).then_some(words[1]),
+        chain: (head & HAS_CHAIN != 0).then_some(&words[2..]),
+    }
+}
+
 fn handle(
-    item: Item<'_>,
+    (item, prepared): (Item<'_>, Option<Prepared>),
     time: Option<u64>,
     builder: &mut ProfileBuilder,
     profile: &mut Profile,
@@ -202,16 +229,8 @@ fn handle(
             local,
             weight,
         } => {
-            let (chain, words) = chains.chain(block, local);
-            let head = words[0];
-            let raw = RawChain {
-                id: chain,
-                pid,
-                kernel: head & KERNEL != 0,
-                ip: (head & HAS_IP != 0).then_some(words[1]),
-                chain: (head & HAS_CHAIN != 0).then_some(&words[2..]),
-            };
-            builder.compact_sample(profile, attr as usize, tid, time, weight, raw);
+            let raw = raw_chain(chains, pid, block, local);
+            builder.compact_sample(profile, attr as usize, tid, time, weight, (raw, prepared));
             Ok(())
         }
         Item::Record(record) => handle_record(&record, builder, profile, layout),
