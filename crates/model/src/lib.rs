@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod cache;
 mod filled;
 mod frame;
 mod hint;
@@ -25,6 +26,7 @@ mod stack_table;
 mod strings;
 mod units;
 
+pub use cache::prefetch;
 pub use filled::filled;
 pub use frame::{CodeAddress, Frame, FrameKind, Function, Module, ResolvedFrame, UnresolvedFrame};
 pub use hint::Hint;

@@ -563,7 +563,8 @@ impl Profile {
         // grown by rehashing millions of nodes.
         self.stacks.reserve(old.len());
         let mut new_of_old: Vec<StackId> = Vec::with_capacity(old.len());
-        for node in &old {
+        for (i, node) in old.iter().enumerate() {
+            self.prefetch_rebuild(&old, &new_of_old, i);
             let mut parent = node.parent.map(|p| new_of_old[p.index()]);
             match replacement.get(node.frame.index()).and_then(Option::as_ref) {
                 Some(frames) if !frames.is_empty() || parent.is_some() => {
@@ -582,6 +583,23 @@ impl Profile {
         drop(new_of_old);
         if self.samples.is_aggregated() {
             self.samples.merge_rows();
+        }
+    }
+
+    /// While [`Profile::expand_frames`] rebuilds old node `i`: ask for what nodes a little
+    /// further will read, so that their cache misses overlap instead of following one
+    /// another: the new id of a later node's parent, and, for a nearer one whose parent's
+    /// new id has come in by now, what interning under it reads first. (The rebuild reads
+    /// the old nodes in order, but their parents, and so where they go, are anywhere in a
+    /// tree of millions of nodes.)
+    fn prefetch_rebuild(&self, old: &[StackNode], new_of_old: &[StackId], i: usize) {
+        const NEAR: usize = 8;
+        let parent_at = |ahead: usize| old.get(i + ahead).and_then(|n| n.parent);
+        if let Some(new) = parent_at(2 * NEAR).and_then(|p| new_of_old.get(p.index())) {
+            crate::prefetch(new);
+        }
+        if let Some(&new) = parent_at(NEAR).and_then(|p| new_of_old.get(p.index())) {
+            self.stacks.prefetch_children(new.index());
         }
     }
 

@@ -52,6 +52,13 @@ impl StackTable {
         self.first_children.reserve(additional);
     }
 
+    /// Ask for what interning a child of `parent` reads first (see [`crate::prefetch`]).
+    pub(crate) fn prefetch_children(&self, parent: usize) {
+        if let Some(kids) = self.first_children.get(parent) {
+            crate::prefetch(kids);
+        }
+    }
+
     /// The index of `node`, adding it if it is new.
     pub(crate) fn intern(&mut self, node: StackNode) -> usize {
         if let Some(parent) = node.parent {

@@ -31,7 +31,6 @@ mod header;
 mod offcpu;
 mod options;
 mod outer;
-mod prefetch;
 mod records;
 mod repair;
 mod sample;

@@ -9,7 +9,7 @@
 
 use profview_model::StackId;
 
-use super::prefetch::prefetch;
+use profview_model::prefetch;
 
 #[derive(Clone, Copy, Default)]
 struct Slot {

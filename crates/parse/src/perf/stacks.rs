@@ -81,7 +81,7 @@ impl StackBuilder {
     /// chains of a million distinct stacks are numbered in a table too large for the cache.
     pub fn prefetch_numbered(&self, id: u32) {
         if let Some(slot) = self.numbered.get(id as usize) {
-            super::prefetch::prefetch(slot);
+            profview_model::prefetch(slot);
         }
     }
 

@@ -109,7 +109,7 @@ const CACHE_LINE: usize = 64;
 /// Ask for the cache line holding `bytes[at]`, if there is one.
 fn prefetch(bytes: &[u8], at: usize) {
     if let Some(byte) = bytes.get(at) {
-        super::super::prefetch::prefetch(byte);
+        profview_model::prefetch(byte);
     }
 }
 

@@ -3,7 +3,7 @@
 /// Ask for the cache line holding `value` without waiting for it. A plain load would not do:
 /// the processor retires in order, so a load of memory not yet cached holds up the work behind
 /// it as surely as the access it was meant to spare.
-pub(super) fn prefetch<T>(value: &T) {
+pub fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
