@@ -73,6 +73,13 @@ impl GroupTree {
         node
     }
 
+    /// Ask for what interning a child of `parent` reads first.
+    pub(crate) fn prefetch_children(&self, parent: Node) {
+        if let Some(first) = self.first_child.get(parent as usize) {
+            profview_model::prefetch(first);
+        }
+    }
+
     fn push(&mut self, parent: Node, group: GroupIndex) -> Node {
         let node = self.parent.len() as Node;
         self.parent.push(parent);
