@@ -63,9 +63,18 @@ impl Analysis {
         weights: &StackWeights,
         groups: &FunctionGroups,
     ) -> Self {
-        let breakdown = Breakdown::new(profile, weights, groups);
+        // The diagnostics read the stacks apart from the breakdown: one on each core.
+        let (breakdown, mut diagnostics) = std::thread::scope(|scope| {
+            let diagnostics =
+                scope.spawn(|| crate::diagnostics::of_the_data(profile, kind, weights));
+            let breakdown = Breakdown::new(profile, weights, groups);
+            let diagnostics = diagnostics
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (breakdown, diagnostics)
+        });
+        diagnostics.extend(crate::diagnostics::idle(&breakdown));
         let samples = profile.sample_count(kind);
-        let diagnostics = crate::diagnostics::diagnose(profile, kind, weights, &breakdown);
         let mut findings = Vec::new();
         // These findings speak of time; memory weights get the memory findings instead.
         let memory = profile.weight_kind(kind).unit.is_memory();

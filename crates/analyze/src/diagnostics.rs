@@ -56,12 +56,12 @@ pub struct Diagnostic {
     pub hint: Option<Hint>,
 }
 
-/// All diagnostics for weight kind `kind`.
-pub fn diagnose(
+/// The diagnostics of weight kind `kind` that do not need the breakdown: all but
+/// [`idle`], which comes after them, so that they can be made beside it.
+pub(crate) fn of_the_data(
     profile: &Profile,
     kind: WeightKindId,
     weights: &StackWeights,
-    breakdown: &Breakdown,
 ) -> Vec<Diagnostic> {
     let samples = profile.sample_count(kind);
     let mut out = Vec::new();
@@ -76,7 +76,6 @@ pub fn diagnose(
         out.extend(stack_depth(profile, weights));
     }
     out.extend(unresolved(profile, weights));
-    out.extend(idle(breakdown));
     out
 }
 
@@ -299,7 +298,7 @@ pub(crate) fn symbol_advice(profile: &Profile, m: ModuleId) -> (String, Hint) {
     )
 }
 
-fn idle(breakdown: &Breakdown) -> Option<Diagnostic> {
+pub(crate) fn idle(breakdown: &Breakdown) -> Option<Diagnostic> {
     let all = breakdown.idle + breakdown.busy;
     if all <= 0.0 {
         return None;
