@@ -11,7 +11,10 @@
 //!   the outermost node on each path that has a key (a function, a module), with a count of
 //!   each key on the current path.
 
-use profview_model::{FrameId, Profile, StackId};
+use profview_model::{prefetch, FrameId, Profile, StackId};
+
+/// How many nodes ahead of its use a pass asks for what it will read.
+const AHEAD: usize = 16;
 
 /// The weighted part of a profile's stack tree laid out depth first, with the weight below
 /// each node: a pass in that order reads memory in order, where a walk of the tree from node
@@ -46,7 +49,14 @@ impl PathSums {
         let mut size = profview_model::filled(n, 0u32);
         let mut offset = vec![0u32; n];
         let mut roots = 0u32;
+        let parent_at = |i: usize| nodes.get(i).and_then(|node| node.parent);
         for i in (0..n).rev() {
+            // The passes read nodes in order, their parents anywhere: ask for those a few
+            // nodes ahead, so that the cache misses overlap.
+            if let Some(p) = i.checked_sub(AHEAD).and_then(parent_at) {
+                prefetch(&below_node[p.index()]);
+                prefetch(&size[p.index()]);
+            }
             if below_node[i] != 0.0 || size[i] != 0 {
                 size[i] += 1;
             }
@@ -67,6 +77,9 @@ impl PathSums {
         // Positions, parents before children: a forward pass.
         let mut pos = offset;
         for i in 0..n {
+            if let Some(p) = parent_at(i + AHEAD) {
+                prefetch(&pos[p.index()]);
+            }
             if size[i] != 0 {
                 if let Some(p) = nodes[i].parent {
                     pos[i] += pos[p.index()] + 1;
@@ -80,15 +93,34 @@ impl PathSums {
             order[pos[i] as usize] = i as u32;
         }
         drop(pos);
-        let end: Vec<u32> = order
-            .iter()
-            .enumerate()
-            .map(|(p, &i)| p as u32 + size[i as usize])
+        // Each gather reads by node, in depth-first order: anywhere; the same asking ahead.
+        let ahead = |p: usize| order.get(p + AHEAD).map(|&i| i as usize);
+        let end: Vec<u32> = (0..order.len())
+            .map(|p| {
+                if let Some(i) = ahead(p) {
+                    prefetch(&size[i]);
+                }
+                p as u32 + size[order[p] as usize]
+            })
             .collect();
         drop(size);
-        let below: Vec<f64> = order.iter().map(|&i| below_node[i as usize]).collect();
+        let below: Vec<f64> = (0..order.len())
+            .map(|p| {
+                if let Some(i) = ahead(p) {
+                    prefetch(&below_node[i]);
+                }
+                below_node[order[p] as usize]
+            })
+            .collect();
         drop(below_node);
-        let frames = order.iter().map(|&i| nodes[i as usize].frame).collect();
+        let frames = (0..order.len())
+            .map(|p| {
+                if let Some(i) = ahead(p) {
+                    prefetch(&nodes[i]);
+                }
+                nodes[order[p] as usize].frame
+            })
+            .collect();
         Self {
             order,
             frames,
