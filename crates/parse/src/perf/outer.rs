@@ -133,7 +133,7 @@ mod tests {
         for round in 0..20_000u32 {
             let r = next();
             // Few distinct low bits: collisions on purpose.
-            let key = [r % 3000 | (r & 0xff) << 40, r % 7];
+            let key = [(r % 3000) | ((r & 0xff) << 40), r % 7];
             if round % 5000 == 4999 {
                 table.clear();
                 map.clear();
