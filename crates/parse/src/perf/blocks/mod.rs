@@ -19,6 +19,7 @@ mod ordered;
 mod walk;
 mod workers;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
@@ -105,25 +106,31 @@ pub(super) fn read_blocks<S: Source + Sync>(
             table
         });
         builder.rows = Some(RowSender::new(rows_tx));
-        let result = merge(
-            parsed_rx,
-            builder,
-            profile,
-            &layout,
-            (&published, &spare, &numbers),
-        );
-        if let Some(rows) = builder.rows.take() {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            merge(
+                parsed_rx,
+                &mut *builder,
+                &mut *profile,
+                &layout,
+                (&published, &spare, &numbers),
+            )
+        }));
+        // Whatever happened (a panic too: the scope joins every thread before it goes on),
+        // the row thread's sender goes, so that it ends, and the reader and the workers are
+        // unblocked.
+        let rows_sender = builder.rows.take();
+        if !matches!(result, Ok(Ok(()))) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        drop(block_rx.lock().map(|rx| while rx.try_recv().is_ok() {}));
+        let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if let Some(rows) = rows_sender {
             rows.finish();
         }
         profile.put_samples(
             rows.join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         );
-        if result.is_err() {
-            stop.store(true, Ordering::Relaxed);
-        }
-        // Unblock the reader and workers whatever happened.
-        drop(block_rx.lock().map(|rx| while rx.try_recv().is_ok() {}));
         result.and_then(|()| {
             if stop.load(Ordering::Relaxed) {
                 Err(Unsuitable)
