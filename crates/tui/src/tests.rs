@@ -482,6 +482,19 @@ fn summary_lines_wrap_under_their_entry() {
     assert!(text[finding + 1].starts_with("│    "), "{text:#?}");
 }
 
+/// Whether a finding speaks of `hot` (the profile's hotspot).
+fn names_hot(a: &App<'_>) -> bool {
+    a.analysis
+        .findings
+        .iter()
+        .any(|f| f.summary.contains("hot takes"))
+}
+
+/// The findings of the opening view, computed apart as the browser does.
+fn opening_findings(p: &Profile) -> profview_analyze::Analysis {
+    profview_analyze::Analysis::new(p, WeightKindId::from_index(0))
+}
+
 #[test]
 fn findings_follow_the_filters() {
     let p = profile();
@@ -489,14 +502,7 @@ fn findings_follow_the_filters() {
     assert!(a.analysis.findings[0].summary.starts_with("hot takes"));
     // Drop `hot`: what is left is warm (25) and read (15).
     apply(&mut a, &[Action::GoTab(2), Action::Drop]);
-    assert!(
-        a.analysis
-            .findings
-            .iter()
-            .all(|f| !f.summary.contains("hot takes")),
-        "{:?}",
-        a.analysis.findings
-    );
+    assert!(!names_hot(&a), "{:?}", a.analysis.findings);
     a.update(Action::Undo);
     assert!(a.analysis.findings[0].summary.starts_with("hot takes"));
 }
@@ -517,10 +523,7 @@ fn the_first_screen_does_not_wait_for_the_findings() {
     assert!(before.contains("analyzing…"), "{before}");
     assert!(before.contains("Top functions"), "{before}");
     assert!(!before.contains("single_hotspot"), "{before}");
-    a.findings_ready(profview_analyze::Analysis::new(
-        &p,
-        WeightKindId::from_index(0),
-    ));
+    a.findings_ready(opening_findings(&p));
     let after = screen_text(&screen(&mut a, &[], 90, 20));
     assert!(!after.contains("analyzing…"), "{after}");
     assert!(after.contains("single_hotspot"), "{after}");
@@ -532,18 +535,8 @@ fn findings_that_come_after_the_view_changed_are_dropped() {
     let mut a = App::before_findings(input(&p));
     // Drop `hot` before the opening view's findings come: the view's own are computed then.
     apply(&mut a, &[Action::GoTab(2), Action::Drop]);
-    a.findings_ready(profview_analyze::Analysis::new(
-        &p,
-        WeightKindId::from_index(0),
-    ));
-    assert!(
-        a.analysis
-            .findings
-            .iter()
-            .all(|f| !f.summary.contains("hot takes")),
-        "{:?}",
-        a.analysis.findings
-    );
+    a.findings_ready(opening_findings(&p));
+    assert!(!names_hot(&a), "{:?}", a.analysis.findings);
     let text = screen_text(&screen(&mut a, &[Action::GoTab(1)], 90, 20));
     assert_eq!(a.tab, Tab::Summary);
     assert!(!text.contains("analyzing…"), "{text}");

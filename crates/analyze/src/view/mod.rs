@@ -140,16 +140,16 @@ impl<'p> Explorer<'p> {
         let stacks = profile.stacks();
         let mut paths = GroupTree::with_capacity(stacks.len() + 1);
         let mut path_of_stack: Vec<Node> = Vec::with_capacity(stacks.len());
+        // What the nodes a little further will read, asked for ahead so that the cache
+        // misses overlap (their parents are anywhere in the table): the path of a later
+        // node's parent, then, for a nearer one, what interning under it reads first.
+        const NEAR: usize = 8;
+        let parent_at = |i: usize| stacks.get(i).and_then(|n| n.parent);
         for (i, node) in stacks.iter().enumerate() {
-            // What the nodes a little further will read, asked for now so that the cache
-            // misses overlap (their parents are anywhere in the table): the path of a later
-            // node's parent, then, for a nearer one, what interning under it reads first.
-            const NEAR: usize = 8;
-            let parent_at = |ahead: usize| stacks.get(i + ahead).and_then(|n| n.parent);
-            if let Some(path) = parent_at(2 * NEAR).and_then(|p| path_of_stack.get(p.index())) {
+            if let Some(path) = parent_at(i + 2 * NEAR).and_then(|p| path_of_stack.get(p.index())) {
                 profview_model::prefetch(path);
             }
-            if let Some(&path) = parent_at(NEAR).and_then(|p| path_of_stack.get(p.index())) {
+            if let Some(&path) = parent_at(i + NEAR).and_then(|p| path_of_stack.get(p.index())) {
                 paths.prefetch_children(path);
             }
             let parent = node.parent.map_or(ROOT, |p| path_of_stack[p.index()]);
