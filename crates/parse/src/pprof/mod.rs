@@ -9,7 +9,11 @@
 
 mod proto;
 mod read;
+mod samples;
 mod write;
+
+#[cfg(test)]
+mod tests;
 
 pub use read::{looks_like_pprof, parse_pprof};
 pub use write::to_pprof;

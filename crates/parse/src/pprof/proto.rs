@@ -61,7 +61,7 @@ pub struct Sample {
 }
 
 /// A key with a string or a number.
-#[derive(Clone, PartialEq, prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
 pub struct Label {
     #[prost(int64, tag = "1")]
     pub key: i64,

@@ -10,24 +10,19 @@ use profview_model::{
 use prost::Message;
 
 use super::proto;
+use super::samples::{self, Key, SampleRef, SampleRows};
 use crate::ParseError;
 
-/// True if `bytes` decode as a pprof profile with a string table that starts with `""` and
-/// at least one sample type: protobuf has no magic number, and a few random bytes can decode
-/// as some message, but not as one with that shape.
+/// True if `bytes` have the shape of a pprof profile (see [`samples::has_profile_shape`]):
+/// told without decoding it, since protobuf has no magic number.
 pub fn looks_like_pprof(bytes: &[u8]) -> bool {
     // The first byte is the tag of one of Profile's fields (Go writes time_nanos first, prost
-    // sample_type): anything else is not worth decoding.
+    // sample_type): anything else is not worth scanning.
     const FIRST_TAGS: [u8; 16] = [
         0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x32, 0x38, 0x40, 0x48, 0x50, 0x5a, 0x60, 0x68, 0x6a, 0x70,
         0x78,
     ];
-    if !bytes.first().is_some_and(|b| FIRST_TAGS.contains(b)) {
-        return false;
-    }
-    proto::Profile::decode(bytes).is_ok_and(|p| {
-        !p.sample_type.is_empty() && p.string_table.first().is_some_and(String::is_empty)
-    })
+    bytes.first().is_some_and(|b| FIRST_TAGS.contains(b)) && samples::has_profile_shape(bytes)
 }
 
 /// Read a pprof profile (already gunzipped); `name` is used in messages and metadata.
@@ -41,7 +36,9 @@ pub fn parse_pprof(name: &str, bytes: &[u8]) -> Result<Profile, ParseError> {
         name: name.to_owned(),
         problem,
     };
-    let file = proto::Profile::decode(bytes).map_err(|e| bad(format!("protobuf: {e}")))?;
+    let split = samples::split(bytes).map_err(|e| bad(format!("protobuf: {e}")))?;
+    let file =
+        proto::Profile::decode(split.head.as_slice()).map_err(|e| bad(format!("protobuf: {e}")))?;
     if file.sample_type.is_empty() {
         return Err(bad("no sample types".to_owned()));
     }
@@ -51,15 +48,36 @@ pub fn parse_pprof(name: &str, bytes: &[u8]) -> Result<Profile, ParseError> {
     reader.profile.meta.stacks_recorded = Some(true);
     reader.weight_kinds();
     reader.modules();
-    // Samples in the order of their stacks from the root: each shares most of its callers
-    // with the one before, and only the rest is interned (pprof files hold one sample per
-    // distinct stack, so there is nothing else to share).
-    let mut order: Vec<&proto::Sample> = file.sample.iter().collect();
-    order.sort_by(|a, b| a.location_id.iter().rev().cmp(b.location_id.iter().rev()));
-    for sample in order {
-        reader.sample(sample);
-    }
+    let rows = SampleRows::read(&split.samples, file.sample_type.len(), bytes)
+        .map_err(|e| bad(format!("protobuf: {e}")))?;
+    drop(split);
+    read_samples(&mut reader, &rows);
     Ok(reader.finish())
+}
+
+/// The samples in the order of their stacks from the root: each shares most of its callers
+/// with the one before, and only the rest is interned (pprof files hold one sample per
+/// distinct stack, so there is nothing else to share).
+fn read_samples(reader: &mut Reader<'_>, rows: &SampleRows) {
+    // The order is nothing like the file's: each sample's row, then its key and values, are
+    // asked for a few samples ahead of their turn.
+    const ROW_AHEAD: usize = 16;
+    const DATA_AHEAD: usize = 8;
+    let order = rows.sorted();
+    let mut previous: Option<Key<'_>> = None;
+    for (i, &index) in order.iter().enumerate() {
+        if let Some(&ahead) = order.get(i + ROW_AHEAD) {
+            rows.prefetch_row(ahead);
+        }
+        if let Some(&ahead) = order.get(i + DATA_AHEAD) {
+            rows.prefetch_sample(ahead);
+        }
+        let sample = rows.get(index);
+        let shared = previous.map_or(0, |p| p.in_common(&sample.key));
+        if reader.sample(&sample, shared) {
+            previous = Some(sample.key);
+        }
+    }
 }
 
 /// How a sample type's values become weights.
@@ -81,6 +99,8 @@ struct Reader<'f> {
     /// A location's frames, outermost first, as a leaf (`true`) or a caller.
     frames: HashMap<(u64, bool), Vec<FrameId>>,
     threads: HashMap<(Option<i64>, Option<i64>, String), ThreadId>,
+    /// The thread of each set of labels met, by the set's index.
+    label_threads: Vec<Option<ThreadId>>,
     /// The last sample's callers, from the root: each location id and the stack it ends.
     callers: Vec<(u64, Option<StackId>)>,
     /// References past a table (a string, a location, a function): counted, then dropped.
@@ -99,6 +119,7 @@ impl<'f> Reader<'f> {
             locations: file.location.iter().map(|l| (l.id, l)).collect(),
             frames: HashMap::new(),
             threads: HashMap::new(),
+            label_threads: Vec::new(),
             callers: Vec::new(),
             damaged: 0,
             negative: 0,
@@ -191,16 +212,18 @@ impl<'f> Reader<'f> {
         }
     }
 
-    fn sample(&mut self, sample: &proto::Sample) {
-        if sample.value.len() != self.kinds.len() {
+    /// `shared`: how many of its ids from the root the sample has in common with the last one
+    /// whose stack was made. True when this one's stack was made.
+    fn sample(&mut self, sample: &SampleRef<'_>, shared: usize) -> bool {
+        let Some(values) = sample.values else {
             self.damaged += 1;
-            return;
-        }
-        let Some(stack) = self.stack(&sample.location_id) else {
-            return;
+            return false;
         };
-        let thread = self.thread(&sample.label);
-        for (i, &value) in sample.value.iter().enumerate() {
+        let Some(stack) = self.stack(sample.key, shared) else {
+            return false;
+        };
+        let thread = self.thread(sample.label_set, sample.labels);
+        for (i, &value) in values.iter().enumerate() {
             if value < 0 {
                 // A difference of two profiles (`pprof -diff_base`): no weight to add up.
                 self.negative += 1;
@@ -218,20 +241,16 @@ impl<'f> Reader<'f> {
                 weight: value as f64 * kind.scale,
             });
         }
+        true
     }
 
-    /// The stack of `location_ids` (the leaf first). The callers' part (all but the leaf) is
-    /// kept from the sample before as far as the two agree.
-    fn stack(&mut self, location_ids: &[u64]) -> Option<StackId> {
-        let (&leaf, callers) = location_ids.split_first()?;
-        let shared = self
-            .callers
-            .iter()
-            .zip(callers.iter().rev())
-            .take_while(|((id, _), other)| id == *other)
-            .count();
-        self.callers.truncate(shared);
-        for &id in callers.iter().rev().skip(shared) {
+    /// The stack of the location ids of `key` (from the root). The callers' part (all but the
+    /// leaf) is kept from the sample before as far as the two agree: `shared` ids.
+    fn stack(&mut self, key: Key<'_>, shared: usize) -> Option<StackId> {
+        let leaf_level = key.len().checked_sub(1)?;
+        self.callers.truncate(shared.min(leaf_level));
+        for level in self.callers.len()..leaf_level {
+            let id = key.id(level);
             let mut parent = self.callers.last().and_then(|c| c.1);
             for frame in self.location_frames(id, false) {
                 parent = Some(self.profile.intern_stack(parent, frame));
@@ -239,7 +258,7 @@ impl<'f> Reader<'f> {
             self.callers.push((id, parent));
         }
         let mut parent = self.callers.last().and_then(|c| c.1);
-        for frame in self.location_frames(leaf, true) {
+        for frame in self.location_frames(key.id(leaf_level), true) {
             parent = Some(self.profile.intern_stack(parent, frame));
         }
         parent
@@ -323,9 +342,22 @@ impl<'f> Reader<'f> {
             }))
     }
 
+    /// The thread of set `label_set` of labels, `labels`; made the first time a set is met.
+    fn thread(&mut self, label_set: usize, labels: &[proto::Label]) -> ThreadId {
+        if let Some(&Some(thread)) = self.label_threads.get(label_set) {
+            return thread;
+        }
+        let thread = self.thread_of(labels);
+        if self.label_threads.len() <= label_set {
+            self.label_threads.resize(label_set + 1, None);
+        }
+        self.label_threads[label_set] = Some(thread);
+        thread
+    }
+
     /// The thread of a sample's labels: `thread` (a name, as pprof-rs writes it), `thread_id`
     /// or `tid`, and `pid`; one thread for samples without them.
-    fn thread(&mut self, labels: &[proto::Label]) -> ThreadId {
+    fn thread_of(&mut self, labels: &[proto::Label]) -> ThreadId {
         let mut name = String::new();
         let (mut tid, mut pid) = (None, None);
         for label in labels {
