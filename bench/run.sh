@@ -81,8 +81,10 @@ if [ ! -s "$HEAP" ] && command -v heaptrack >/dev/null; then
 fi
 [ "${RECORD_ONLY:-0}" = 1 ] && exit 0
 
-peak_mb() { # command...: peak RSS in MB
-  /usr/bin/time -v "$@" >/dev/null 2>"$OUT/time.log" || true
+peak_mb() { # command...: peak RSS in MB; the command's exit status goes to $OUT/status
+  local status=0
+  /usr/bin/time -v "$@" >/dev/null 2>"$OUT/time.log" || status=$?
+  echo "$status" >"$OUT/status"
   awk '/Maximum resident set size/ { printf "%.0f", $6 / 1024 }' "$OUT/time.log"
 }
 
@@ -185,9 +187,34 @@ print(f"{pv:.3f} {ht:.3f} {ht / pv:.1f}x")')"
   row heap "profview report, alternating" "$pv" "$mpv" "$r vs heaptrack_print ($ht s, $mht MB), $((RUNS * 3)) rounds"
 fi
 
-# pprof: 200 files of ~0.7 MB (gzipped) each, as a bench suite's profiles: profview report
-# (reads them in parallel, sums them) against go tool pprof -top (merges them), one run each
-# (go takes minutes), with their peak memory. The files are fp-deep converted, cut to a tenth.
+# pprof: 200 files of ~1.8 MB (gzipped) each, as a bench suite's profiles (fp-deep converted),
+# profview report (reads them in parallel, sums them) against go tool pprof -top (merges
+# them), one run each (go takes minutes), with their peak memory and exit status. go holds
+# every input at once (~0.6 GB a file of these): on 200 it runs out of this machine's memory
+# and is killed, so it is timed on the first 20 and not run on 200 when 10 times its 20-file
+# peak is more than the machine has; a peer that fails gives no ratio.
+pprof_row() { # number of files
+  local n=$1 files t0 t1 t2 pv go mpv mgo pv_status go_status need have
+  mapfile -t files < <(ls "$PP"/*.pb.gz | sort -V | head -n "$n")
+  t0=$(date +%s%N); mpv=$(peak_mb "$PV" report "${files[@]}"); pv_status=$(cat "$OUT/status")
+  t1=$(date +%s%N)
+  pv=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  [ "$pv_status" = 0 ] || pv="failed($pv_status)"
+  need=$(awk -v m="${PPROF_GO_MB:-0}" -v n="$n" 'BEGIN { printf "%.0f", m / 20 * n }')
+  have=$(awk '/MemTotal/ { printf "%.0f", $2 / 1024 }' /proc/meminfo)
+  if [ "$need" -gt "$have" ]; then
+    row pprof "profview report, $n pprof files" "$pv" "$mpv" "go tool pprof -top not run: it would need ~$need MB ($n/20 of its 20-file peak), the machine has $have MB"
+    return
+  fi
+  mgo=$(peak_mb go tool pprof -top "${files[@]}"); go_status=$(cat "$OUT/status"); t2=$(date +%s%N)
+  go=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  if [ "$go_status" = 0 ]; then
+    row pprof "profview report, $n pprof files" "$pv" "$mpv" "$(ratio "$go" "$pv") vs go tool pprof -top ($go s, $mgo MB)"
+  else
+    row pprof "profview report, $n pprof files" "$pv" "$mpv" "go tool pprof -top failed (exit $go_status after $go s at $mgo MB): no ratio"
+  fi
+  if [ "$n" = 20 ]; then PPROF_GO_MB=$mgo; fi
+}
 if command -v go >/dev/null; then
   PP=$OUT/pprof-many
   if [ ! -d "$PP" ]; then
@@ -195,11 +222,8 @@ if command -v go >/dev/null; then
     "$PV" convert "$OUT/fp-deep.perf.data" --symbol-path "$FIX/rayon" --to pprof -o "$OUT/one.pb.gz" 2>/dev/null
     for i in $(seq 1 200); do cp "$OUT/one.pb.gz" "$PP/p$i.pb.gz"; done
   fi
-  t0=$(date +%s%N); mpv=$(peak_mb "$PV" report "$PP"); t1=$(date +%s%N)
-  mgo=$(peak_mb go tool pprof -top "$PP"/*.pb.gz); t2=$(date +%s%N)
-  pv=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-  go=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-  row pprof "profview report, 200 pprof files" "$pv" "$mpv" "$(ratio "$go" "$pv") vs go tool pprof -top ($go s, $mgo MB)"
+  pprof_row 20
+  pprof_row 200
 fi
 
 # Memory follows distinct stacks, not file size: the same program recorded twice as long.
