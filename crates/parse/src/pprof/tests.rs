@@ -202,3 +202,19 @@ fn samples_share_callers_however_the_file_orders_them() {
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(folded(&profile), expected);
 }
+
+#[test]
+fn a_profile_without_weight_is_written_with_its_sample_types() {
+    // Every value zero: nothing to weigh, but the file written must still be a profile.
+    let read_once = read(&profile_of(&[(&[1, 2], &[0]), (&[1, 3], &[0])]));
+    let written = super::to_pprof(&read_once);
+    let again = parse_pprof("written", &written).expect("a written profile reads back");
+    let names: Vec<&str> = again
+        .weight_kinds()
+        .iter()
+        .map(|k| again.string(k.name))
+        .collect();
+    assert_eq!(names, ["cpu"]);
+    let empty = super::to_pprof(&Profile::new());
+    parse_pprof("empty", &empty).expect("a profile of nothing reads back");
+}

@@ -60,15 +60,25 @@ impl<'p> Writer<'p> {
     /// One sample type per weight kind with weight; the period and its type are the first's.
     fn sample_types(&mut self) {
         let p = self.profile;
-        self.kinds = (0..p.weight_kinds().len())
-            .map(WeightKindId::from_index)
-            .filter(|&k| p.total_weight(k) > 0.0)
-            .collect();
+        let all = (0..p.weight_kinds().len()).map(WeightKindId::from_index);
+        self.kinds = all.clone().filter(|&k| p.total_weight(k) > 0.0).collect();
+        // A profile without weight still names what it measured: a pprof file without sample
+        // types is no profile (ours and go tool pprof refuse it).
+        if self.kinds.is_empty() {
+            self.kinds = all.collect();
+        }
         for &k in &self.kinds.clone() {
             let kind = p.weight_kind(k);
             let value_type = proto::ValueType {
                 r#type: self.string(p.string(kind.name)),
                 unit: self.string(unit_name(kind.unit)),
+            };
+            self.message.sample_type.push(value_type);
+        }
+        if self.message.sample_type.is_empty() {
+            let value_type = proto::ValueType {
+                r#type: self.string("samples"),
+                unit: self.string("count"),
             };
             self.message.sample_type.push(value_type);
         }
