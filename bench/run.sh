@@ -142,7 +142,10 @@ for name in fp dwarf fp-deep hc procs; do
     t+=("$(median_s "$OUT/$name.json" "$i")")
     m+=("$(eval peak_mb "${cmds[$i]}")")
   done
-  row "$name" "${labels[0]}" "${t[0]}" "${m[0]}" "$(ratio "${t[1]}" "${t[0]}") vs perf report, $(ratio "${t[2]}" "${t[0]}") vs samply; memory $(awk -v a="${m[0]}" -v b="${m[1]}" 'BEGIN { printf "%.2f", a / b }')x perf report's"
+  # A peer that is not installed gives no ratio (its stand-in `true` takes no time).
+  vs_samply="no samply"
+  [ "${cmds[2]}" = true ] || vs_samply="$(ratio "${t[2]}" "${t[0]}") vs samply"
+  row "$name" "${labels[0]}" "${t[0]}" "${m[0]}" "$(ratio "${t[1]}" "${t[0]}") vs perf report, $vs_samply; memory $(awk -v a="${m[0]}" -v b="${m[1]}" 'BEGIN { printf "%.2f", a / b }')x perf report's"
   row "$name" "${labels[1]}" "${t[1]}" "${m[1]}" ""
   row "$name" "${labels[2]}" "${t[2]}" "${m[2]}" ""
   row "$name" "${labels[3]}" "${t[3]}" "${m[3]}" "$(ratio "${t[4]}" "${t[3]}") vs perf script | inferno"
