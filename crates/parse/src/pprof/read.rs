@@ -1,6 +1,9 @@
 //! Reading a pprof profile into the model.
 
 use std::collections::HashMap;
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
 
 use profview_model::{
     CodeAddress, Frame, FrameId, FrameKind, Function, Module, ModuleId, Profile, ResolvedFrame,
@@ -96,13 +99,16 @@ struct Reader<'f> {
     modules: HashMap<u64, ModuleId>,
     functions: HashMap<u64, &'f proto::Function>,
     locations: HashMap<u64, &'f proto::Location>,
-    /// A location's frames, outermost first, as a leaf (`true`) or a caller.
-    frames: HashMap<(u64, bool), Vec<FrameId>>,
+    /// Where a location's frames (outermost first) are in `frame_pool`, as a leaf (`true`)
+    /// or a caller.
+    frames: FxHashMap<(u64, bool), Range<usize>>,
+    frame_pool: Vec<FrameId>,
     threads: HashMap<(Option<i64>, Option<i64>, String), ThreadId>,
     /// The thread of each set of labels met, by the set's index.
     label_threads: Vec<Option<ThreadId>>,
-    /// The last sample's callers, from the root: each location id and the stack it ends.
-    callers: Vec<(u64, Option<StackId>)>,
+    /// The stack each caller of the last sample whose stack was made ends, from the root
+    /// (`None` under a location with no frames).
+    callers: Vec<Option<StackId>>,
     /// References past a table (a string, a location, a function): counted, then dropped.
     damaged: u64,
     negative: u64,
@@ -117,7 +123,8 @@ impl<'f> Reader<'f> {
             modules: HashMap::new(),
             functions: file.function.iter().map(|f| (f.id, f)).collect(),
             locations: file.location.iter().map(|l| (l.id, l)).collect(),
-            frames: HashMap::new(),
+            frames: FxHashMap::default(),
+            frame_pool: Vec::new(),
             threads: HashMap::new(),
             label_threads: Vec::new(),
             callers: Vec::new(),
@@ -251,23 +258,23 @@ impl<'f> Reader<'f> {
         self.callers.truncate(shared.min(leaf_level));
         for level in self.callers.len()..leaf_level {
             let id = key.id(level);
-            let mut parent = self.callers.last().and_then(|c| c.1);
-            for frame in self.location_frames(id, false) {
-                parent = Some(self.profile.intern_stack(parent, frame));
+            let mut parent = self.callers.last().copied().flatten();
+            for i in self.location_frames(id, false) {
+                parent = Some(self.profile.intern_stack(parent, self.frame_pool[i]));
             }
-            self.callers.push((id, parent));
+            self.callers.push(parent);
         }
-        let mut parent = self.callers.last().and_then(|c| c.1);
-        for frame in self.location_frames(key.id(leaf_level), true) {
-            parent = Some(self.profile.intern_stack(parent, frame));
+        let mut parent = self.callers.last().copied().flatten();
+        for i in self.location_frames(key.id(leaf_level), true) {
+            parent = Some(self.profile.intern_stack(parent, self.frame_pool[i]));
         }
         parent
     }
 
-    /// The frames of location `id`, outermost first.
-    fn location_frames(&mut self, id: u64, leaf: bool) -> Vec<FrameId> {
-        if let Some(frames) = self.frames.get(&(id, leaf)) {
-            return frames.clone();
+    /// Where the frames of location `id` (outermost first) are in `frame_pool`.
+    fn location_frames(&mut self, id: u64, leaf: bool) -> Range<usize> {
+        if let Some(range) = self.frames.get(&(id, leaf)) {
+            return range.clone();
         }
         let frames = match self.locations.get(&id).copied() {
             Some(location) => self.make_frames(location, leaf),
@@ -276,8 +283,11 @@ impl<'f> Reader<'f> {
                 Vec::new()
             }
         };
-        self.frames.insert((id, leaf), frames.clone());
-        frames
+        let start = self.frame_pool.len();
+        self.frame_pool.extend(frames);
+        let range = start..self.frame_pool.len();
+        self.frames.insert((id, leaf), range.clone());
+        range
     }
 
     fn make_frames(&mut self, location: &'f proto::Location, leaf: bool) -> Vec<FrameId> {
