@@ -16,8 +16,10 @@ use super::proto;
 use super::samples::{self, Key, SampleRef, SampleRows};
 use crate::ParseError;
 
-/// True if `bytes` have the shape of a pprof profile (see [`samples::has_profile_shape`]):
-/// told without decoding it, since protobuf has no magic number.
+/// True if `bytes` have the shape of a pprof profile at the top level: every field well
+/// formed to the end, the message fields length-delimited, at least one sample type, and a
+/// string table that starts with `""`. Protobuf has no magic number; this is told without
+/// decoding anything.
 pub fn looks_like_pprof(bytes: &[u8]) -> bool {
     // The first byte is the tag of one of Profile's fields (Go writes time_nanos first, prost
     // sample_type): anything else is not worth scanning.
