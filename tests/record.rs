@@ -280,6 +280,38 @@ fn cargo_profview_builds_with_line_tables_and_frame_pointers_and_names_the_hot_f
 }
 
 #[test]
+fn a_plain_cargo_release_build_is_recorded_with_dwarf_though_std_keeps_frame_pointers() {
+    // Rust's standard library comes built with frame pointers; a release build without
+    // RUSTFLAGS compiles the program's own code without them. Over every function of this
+    // small program the prebuilt library's share looks like "keeps them"; the program's own
+    // crate says otherwise, and a frame-pointer walk would lose the callers of its code.
+    let dir = tempfile::tempdir().unwrap();
+    let package = cargo_package(dir.path());
+    let target = dir.path().join("target");
+    let built = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(package.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let binary = target.join("release/crunchy");
+    let facts = profview::symbolize::inspect_binary(&binary).unwrap();
+    assert_eq!(facts.own_crate.as_deref(), Some("crunchy"), "{facts:?}");
+    assert!(!facts.keeps_frame_pointers(), "{facts:?}");
+    let (code, report, err, data) = record(dir.path(), "plain.data", &[], &binary);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("recording with --call-graph dwarf"), "{err}");
+    assert!(err.contains("of its own crate `crunchy`"), "{err}");
+    assert_eq!(profview_top(&report), "crunchy::crunch", "{report}");
+    // DWARF stacks reach the program's main through its hot function.
+    let tree = common::stdout_of(&["tree", data.to_str().unwrap(), "--format", "json"]);
+    assert!(tree.contains("\"crunchy::main\""), "{tree}");
+}
+
+#[test]
 fn heap_recording_runs_heaptrack_and_reports_the_sites() {
     let dir = tempfile::tempdir().unwrap();
     let flags = ["-O1", "-g", "-fno-omit-frame-pointer"];

@@ -121,10 +121,17 @@ fn choose_call_graph(args: &RecordArgs, program: Option<&Path>) -> Choice {
 fn share_text(facts: &BinaryFacts) -> String {
     let share = facts.frame_pointer_share.unwrap_or(0.0);
     let with = (share * facts.functions_checked as f64).round();
-    format!(
-        "{with} of its {} larger functions set one up",
-        facts.functions_checked
-    )
+    match &facts.own_crate {
+        // The standard library comes built with frame pointers whatever the program's flags.
+        Some(name) => format!(
+            "{with} of the {} larger functions of its own crate `{name}` set one up",
+            facts.functions_checked
+        ),
+        None => format!(
+            "{with} of its {} larger functions set one up",
+            facts.functions_checked
+        ),
+    }
 }
 
 /// Say what in the program will make the profile poor, and the fix.

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use object::{Architecture, Object, ObjectSection, ObjectSymbol, SymbolKind};
+use profview_demangle::demangle;
 
 /// A program file that could not be inspected.
 #[derive(Debug, thiserror::Error)]
@@ -28,10 +29,17 @@ pub struct BinaryFacts {
     pub debuglink: bool,
     /// Of the functions whose first instructions could be read, the share that set up a frame
     /// pointer (`push rbp; mov rbp, rsp`); `None` where that is not known (not x86-64, no
-    /// function symbols).
+    /// function symbols). Measured on the program's own crate when it is a Rust program
+    /// with functions of its own large enough to tell (see [`BinaryFacts::own_crate`]).
     pub frame_pointer_share: Option<f64>,
     /// How many functions the share was measured on.
     pub functions_checked: usize,
+    /// The Rust crate whose functions the share was measured on, when it was: a Rust
+    /// program's standard library comes prebuilt with frame pointers and is most of a small
+    /// program's functions, while the program's own code and its dependencies are built with
+    /// the program's flags (without frame pointers by default), so the share over every
+    /// function says "keeps them" of a program whose stacks a frame-pointer walk cuts short.
+    pub own_crate: Option<String>,
 }
 
 /// A share of functions at or above which a program is taken to keep frame pointers: code
@@ -73,10 +81,23 @@ pub fn inspect_binary(path: &Path) -> Result<BinaryFacts, InspectError> {
         .symbols()
         .filter(|s| s.kind() == SymbolKind::Text && s.is_definition())
         .collect();
-    let (checked, with_frame) = if file.architecture() == Architecture::X86_64 {
-        frame_setups(&file, &functions)
-    } else {
-        (0, 0)
+    let x86 = file.architecture() == Architecture::X86_64;
+    let crate_name = crate_of_program(path);
+    let own: Vec<_> = match &crate_name {
+        Some(name) if x86 => functions
+            .iter()
+            .filter(|s| s.name().is_ok_and(|n| mentions_crate(&demangle(n), name)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (own_checked, own_with_frame) = frame_setups(&file, &own);
+    let (own_crate, (checked, with_frame)) = match (x86, own_checked) {
+        (false, _) => (None, (0, 0)),
+        (true, 0) => (
+            None,
+            frame_setups(&file, &functions.iter().collect::<Vec<_>>()),
+        ),
+        (true, _) => (crate_name, (own_checked, own_with_frame)),
     };
     Ok(BinaryFacts {
         function_symbols: functions.len(),
@@ -86,12 +107,43 @@ pub fn inspect_binary(path: &Path) -> Result<BinaryFacts, InspectError> {
         debuglink: file.section_by_name(".gnu_debuglink").is_some(),
         frame_pointer_share: (checked > 0).then(|| with_frame as f64 / checked as f64),
         functions_checked: checked,
+        own_crate,
+    })
+}
+
+/// The Rust crate a program file would be the binary of: its name with `-` as `_`, without
+/// the `-<16 hex digits>` cargo gives test and dependency builds. `None` for names that are
+/// no crate's (C programs are looked for too, and simply have no function of that crate).
+fn crate_of_program(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let name = match name.rsplit_once('-') {
+        Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            stem
+        }
+        _ => name,
+    };
+    let crate_name = name.replace('-', "_");
+    let is_identifier = crate_name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && crate_name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    is_identifier.then_some(crate_name)
+}
+
+/// Whether a demangled function name has a path in crate `name` (`crunchy::crunch`, or the
+/// crate's types in a generic function instantiated by it: `drop_in_place<crunchy::Data>`):
+/// code compiled with the program's own flags.
+fn mentions_crate(demangled: &str, name: &str) -> bool {
+    let path = format!("{name}::");
+    demangled.match_indices(&path).any(|(at, _)| {
+        let before = demangled[..at].chars().next_back();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
     })
 }
 
 /// How many of `functions` (large enough to tell) were read, and how many of those start by
 /// setting up a frame pointer.
-fn frame_setups(file: &object::File<'_>, functions: &[object::Symbol<'_, '_>]) -> (usize, usize) {
+fn frame_setups(file: &object::File<'_>, functions: &[&object::Symbol<'_, '_>]) -> (usize, usize) {
     let mut checked = 0;
     let mut with_frame = 0;
     for symbol in functions.iter().filter(|s| s.size() >= MIN_FUNCTION_SIZE) {
@@ -144,13 +196,48 @@ mod tests {
     }
 
     #[test]
+    fn a_program_names_its_crate() {
+        let crate_of = |p: &str| crate_of_program(Path::new(p));
+        assert_eq!(
+            crate_of("/x/target/release/crunchy").as_deref(),
+            Some("crunchy")
+        );
+        assert_eq!(crate_of("my-tool").as_deref(), Some("my_tool"));
+        assert_eq!(
+            crate_of("deps/profview_symbolize-0123456789abcdef").as_deref(),
+            Some("profview_symbolize")
+        );
+        assert_eq!(crate_of("a.out"), None);
+        assert_eq!(crate_of("7zip"), None);
+    }
+
+    #[test]
+    fn own_code_is_the_crate_s_paths_and_its_types_in_generic_code() {
+        assert!(mentions_crate("crunchy::crunch", "crunchy"));
+        assert!(mentions_crate(
+            "<crunchy::Data as core::fmt::Debug>::fmt",
+            "crunchy"
+        ));
+        assert!(mentions_crate(
+            "core::ptr::drop_in_place<alloc::vec::Vec<crunchy::Data>>",
+            "crunchy"
+        ));
+        assert!(!mentions_crate("std::rt::lang_start_internal", "crunchy"));
+        assert!(!mentions_crate("notcrunchy::crunch", "crunchy"));
+        assert!(!mentions_crate("other::crunchy::crunch", "crunchy"));
+    }
+
+    #[test]
     fn this_test_binary_is_inspected() {
         // Rust test binaries have symbols and are x86-64 on these machines; their frame
         // pointers depend on the toolchain's flags, so only the facts that do not are checked.
+        // Its name is cargo's `profview_symbolize-<hash>`: the share is measured on this
+        // crate's own functions (these tests among them).
         let facts = inspect_binary(&std::env::current_exe().unwrap()).unwrap();
         assert!(facts.function_symbols > 100, "{facts:?}");
         if cfg!(target_arch = "x86_64") {
-            assert!(facts.functions_checked > 100, "{facts:?}");
+            assert_eq!(facts.own_crate.as_deref(), Some("profview_symbolize"));
+            assert!(facts.functions_checked > 10, "{facts:?}");
         }
     }
 }
