@@ -431,8 +431,8 @@ pub struct RecordArgs {
     /// its path printed).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// How perf walks the stacks; default: fp when the program keeps frame pointers, else
-    /// dwarf (16 KiB of stack per sample).
+    /// How perf walks the stacks; default: fp when the program and the C library it calls
+    /// keep frame pointers, else dwarf (16 KiB of stack per sample).
     #[arg(long, value_enum)]
     pub call_graph: Option<CallGraphArg>,
     /// Samples per second.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{anyhow, bail, Context};
-use profview::symbolize::{inspect_binary, BinaryFacts};
+use profview::symbolize::{find_library, inspect_binary, BinaryFacts};
 
 use super::args::{
     CallGraphArg, CargoArgs, DiffArgs, InputArgs, OutputFormat, RecordArgs, ReportArgs, SourceArgs,
@@ -90,14 +90,29 @@ fn choose_call_graph(args: &RecordArgs, program: Option<&Path>) -> Choice {
             perf_arg: "lbr".to_owned(),
             reason: "as asked (Intel CPUs with LBR, not in most VMs)".to_owned(),
         },
-        (None, Some((path, Ok(facts)))) if facts.keeps_frame_pointers() => Choice {
-            perf_arg: "fp".to_owned(),
-            reason: format!(
-                "{} keeps frame pointers ({})",
-                path.display(),
-                share_text(facts)
-            ),
-        },
+        (None, Some((path, Ok(facts)))) if facts.keeps_frame_pointers() => {
+            match runtime_library_without_frame_pointers(facts) {
+                Some((library, library_facts)) => Choice {
+                    perf_arg: dwarf,
+                    reason: format!(
+                        "{} keeps frame pointers ({}), but {} does not ({}): a frame-pointer walk would lose the callers of every sample in it (malloc, memcpy, ...); DWARF copies {} KiB of stack per sample",
+                        path.display(),
+                        share_text(facts),
+                        library.display(),
+                        share_text(&library_facts),
+                        DWARF_STACK_BYTES / 1024
+                    ),
+                },
+                None => Choice {
+                    perf_arg: "fp".to_owned(),
+                    reason: format!(
+                        "{} keeps frame pointers ({})",
+                        path.display(),
+                        share_text(facts)
+                    ),
+                },
+            }
+        }
         (None, Some((path, Ok(facts)))) if facts.frame_pointer_share.is_some() => Choice {
             perf_arg: dwarf,
             reason: format!(
@@ -116,6 +131,24 @@ fn choose_call_graph(args: &RecordArgs, program: Option<&Path>) -> Choice {
             reason: "frame pointers could not be checked".to_owned(),
         },
     }
+}
+
+/// The C and C++ runtime libraries programs spend their time in (the allocator, memcpy and
+/// the string functions, iostreams). Built without frame pointers (Debian's and most
+/// distributions' before 2024), a frame-pointer walk from a sample in one of them starts
+/// from whatever its code keeps in rbp: the caller is lost, or the stack is garbage.
+const RUNTIME_LIBRARIES: &[&str] = &["libc.so.6", "libstdc++.so.6"];
+
+/// The first runtime library `facts`' program links that does not keep frame pointers, and
+/// what it holds.
+fn runtime_library_without_frame_pointers(facts: &BinaryFacts) -> Option<(PathBuf, BinaryFacts)> {
+    facts
+        .needed
+        .iter()
+        .filter(|name| RUNTIME_LIBRARIES.contains(&name.as_str()))
+        .filter_map(|name| find_library(name))
+        .filter_map(|path| inspect_binary(&path).ok().map(|f| (path, f)))
+        .find(|(_, f)| f.frame_pointer_share.is_some() && !f.keeps_frame_pointers())
 }
 
 fn share_text(facts: &BinaryFacts) -> String {

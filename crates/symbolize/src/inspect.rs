@@ -40,6 +40,8 @@ pub struct BinaryFacts {
     /// the program's flags (without frame pointers by default), so the share over every
     /// function says "keeps them" of a program whose stacks a frame-pointer walk cuts short.
     pub own_crate: Option<String>,
+    /// The shared libraries the program is linked against (`DT_NEEDED`: `libc.so.6`).
+    pub needed: Vec<String>,
 }
 
 /// A share of functions at or above which a program is taken to keep frame pointers: code
@@ -81,6 +83,19 @@ pub fn inspect_binary(path: &Path) -> Result<BinaryFacts, InspectError> {
         .symbols()
         .filter(|s| s.kind() == SymbolKind::Text && s.is_definition())
         .collect();
+    let symtab_functions = functions.len();
+    // A shared library's `.symtab` is usually stripped; its exported functions still say
+    // whether it sets up frames. (A stripped program's few exports would not.)
+    let library = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains(".so"));
+    let functions = if functions.is_empty() && library {
+        file.dynamic_symbols()
+            .filter(|s| s.kind() == SymbolKind::Text && s.is_definition())
+            .collect()
+    } else {
+        functions
+    };
     let x86 = file.architecture() == Architecture::X86_64;
     let crate_name = crate_of_program(path);
     let own: Vec<_> = match &crate_name {
@@ -99,8 +114,17 @@ pub fn inspect_binary(path: &Path) -> Result<BinaryFacts, InspectError> {
         ),
         (true, _) => (crate_name, (own_checked, own_with_frame)),
     };
+    let needed = file
+        .import_libraries()
+        .map(|libraries| {
+            libraries
+                .filter_map(Result::ok)
+                .map(|l| String::from_utf8_lossy(l.name()).into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(BinaryFacts {
-        function_symbols: functions.len(),
+        function_symbols: symtab_functions,
         line_tables: file
             .section_by_name(".debug_line")
             .is_some_and(|s| s.size() > 0),
@@ -108,7 +132,29 @@ pub fn inspect_binary(path: &Path) -> Result<BinaryFacts, InspectError> {
         frame_pointer_share: (checked > 0).then(|| with_frame as f64 / checked as f64),
         functions_checked: checked,
         own_crate,
+        needed,
     })
+}
+
+/// Where the dynamic loader would find shared library `name` (`libc.so.6`): the directories
+/// of `LD_LIBRARY_PATH`, then the system's library directories.
+pub fn find_library(name: &str) -> Option<PathBuf> {
+    const SYSTEM: &[&str] = &[
+        "/lib/x86_64-linux-gnu",
+        "/usr/lib/x86_64-linux-gnu",
+        "/lib64",
+        "/usr/lib64",
+        "/lib",
+        "/usr/lib",
+    ];
+    let from_env = std::env::var_os("LD_LIBRARY_PATH")
+        .map(|v| std::env::split_paths(&v).collect::<Vec<_>>())
+        .unwrap_or_default();
+    from_env
+        .into_iter()
+        .chain(SYSTEM.iter().map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 /// The Rust crate a program file would be the binary of: its name with `-` as `_`, without

@@ -30,7 +30,9 @@ use profview_model::{
 use rayon::prelude::*;
 
 pub use disasm::{disassemble, DisasmError, Disassembly, Instruction};
-pub use inspect::{inspect_binary, BinaryFacts, InspectError, FRAME_POINTER_MIN_SHARE};
+pub use inspect::{
+    find_library, inspect_binary, BinaryFacts, InspectError, FRAME_POINTER_MIN_SHARE,
+};
 pub use kallsyms::{running_kernel_build_id, KernelSymbols};
 use profview_demangle::demangle;
 use profview_files::map_file;
