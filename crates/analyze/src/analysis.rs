@@ -282,6 +282,26 @@ mod tests {
         let first = analysis.primary().expect("a finding");
         assert_eq!(first.kind, FindingKind::DistributedCost);
         assert!(first.evidence.iter().any(|e| e.what.starts_with("run ")));
+        // The caller is one of the hot functions itself, under the C entry points: it is
+        // named, not the entry point above everything.
+        let (p, kind) = profile(&[
+            (&["__libc_start_call_main", "main"], 22),
+            (&["__libc_start_call_main", "main", "a"], 19),
+            (&["__libc_start_call_main", "main", "b"], 19),
+            (&["__libc_start_call_main", "main", "c"], 18),
+            (&["__libc_start_call_main", "main", "d"], 17),
+            (&["__libc_start_call_main", "e"], 5),
+        ]);
+        let analysis = Analysis::new(&p, kind);
+        let first = analysis.primary().expect("a finding");
+        assert_eq!(first.kind, FindingKind::DistributedCost);
+        let callers: Vec<&str> = first
+            .evidence
+            .iter()
+            .filter(|e| e.what.ends_with("(common caller, total)"))
+            .map(|e| e.what.as_str())
+            .collect();
+        assert_eq!(callers, ["main (common caller, total)"], "{first:?}");
         // Two functions cover half: not distributed.
         let found = kinds(&[
             (&["main", "a"], 26),

@@ -612,7 +612,9 @@ impl Context<'_> {
             }
             leaf_weight += w;
             let mut seen = Vec::new();
-            for (depth, f) in self.profile.stack_frames(holder).enumerate().skip(1) {
+            // From the leaf itself: a hot function that calls the others (a `main` with time
+            // of its own) is their common caller too.
+            for (depth, f) in self.profile.stack_frames(holder).enumerate() {
                 let g = self.groups.of(f);
                 if !seen.contains(&g) {
                     seen.push(g);
@@ -622,9 +624,15 @@ impl Context<'_> {
                 }
             }
         }
+        // Only the program's own code is worth looking at: not a process's or thread's entry
+        // (`__libc_start_call_main`, `start_thread`), the standard library's glue
+        // (`std::rt::lang_start`) or a runtime's worker loop, which are over everything.
+        let own_code = |g: &GroupIndex| {
+            crate::category::classify(self.groups.name(*g), None, false) == FrameClass::User
+        };
         let candidates: Vec<(GroupIndex, f64)> = under
             .into_iter()
-            .filter(|(g, (w, _))| *w >= 0.9 * leaf_weight && !leaves.contains(g))
+            .filter(|(g, (w, _))| *w >= 0.9 * leaf_weight && own_code(g))
             .map(|(g, (w, depths))| (g, depths / w))
             .collect();
         let totals = self.total_weights(candidates.iter().map(|(g, _)| *g).collect());
