@@ -269,6 +269,77 @@ mod tests {
         assert!(!found.contains(&FindingKind::SingleHotspot), "{found:?}");
     }
 
+    /// A thread's closure and what it calls, inlined into std's thread start: the hotspot is
+    /// the start function (it holds the code, as perf report says), and the note names the
+    /// program's function inside it, not the std code inlined into that function.
+    #[test]
+    fn a_hotspot_in_std_glue_names_the_program_s_code_inlined_into_it() {
+        let mut p = Profile::new();
+        let kind = p.add_weight_kind("samples", WeightUnit::Samples);
+        let thread = p.add_thread(None, None, None);
+        let frame = |p: &mut Profile, name: &str, file: &str, depth: u16| {
+            let name = p.intern_string(name);
+            let function = p.intern_function(profview_model::Function { name, module: None });
+            let file = p.intern_string(file);
+            p.intern_frame(profview_model::Frame::Resolved(
+                profview_model::ResolvedFrame {
+                    function,
+                    file: Some(file),
+                    line: Some(8),
+                    inline_depth: depth,
+                    kind: FrameKind::User,
+                    address: None,
+                },
+            ))
+        };
+        let std_file = "/rustc/abc/library/std/src/sys/backtrace.rs";
+        let start = frame(&mut p, "start_thread", "pthread_create.c", 0);
+        let glue = frame(
+            &mut p,
+            "std::sys::backtrace::__rust_begin_short_backtrace",
+            std_file,
+            0,
+        );
+        let work = frame(&mut p, "app::work", "/home/me/app/src/main.rs", 1);
+        let add = frame(
+            &mut p,
+            "<u64>::wrapping_add",
+            "/rustc/abc/library/core/src/num/uint_macros.rs",
+            2,
+        );
+        let other = frame(&mut p, "app::other", "/home/me/app/src/main.rs", 0);
+        for (frames, count) in [(vec![start, glue, work, add], 90), (vec![start, other], 10)] {
+            let stack = p.intern_stack_path(&frames);
+            for _ in 0..count {
+                p.add_sample(Sample {
+                    thread,
+                    time: None,
+                    stack,
+                    kind,
+                    weight: 1.0,
+                });
+            }
+        }
+        let analysis = Analysis::new(&p, kind);
+        let first = analysis.primary().expect("a finding");
+        assert_eq!(first.kind, FindingKind::SingleHotspot);
+        assert!(
+            first
+                .summary
+                .starts_with("std::sys::backtrace::__rust_begin_short_backtrace takes")
+                && first.summary.contains("in inlined app::work at main.rs:8"),
+            "{}",
+            first.summary
+        );
+        assert!(
+            first.advice[0].starts_with(
+                "Optimize app::work (inlined into std::sys::backtrace::__rust_begin_short_backtrace)"
+            ) && first.advice[1].starts_with("Start at main.rs:8"),
+            "{:?}",
+            first.advice
+        );
+    }
+
     #[test]
     fn even_user_code_is_distributed_cost_with_its_common_caller() {
         let (p, kind) = profile(&[

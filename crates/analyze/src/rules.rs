@@ -86,9 +86,15 @@ impl Context<'_> {
         if let Some(module) = self.unnamed_module(hottest) {
             return Some(self.unnamed_hotspot(module, first, s1, s2, evidence));
         }
+        // Glue holding the program's code (a thread's closure inlined into std's thread
+        // start) is not what to optimize: the code inside it is.
+        let subject = match inlined.first() {
+            Some(own) if own.own_in_glue => format!("{} (inlined into {first})", own.name),
+            _ => first.clone(),
+        };
         let mut advice = vec![format!(
             "Optimize {}: it alone is {} of the time, so halving it saves {}.",
-            first,
+            subject,
             pct(s1),
             pct(s1 / 2.0)
         )];
@@ -494,14 +500,52 @@ impl Context<'_> {
         self.groups.self_stack(self.profile, stack)
     }
 
+    /// Whether group `g` is not the program's own code: std's glue (a thread's start, which
+    /// holds the program's closure inlined into it), a runtime, a C entry point.
+    fn is_glue(&self, g: GroupIndex) -> bool {
+        crate::category::classify(self.groups.name(g), None, false) != FrameClass::User
+    }
+
+    /// Whether `frame` is the program's own code: by its name, and not from the toolchain's
+    /// or the registry's sources (`<u64>::wrapping_add` has no crate in its name).
+    fn is_own_code(&self, frame: FrameId) -> bool {
+        let from_library = match self.profile.frame(frame) {
+            Frame::Resolved(f) => f.file.is_some_and(|file| {
+                crate::category::module_path_of_source(self.profile.string(file)).is_some()
+            }),
+            Frame::Unresolved(_) => false,
+        };
+        !from_library && !self.is_glue(self.groups.of(frame))
+    }
+
+    /// The innermost inlined frame of `stack` above its `holder` that is the program's own
+    /// code.
+    fn own_code_inside(&self, stack: StackId, holder: StackId) -> Option<FrameId> {
+        let mut at = stack;
+        while at != holder {
+            let node = self.profile.stack(at);
+            if self.is_own_code(node.frame) {
+                return Some(node.frame);
+            }
+            at = node.parent?;
+        }
+        None
+    }
+
     /// The file:line positions in function `g` where its self time is spent (for inlined
-    /// code, the line of `g` it was inlined at), heaviest first.
+    /// code, the line of `g` it was inlined at), heaviest first. In glue that holds the
+    /// program's code inlined (see [`Self::hottest_inlined`]), the lines of that code.
     pub(crate) fn hottest_lines(&self, g: GroupIndex) -> Vec<Evidence> {
         let mut lines: HashMap<(String, u32), f64> = HashMap::new();
+        let glue = self.is_glue(g);
         for (stack, w) in self.weights.nonzero() {
-            let leaf = self.profile.stack(self.holder_stack(stack)).frame;
+            let holder = self.holder_stack(stack);
+            let mut leaf = self.profile.stack(holder).frame;
             if self.groups.of(leaf) != g {
                 continue;
+            }
+            if glue {
+                leaf = self.own_code_inside(stack, holder).unwrap_or(leaf);
             }
             if let Some(at) = self.file_line(leaf) {
                 *lines.entry(at).or_default() += w;
@@ -519,27 +563,38 @@ impl Context<'_> {
     }
 
     /// The inlined functions in which `g`'s self time is spent (the innermost inlined frame
-    /// of each sample, with its hottest own source line), heaviest first.
+    /// of each sample, with its hottest own source line), heaviest first. When `g` is not the
+    /// program's code (std's thread start `__rust_begin_short_backtrace` or `lang_start`,
+    /// which hold the program's closure and everything inlined into it), the innermost
+    /// inlined frame that is the program's own code is named instead: the closure's `work`,
+    /// not the `wrapping_add` inlined into `work`.
     pub(crate) fn hottest_inlined(&self, g: GroupIndex) -> Vec<InlinedCallee> {
         // Per inlined callee: its weight, and its weight per (file, line).
         type Lines = HashMap<(String, u32), f64>;
-        let mut inlined: HashMap<GroupIndex, (f64, Lines)> = HashMap::new();
+        let mut inlined: HashMap<GroupIndex, (f64, Lines, bool)> = HashMap::new();
+        let glue = self.is_glue(g);
         for (stack, w) in self.weights.nonzero() {
             let holder = self.holder_stack(stack);
             if holder == stack || self.groups.of(self.profile.stack(holder).frame) != g {
                 continue;
             }
-            let leaf = self.profile.stack(stack).frame;
+            let mut leaf = self.profile.stack(stack).frame;
+            let own = glue.then(|| self.own_code_inside(stack, holder)).flatten();
+            if let Some(own) = own {
+                leaf = own;
+            }
             let entry = inlined.entry(self.groups.of(leaf)).or_default();
             entry.0 += w;
+            entry.2 = own.is_some();
             if let Some(at) = self.file_line(leaf) {
                 *entry.1.entry(at).or_default() += w;
             }
         }
         let mut inlined: Vec<InlinedCallee> = inlined
             .into_iter()
-            .map(|(callee, (w, lines))| InlinedCallee {
+            .map(|(callee, (w, lines, own_in_glue))| InlinedCallee {
                 name: self.name(callee),
+                own_in_glue,
                 at: lines
                     .into_iter()
                     .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
@@ -667,6 +722,8 @@ impl Context<'_> {
 /// Inlined code in which a hot function spends its self time.
 pub(crate) struct InlinedCallee {
     pub(crate) name: String,
+    /// The program's own code inlined into glue (see [`Context::hottest_inlined`]).
+    pub(crate) own_in_glue: bool,
     /// Its hottest `file:line`, in its own source.
     pub(crate) at: Option<String>,
     /// Share of the busy time.
