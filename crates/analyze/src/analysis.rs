@@ -188,7 +188,7 @@ fn add_blocked_lock_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use profview_model::{FrameKind, ModuleId, Sample, StackId, WeightUnit};
+    use profview_model::{FrameKind, ModuleId, Sample, StackId, ThreadId, WeightUnit};
 
     fn kernel_module(p: &mut Profile) -> ModuleId {
         let path = p.intern_string("[kernel.kallsyms]");
@@ -220,17 +220,27 @@ mod tests {
         let kernel = kernel_module(&mut p);
         for (names, count) in stacks {
             let stack = stack_of(&mut p, kernel, names);
-            for _ in 0..*count {
-                p.add_sample(Sample {
-                    thread,
-                    time: None,
-                    stack,
-                    kind,
-                    weight: 1.0,
-                });
-            }
+            add_samples(&mut p, (thread, kind), stack, *count);
         }
         (p, kind)
+    }
+
+    /// `count` samples of weight 1 on `stack`.
+    fn add_samples(
+        p: &mut Profile,
+        (thread, kind): (ThreadId, WeightKindId),
+        stack: StackId,
+        count: u32,
+    ) {
+        for _ in 0..count {
+            p.add_sample(Sample {
+                thread,
+                time: None,
+                stack,
+                kind,
+                weight: 1.0,
+            });
+        }
     }
 
     fn kinds(stacks: &[(&[&str], u32)]) -> Vec<FindingKind> {
@@ -310,15 +320,7 @@ mod tests {
         let other = frame(&mut p, "app::other", "/home/me/app/src/main.rs", 0);
         for (frames, count) in [(vec![start, glue, work, add], 90), (vec![start, other], 10)] {
             let stack = p.intern_stack_path(&frames);
-            for _ in 0..count {
-                p.add_sample(Sample {
-                    thread,
-                    time: None,
-                    stack,
-                    kind,
-                    weight: 1.0,
-                });
-            }
+            add_samples(&mut p, (thread, kind), stack, count);
         }
         let analysis = Analysis::new(&p, kind);
         let first = analysis.primary().expect("a finding");
@@ -596,15 +598,7 @@ mod tests {
             p.resolved_frame("_PyEval_EvalFrameDefault", Some(python), FrameKind::User),
         ];
         let stack = p.intern_stack_path(&frames);
-        for _ in 0..100 {
-            p.add_sample(Sample {
-                thread,
-                time: None,
-                stack,
-                kind,
-                weight: 1.0,
-            });
-        }
+        add_samples(&mut p, (thread, kind), stack, 100);
         let analysis = Analysis::new(&p, kind);
         let f = &analysis.findings[0];
         assert_eq!(f.kind, FindingKind::FrameworkOverhead);
