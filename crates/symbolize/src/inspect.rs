@@ -101,7 +101,12 @@ pub fn inspect_binary(path: &Path) -> Result<BinaryFacts, InspectError> {
     let own: Vec<_> = match &crate_name {
         Some(name) if x86 => functions
             .iter()
-            .filter(|s| s.name().is_ok_and(|n| mentions_crate(&demangle(n), name)))
+            // The crate's name is in the mangled name as it is (`_ZN7crunchy`, `7crunchy`):
+            // only those are demangled, a large C++ program has hundreds of thousands.
+            .filter(|s| {
+                s.name()
+                    .is_ok_and(|n| n.contains(name.as_str()) && mentions_crate(&demangle(n), name))
+            })
             .collect(),
         _ => Vec::new(),
     };
