@@ -204,6 +204,9 @@ fn category_of_name(name: &str, plain: &str) -> Option<Category> {
     if FORMAT_PREFIX.iter().any(|p| plain.starts_with(p)) {
         return Some(Category::Formatting);
     }
+    if PARSE_PREFIX.iter().any(|p| plain.starts_with(p)) {
+        return Some(Category::Serialization);
+    }
     None
 }
 
@@ -565,6 +568,33 @@ const FORMAT_PREFIX: &[&str] = &[
     "std::num_put",
 ];
 
+/// Text read into numbers and strings, counted with serialization: C's `strto*` and `scanf`,
+/// and C++ stream extraction (each `>>` builds a sentry and looks up the locale's facets,
+/// `__dynamic_cast` included, before `num_get` parses).
+const PARSE_PREFIX: &[&str] = &[
+    "strtod",
+    "strtof",
+    "strtold",
+    "strtol",
+    "strtoul",
+    "strtoll",
+    "strtoull",
+    "strtoimax",
+    "strtoumax",
+    "sscanf",
+    "vsscanf",
+    "fscanf",
+    "vfscanf",
+    "isoc99_sscanf",
+    "isoc99_fscanf",
+    "isoc99_scanf",
+    "std::basic_istream",
+    "std::istream",
+    "std::num_get",
+    "std::getline",
+    "std::operator>>",
+];
+
 /// Frames that create threads or tasks.
 const SPAWN_C: &[&str] = &["pthread_create", "create_thread", "clone_internal"];
 const SPAWN_RUST: &[&str] = &["::spawn", "inject_or_push", "std::thread::Builder::"];
@@ -621,6 +651,23 @@ mod tests {
             class("__memmove_avx512_unaligned_erms"),
             FrameClass::In(Category::MemoryCopy)
         );
+    }
+
+    #[test]
+    fn text_parsing_is_serialization() {
+        let parse = FrameClass::In(Category::Serialization);
+        assert_eq!(class("__GI_____strtod_l_internal"), parse);
+        assert_eq!(class("__isoc99_sscanf"), parse);
+        assert_eq!(
+            class("std::num_get<char, std::istreambuf_iterator<char, std::char_traits<char> > >::_M_extract_float"),
+            parse
+        );
+        assert_eq!(
+            class("std::basic_istream<char, std::char_traits<char> >::sentry::sentry"),
+            parse
+        );
+        assert_eq!(class("std::istream::operator>>(double&)"), parse);
+        assert_eq!(class("strlen"), FrameClass::User);
     }
 
     #[test]

@@ -871,7 +871,9 @@ pub(crate) const CATEGORY_RULES: &[CategoryRule] = &[
         advice: &[
             (For::Rust, "Serialize less: borrow instead of owning (&str fields), skip fields you do not need."),
             (For::Cpp, "Serialize less: skip fields you do not need, parse into views instead of owned strings."),
+            (For::Cpp, "Parse numbers with std::from_chars on a std::string_view, not istringstream >> (each extraction builds a sentry and looks up locale facets)."),
             (For::C, "Serialize less: skip fields you do not need, parse in place instead of copying strings."),
+            (For::C, "Parse numbers with strtol / strtod on the buffer in place, not sscanf (which parses its format string every call)."),
             (For::All, "Consider a binary format or a faster (de)serializer for the hot path."),
         ],
     },
