@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{profview_on_recording, shared_fixtures, stdout_of};
+use common::{
+    laid_out, parse_perf_report, profview_on_recording, self_percents, shared_fixtures, stdout_of,
+};
 use serde_json::Value;
 
 /// (case folder, the primary finding its README states).
@@ -160,4 +162,66 @@ fn every_samply_file_gets_its_cases_primary_finding() {
     }
     assert!(checked >= 12, "only {checked} samply files found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A C++ name without its template arguments, its last two path segments: perf's demangler
+/// writes `std::istream::sentry::sentry` where ours writes `std::basic_istream<char, ...>::
+/// sentry::sentry`.
+fn last_segments(name: &str) -> String {
+    let mut depth = 0;
+    let plain: String = name
+        .chars()
+        .filter(|&c| {
+            match c {
+                '<' => depth += 1,
+                '>' => depth -= 1,
+                _ => return depth == 0,
+            }
+            false
+        })
+        .collect();
+    let segments: Vec<&str> = plain.rsplit("::").take(2).collect();
+    segments.into_iter().rev().collect::<Vec<_>>().join("::")
+}
+
+/// testdata/cpp_parse: a C++ program reading orders with `istringstream >>`. Its function table
+/// is perf report's; its time in stream extraction, sentries, locale lookups and strtod is
+/// told as parsing (serialization), called from its `parse`, with `std::from_chars` advice.
+#[test]
+fn cpp_stream_parsing_is_serialization_called_from_parse() {
+    let case = laid_out("cpp_parse");
+    let data = case.join("dwarf.perf.data");
+    let data = data.to_str().unwrap();
+    let symbols = case.to_str().unwrap();
+    let report = stdout_of(&["report", data, "--symbol-path", symbols, "--format", "json"]);
+    let ours = self_percents(&serde_json::from_str(&report).unwrap());
+    let perf = parse_perf_report(&case.join("dwarf.report-self.txt"));
+    for row in perf.iter().filter(|r| !r.kernel).take(8) {
+        let got: f64 = ours
+            .iter()
+            .filter(|(name, _)| last_segments(name) == last_segments(&row.symbol))
+            .map(|(_, p)| p)
+            .sum();
+        assert!(
+            (got - row.percents[0]).abs() <= 1.0,
+            "{}: profview {got:.2}% vs perf report {:.2}%",
+            row.symbol,
+            row.percents[0]
+        );
+    }
+    let analysis = stdout_of(&[
+        "analyze",
+        data,
+        "--symbol-path",
+        symbols,
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_str(&analysis).unwrap();
+    let primary = &doc["findings"][0];
+    assert_eq!(primary["kind"], "serialization", "{primary}");
+    let summary = primary["summary"].as_str().unwrap();
+    assert!(summary.contains("called from parse"), "{summary}");
+    let advice = primary["advice"].to_string();
+    assert!(advice.contains("std::from_chars"), "{advice}");
 }
