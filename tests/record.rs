@@ -331,6 +331,7 @@ fn a_plain_cargo_release_build_is_recorded_with_dwarf_though_std_keeps_frame_poi
     assert!(err.contains("recording with --call-graph dwarf"), "{err}");
     assert!(err.contains("of its own crate `crunchy`"), "{err}");
     assert_eq!(profview_top(&report), "crunchy::crunch", "{report}");
+    assert_eq!(profview_top(&report), perf_top(&data), "{report}");
     // DWARF stacks reach the program's main through its hot function.
     let tree = common::stdout_of(&["tree", data.to_str().unwrap(), "--format", "json"]);
     assert!(tree.contains("\"crunchy::main\""), "{tree}");
